@@ -1,0 +1,41 @@
+import type { DomainEvent } from './envelope';
+
+export type CreditsGranted = DomainEvent<
+  'CreditsGranted',
+  { readonly accountId: string; readonly grantId: string; readonly amount: number; readonly reason: string; readonly grantedAt: string }
+>;
+
+/** `reservationId` is the task id. */
+export type CreditsReserved = DomainEvent<
+  'CreditsReserved',
+  { readonly accountId: string; readonly reservationId: string; readonly amount: number; readonly reservedAt: string }
+>;
+
+export type CreditsReservationRejected = DomainEvent<
+  'CreditsReservationRejected',
+  {
+    readonly accountId: string;
+    readonly reservationId: string;
+    readonly amount: number;
+    /** Credits available when the reservation was refused. */
+    readonly available: number;
+    readonly rejectedAt: string;
+  }
+>;
+
+export type CreditsCaptured = DomainEvent<
+  'CreditsCaptured',
+  { readonly accountId: string; readonly reservationId: string; readonly amount: number; readonly capturedAt: string }
+>;
+
+export type CreditsReleased = DomainEvent<
+  'CreditsReleased',
+  { readonly accountId: string; readonly reservationId: string; readonly amount: number; readonly releasedAt: string }
+>;
+
+export type CreditAccountEvent =
+  | CreditsGranted
+  | CreditsReserved
+  | CreditsReservationRejected
+  | CreditsCaptured
+  | CreditsReleased;

@@ -1,0 +1,103 @@
+import type { DomainEvent } from './envelope';
+import type { FailureCode } from './failure-codes';
+
+/** What was asked for, after validation and defaults; what a provider needs to render. */
+export interface GenerationRequest {
+  readonly accountId: string;
+  /** Public model id from the catalog, e.g. "local". */
+  readonly model: string;
+  readonly prompt: string;
+  readonly negativePrompt?: string;
+  readonly width: number;
+  readonly height: number;
+  /** Number of images. */
+  readonly n: number;
+  readonly seed: number;
+  readonly outputFormat: 'png';
+}
+
+export type GenerationCreated = DomainEvent<
+  'GenerationCreated',
+  {
+    readonly taskId: string;
+    readonly request: GenerationRequest;
+    /** Credits this task costs, from the catalog at request time. */
+    readonly price: number;
+    readonly idempotencyKey?: string;
+    /** ISO time after which the task fails with `timeout`. */
+    readonly deadline: string;
+    readonly metadata?: Readonly<Record<string, string>>;
+    readonly createdAt: string;
+  }
+>;
+
+export type GenerationQueued = DomainEvent<
+  'GenerationQueued',
+  { readonly taskId: string; readonly request: GenerationRequest; readonly deadline: string; readonly queuedAt: string }
+>;
+
+export type GenerationProcessing = DomainEvent<
+  'GenerationProcessing',
+  {
+    readonly taskId: string;
+    readonly attempt: number;
+    readonly provider: string;
+    readonly providerJobId: string;
+    readonly processingAt: string;
+  }
+>;
+
+/** One output of the task is in our bucket. */
+export type GenerationOutputStored = DomainEvent<
+  'GenerationOutputStored',
+  {
+    readonly taskId: string;
+    readonly assetId: string;
+    readonly index: number;
+    readonly outputCount: number;
+    readonly storedAt: string;
+  }
+>;
+
+export type GenerationCompleted = DomainEvent<
+  'GenerationCompleted',
+  { readonly taskId: string; readonly accountId: string; readonly assetIds: readonly string[]; readonly completedAt: string }
+>;
+
+export type GenerationFailed = DomainEvent<
+  'GenerationFailed',
+  {
+    readonly taskId: string;
+    readonly accountId: string;
+    readonly code: FailureCode;
+    readonly message: string;
+    readonly providerDetail?: unknown;
+    readonly failedAt: string;
+  }
+>;
+
+export type GenerationCanceled = DomainEvent<
+  'GenerationCanceled',
+  { readonly taskId: string; readonly accountId: string; readonly canceledAt: string }
+>;
+
+export type GenerationEvent =
+  | GenerationCreated
+  | GenerationQueued
+  | GenerationProcessing
+  | GenerationOutputStored
+  | GenerationCompleted
+  | GenerationFailed
+  | GenerationCanceled;
+
+export const GenerationStatus = {
+  created: 'created',
+  queued: 'queued',
+  processing: 'processing',
+  completed: 'completed',
+  failed: 'failed',
+  canceled: 'canceled',
+} as const;
+export type GenerationStatus = (typeof GenerationStatus)[keyof typeof GenerationStatus];
+
+export const terminalStatuses: readonly GenerationStatus[] = ['completed', 'failed', 'canceled'];

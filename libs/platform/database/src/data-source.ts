@@ -1,0 +1,40 @@
+import { DataSource } from 'typeorm';
+import { EventStore1763900000000 } from './migrations/1763900000000-event-store';
+import { ReadModels1763900000001 } from './migrations/1763900000001-read-models';
+
+export const migrations = [EventStore1763900000000, ReadModels1763900000001];
+
+export interface DatabaseOptions {
+  readonly url: string;
+  readonly poolSize?: number;
+  readonly applicationName?: string;
+  /**
+   * Ends a session left idle inside a transaction, so one stuck session cannot hold back
+   * the xmin horizon every log reader waits on (DESIGN §2). 0 disables (PGlite ignores it).
+   */
+  readonly idleInTransactionTimeoutMs?: number;
+}
+
+export function createDataSource(options: DatabaseOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: options.poolSize ?? 10,
+      application_name: options.applicationName ?? 'darkroom',
+      ...(options.idleInTransactionTimeoutMs
+        ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
+        : {}),
+    },
+  });
+}
+
+/** Applies pending migrations; the `migrate` command and the embedded mode call this. */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((migration) => migration.name);
+}

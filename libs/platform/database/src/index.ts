@@ -1,0 +1,3 @@
+export * from './sql';
+export * from './typeorm-sql';
+export * from './data-source';

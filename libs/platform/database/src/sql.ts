@@ -1,0 +1,29 @@
+/** Rows and affected-row count of one statement. */
+export interface SqlResult<Row> {
+  readonly rows: Row[];
+  readonly rowCount: number;
+}
+
+/**
+ * The narrow port everything that talks SQL goes through. Inside `transaction`, the
+ * callback's `Sql` is bound to that transaction; a nested `transaction` is a savepoint.
+ */
+export interface Sql {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+}
+
+/** PostgreSQL error code of a unique violation. */
+export const UNIQUE_VIOLATION = '23505';
+
+export function pgErrorCode(error: unknown): string | undefined {
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function pgConstraint(error: unknown): string | undefined {
+  const candidate = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
+  const constraint = candidate?.driverError?.constraint ?? candidate?.constraint;
+  return typeof constraint === 'string' ? constraint : undefined;
+}

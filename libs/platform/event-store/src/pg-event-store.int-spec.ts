@@ -1,0 +1,206 @@
+import { LOG_START, type NewEvent, type RecordedEvent } from '@darkroom/contracts';
+import { newId, type Decider } from '@darkroom/kernel';
+import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
+import { IdempotencyConflict, StreamVersionConflict } from './errors';
+import { ANY, NO_STREAM } from './event-store';
+import { PgEventStore } from './pg-event-store';
+
+jest.setTimeout(30_000);
+
+let db: TestDatabase;
+let store: PgEventStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  store = new PgEventStore(db.sql);
+});
+afterAll(() => db.drop());
+
+const stream = () => `generation-${newId()}`;
+const event = (type: string, data: Record<string, unknown> = {}): NewEvent => ({
+  eventId: newId(),
+  type,
+  data,
+  metadata: { correlationId: 'c', schemaVersion: 1 },
+});
+const countRows = async (streamId: string) =>
+  (await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1`, [streamId])).rows[0].n;
+
+describe('append', () => {
+  it('appends a new stream and reads it back in version order', async () => {
+    const id = stream();
+    const result = await store.append(id, [event('A', { n: 1 }), event('B', { n: 2 })], NO_STREAM);
+    expect(result.streamVersion).toBe(2);
+    const read = await store.readStream(id);
+    expect(read.map((e) => [e.type, e.streamVersion, e.data])).toEqual([
+      ['A', 1, { n: 1 }],
+      ['B', 2, { n: 2 }],
+    ]);
+    expect(read.map((e) => e.globalPosition)).toEqual(result.positions);
+  });
+
+  it('throws a typed conflict on a stale expected version and writes nothing', async () => {
+    const id = stream();
+    await store.append(id, [event('A'), event('B')], NO_STREAM);
+    const attempt = store.append(id, [event('C')], 1);
+    await expect(attempt).rejects.toBeInstanceOf(StreamVersionConflict);
+    await expect(store.append(id, [event('C')], 1)).rejects.toMatchObject({ stream: id, expected: 1, actual: 2 });
+    expect(await countRows(id)).toBe(2);
+  });
+
+  it('refuses NO_STREAM on a stream committed long before', async () => {
+    const id = stream();
+    await store.append(id, [event('A')], NO_STREAM);
+    await expect(store.append(id, [event('B')], NO_STREAM)).rejects.toMatchObject({
+      name: 'StreamVersionConflict',
+      actual: 1,
+    });
+    expect(await countRows(id)).toBe(1);
+  });
+
+  it('lets exactly one of many concurrent NO_STREAM appends win', async () => {
+    const id = stream();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 6 }, () => store.append(id, [event('Created')], NO_STREAM)),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason)).toEqual(
+      Array(5).fill(expect.any(StreamVersionConflict)),
+    );
+    expect(await countRows(id)).toBe(1);
+  });
+
+  it('appends at the end with ANY and at an exact version', async () => {
+    const id = stream();
+    await store.append(id, [event('A')], ANY);
+    await store.append(id, [event('B')], ANY);
+    await store.append(id, [event('C')], 2);
+    expect((await store.readStream(id)).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+  });
+
+  it('treats an append repeated with the same event ids as a no-op returning the first positions', async () => {
+    const id = stream();
+    const events = [event('A', { x: 1 }), event('B', { y: [1, 2] })];
+    const first = await store.append(id, events, NO_STREAM);
+    const second = await store.append(id, events, NO_STREAM);
+    expect(second).toEqual({ streamVersion: 2, positions: first.positions, replayed: true });
+    expect(await countRows(id)).toBe(2);
+  });
+
+  it('rejects a reused event id with another payload', async () => {
+    const id = stream();
+    const original = event('A', { x: 1 });
+    await store.append(id, [original], NO_STREAM);
+    await expect(store.append(id, [{ ...original, data: { x: 2 } }], ANY)).rejects.toBeInstanceOf(IdempotencyConflict);
+    expect(await countRows(id)).toBe(1);
+  });
+
+  it('rolls back with the enclosing transaction', async () => {
+    const id = stream();
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.append(id, [event('A')], NO_STREAM);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await countRows(id)).toBe(0);
+  });
+});
+
+describe('readAll', () => {
+  async function readEverything(after = LOG_START): Promise<RecordedEvent[]> {
+    const all: RecordedEvent[] = [];
+    let position = after;
+    for (;;) {
+      const batch = await store.readAll(position, { limit: 100 });
+      if (batch.length === 0) return all;
+      all.push(...batch);
+      position = batch[batch.length - 1];
+    }
+  }
+
+  it('never skips an event whose transaction committed after a later one', async () => {
+    const start = await readEverything();
+    const checkpoint = start.length ? start[start.length - 1] : LOG_START;
+    const slow = stream();
+    const fast = stream();
+
+    let releaseSlow!: () => void;
+    const slowMayCommit = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let slowAppended!: () => void;
+    const slowHasAppended = new Promise<void>((resolve) => (slowAppended = resolve));
+    const slowTx = db.sql.transaction(async (tx) => {
+      await new PgEventStore(tx).append(slow, [event('Slow')], NO_STREAM);
+      slowAppended();
+      await slowMayCommit;
+    });
+    await slowHasAppended;
+
+    await store.append(fast, [event('Fast')], NO_STREAM);
+    const whileSlowOpen = await readEverything(checkpoint);
+    expect(whileSlowOpen.map((e) => e.type)).toEqual([]);
+
+    releaseSlow();
+    await slowTx;
+    // xmin is cluster-wide: another test's open transaction may delay (never reorder) visibility.
+    let afterCommit = await readEverything(checkpoint);
+    for (let i = 0; afterCommit.length < 2 && i < 100; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      afterCommit = await readEverything(checkpoint);
+    }
+    expect(afterCommit.map((e) => e.streamId)).toEqual([slow, fast]);
+    const slowEvent = afterCommit[0];
+    const fastEvent = afterCommit[1];
+    expect(BigInt(slowEvent.globalPosition)).toBeLessThan(BigInt(fastEvent.globalPosition));
+  });
+
+  it('pages through the log in (transaction, position) order and can filter by type', async () => {
+    const id = stream();
+    await store.append(id, [event('PageA'), event('PageB'), event('PageA')], NO_STREAM);
+    let all = await readEverything();
+    for (let i = 0; !all.some((e) => e.streamId === id) && i < 100; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      all = await readEverything();
+    }
+    const mine = all.filter((e) => e.streamId === id);
+    expect(mine.map((e) => e.type)).toEqual(['PageA', 'PageB', 'PageA']);
+    const onlyB = await store.readAll(LOG_START, { limit: 1000, types: ['PageB'] }); // visible: seen above
+    expect(onlyB.filter((e) => e.streamId === id).map((e) => e.type)).toEqual(['PageB']);
+  });
+});
+
+describe('handle', () => {
+  type Counter = { count: number };
+  type Increment = { type: 'Increment'; by: number };
+  type Incremented = { type: 'Incremented'; data: { by: number } };
+  const counter: Decider<Increment, Incremented, Counter> = {
+    initialState: () => ({ count: 0 }),
+    evolve: (state, e) => ({ count: state.count + e.data.by }),
+    decide: (command) => (command.by === 0 ? [] : [{ type: 'Incremented', data: { by: command.by } }]),
+  };
+  const options = () => ({ metadata: { correlationId: 'c', schemaVersion: 1 }, eventId: () => newId() });
+
+  it('folds, decides and appends, returning the new state', async () => {
+    const id = stream();
+    await store.handle(id, counter, { type: 'Increment', by: 2 }, options());
+    const result = await store.handle(id, counter, { type: 'Increment', by: 3 }, options());
+    expect(result.state).toEqual({ count: 5 });
+    expect(result.streamVersion).toBe(2);
+  });
+
+  it('appends nothing when the decider decides nothing', async () => {
+    const id = stream();
+    const result = await store.handle(id, counter, { type: 'Increment', by: 0 }, options());
+    expect(result.events).toEqual([]);
+    expect(await countRows(id)).toBe(0);
+  });
+
+  it('retries on conflict so concurrent commands all land once', async () => {
+    const id = stream();
+    await Promise.all(
+      Array.from({ length: 5 }, () => store.handle(id, counter, { type: 'Increment', by: 1 }, { ...options(), maxAttempts: 10 })),
+    );
+    const versions = (await store.readStream(id)).map((e) => e.streamVersion);
+    expect(versions).toEqual([1, 2, 3, 4, 5]);
+  });
+});

@@ -1,0 +1,187 @@
+import type { EventMetadata, LogPosition, NewEvent, RecordedEvent } from '@darkroom/contracts';
+import { fold, type Decider } from '@darkroom/kernel';
+import { pgConstraint, pgErrorCode, UNIQUE_VIOLATION, type Sql } from '@darkroom/database';
+import { IdempotencyConflict, StreamVersionConflict } from './errors';
+import {
+  ANY,
+  NO_STREAM,
+  type AppendResult,
+  type EventStore,
+  type ExpectedVersion,
+  type HandleOptions,
+  type HandleResult,
+  type ReadAllOptions,
+} from './event-store';
+
+interface EventRow {
+  global_position: string;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  transaction_id: string;
+  recorded_at: Date | string;
+}
+
+const COLUMNS = `global_position, stream_id, stream_version, event_id, type, data, metadata,
+  transaction_id::text AS transaction_id, recorded_at`;
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    globalPosition: String(row.global_position),
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    eventId: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    transactionId: String(row.transaction_id),
+    recordedAt: new Date(row.recorded_at).toISOString(),
+  };
+}
+
+/** The event store on PostgreSQL; see DESIGN §2 for the guarantees each method keeps. */
+export class PgEventStore implements EventStore {
+  constructor(private readonly sql: Sql) {}
+
+  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    if (events.length === 0) {
+      return { streamVersion: await this.currentVersion(this.sql, streamId), positions: [], replayed: false };
+    }
+    try {
+      return await this.sql.transaction((tx) => this.appendIn(tx, streamId, events, expected));
+    } catch (error) {
+      if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
+      if (pgConstraint(error) === 'events_event_id_key') {
+        // A concurrent append stored these ids first: now it is a replay or a conflict.
+        return this.sql.transaction((tx) => this.appendIn(tx, streamId, events, expected));
+      }
+      throw new StreamVersionConflict(streamId, expected, await this.currentVersion(this.sql, streamId));
+    }
+  }
+
+  async readStream(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
+    const { rows } = await this.sql.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+      [streamId, fromVersion],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(after: LogPosition, options: ReadAllOptions): Promise<RecordedEvent[]> {
+    // Only rows of transactions older than every running one: a slower transaction that
+    // commits later with a smaller global position can then never be skipped (DESIGN §2).
+    const { rows } = await this.sql.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events
+        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($4::text[] IS NULL OR type = ANY($4::text[]))
+        ORDER BY transaction_id, global_position
+        LIMIT $3`,
+      [after.transactionId, after.globalPosition, options.limit, options.types ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async handle<Command, Event extends { readonly type: string; readonly data: unknown }, State>(
+    streamId: string,
+    decider: Decider<Command, Event, State>,
+    command: Command,
+    options: HandleOptions,
+  ): Promise<HandleResult<State, Event>> {
+    const maxAttempts = options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const recorded = await this.readStream(streamId);
+      const version = recorded.length === 0 ? 0 : recorded[recorded.length - 1].streamVersion;
+      const state = fold(decider, recorded as unknown as Event[]);
+      const events = decider.decide(command, state);
+      if (events.length === 0) return { state, events, streamVersion: version };
+      const toAppend = events.map((event, index) => ({
+        eventId: options.eventId(index, event.type),
+        type: event.type,
+        data: event.data,
+        metadata: options.metadata,
+      }));
+      try {
+        const result = await this.append(streamId, toAppend, version === 0 ? NO_STREAM : version);
+        return { state: events.reduce(decider.evolve, state), events, streamVersion: result.streamVersion };
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflict) || attempt >= maxAttempts) throw error;
+      }
+    }
+  }
+
+  transaction<T>(work: (store: EventStore) => Promise<T>): Promise<T> {
+    return this.sql.transaction((tx) => work(new PgEventStore(tx)));
+  }
+
+  private async appendIn(
+    tx: Sql,
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedVersion,
+  ): Promise<AppendResult> {
+    const replay = await this.findReplay(tx, streamId, events);
+    if (replay) return replay;
+
+    const actual = await this.currentVersion(tx, streamId);
+    if ((expected === NO_STREAM && actual !== 0) || (typeof expected === 'number' && expected !== actual)) {
+      throw new StreamVersionConflict(streamId, expected, actual);
+    }
+    const from = expected === ANY ? actual : expected === NO_STREAM ? 0 : expected;
+    const { rows } = await tx.query<{ global_position: string; stream_version: number }>(
+      `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
+       SELECT $1, $2::int + e.ord, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+              AS e(event_id, type, data, metadata, ord)
+        ORDER BY e.ord
+       RETURNING global_position, stream_version`,
+      [
+        streamId,
+        from,
+        events.map((e) => e.eventId),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => JSON.stringify(e.metadata)),
+      ],
+    );
+    const sorted = [...rows].sort((a, b) => a.stream_version - b.stream_version);
+    return {
+      streamVersion: from + events.length,
+      positions: sorted.map((row) => String(row.global_position)),
+      replayed: false,
+    };
+  }
+
+  /** The original result when every id is already stored with the same payload. */
+  private async findReplay(tx: Sql, streamId: string, events: readonly NewEvent[]): Promise<AppendResult | undefined> {
+    const { rows } = await tx.query<{ event_id: string; global_position: string; stream_version: number; same: boolean }>(
+      `SELECT e.event_id, e.global_position, e.stream_version,
+              (e.stream_id = $1 AND e.type = x.type AND e.data = x.data::jsonb) AS same
+         FROM events e
+         JOIN unnest($2::uuid[], $3::text[], $4::text[]) AS x(event_id, type, data) ON e.event_id = x.event_id`,
+      [streamId, events.map((e) => e.eventId), events.map((e) => e.type), events.map((e) => JSON.stringify(e.data))],
+    );
+    if (rows.length === 0) return undefined;
+    if (rows.length !== events.length || rows.some((row) => !row.same)) {
+      throw new IdempotencyConflict(rows.filter((row) => !row.same || rows.length !== events.length).map((r) => r.event_id));
+    }
+    const byId = new Map(rows.map((row) => [row.event_id, row]));
+    const ordered = events.map((event) => byId.get(event.eventId)!);
+    return {
+      streamVersion: Math.max(...ordered.map((row) => row.stream_version)),
+      positions: ordered.map((row) => String(row.global_position)),
+      replayed: true,
+    };
+  }
+
+  private async currentVersion(sql: Sql, streamId: string): Promise<number> {
+    const { rows } = await sql.query<{ version: number }>(
+      `SELECT COALESCE(MAX(stream_version), 0)::int AS version FROM events WHERE stream_id = $1`,
+      [streamId],
+    );
+    return rows[0]?.version ?? 0;
+  }
+}

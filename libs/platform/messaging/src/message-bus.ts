@@ -1,0 +1,41 @@
+import type { RecordedEvent } from '@darkroom/contracts';
+
+/** A recorded event on the wire; `routingKey` is `<category>.<EventType>`. */
+export interface EventMessage extends RecordedEvent {
+  readonly routingKey: string;
+}
+
+export interface ConsumerSpec {
+  /** Consumer name: names its queue and scopes its inbox rows, e.g. "ledger". */
+  readonly name: string;
+  /** Routing keys (topic patterns allowed) the consumer's queue is bound to. */
+  readonly bindings: readonly string[];
+  /** Unacked messages in flight at once (default 16). */
+  readonly prefetch?: number;
+  /** Deliveries before a message goes to the dead-letter queue (default 5). */
+  readonly maxAttempts?: number;
+  /** Delay before each retry, by attempt; the last value repeats (default 1s, 5s, 30s). */
+  readonly retryDelaysMs?: readonly number[];
+}
+
+/** What a subscriber sees of a delivery. */
+export interface Delivery {
+  readonly message: EventMessage;
+  /** 1 on first delivery, incremented by every retry. */
+  readonly attempt: number;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+/**
+ * At-least-once delivery of events to named consumers. A handler that resolves acks the
+ * message; one that rejects has it retried later, and after `maxAttempts` dead-lettered.
+ */
+export interface MessageBus {
+  /** Resolves only when every message is confirmed by the broker and routed to a queue. */
+  publish(messages: readonly EventMessage[]): Promise<void>;
+  subscribe(spec: ConsumerSpec, handler: (delivery: Delivery) => Promise<void>): Promise<Subscription>;
+  close(): Promise<void>;
+}
