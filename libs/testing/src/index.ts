@@ -1,1 +1,3 @@
 export * from './test-database';
+export * from './s3rver';
+export * from './decider-spec';

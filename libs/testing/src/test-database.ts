@@ -33,14 +33,14 @@ async function admin(statement: string): Promise<void> {
   }
 }
 
-/** A fresh, migrated database with a unique name; `drop()` removes it. */
-export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+/** A fresh database with a unique name, migrated unless told not to; `drop()` removes it. */
+export async function createTestDatabase(options: { poolSize?: number; migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = uniqueName('darkroom_test');
   await admin(`CREATE DATABASE ${name}`);
   const url = withDatabase(testServerUrl(), name);
   const dataSource = createDataSource({ url, poolSize: options.poolSize ?? 10, applicationName: name });
   await dataSource.initialize();
-  await runMigrations(dataSource);
+  if (options.migrate !== false) await runMigrations(dataSource);
   return {
     url,
     name,

@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { creditAccountStream } from '@darkroom/contracts';
+import { EmbeddedEnv, loadConfig } from '@darkroom/config';
+import { creditAccountDecider } from '@darkroom/domain-ledger';
+import { deriveId } from '@darkroom/kernel';
+import { createEmbeddedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
+import { AccountsRepository, GatewayModule } from '@darkroom/service-gateway';
+import { GenerationModule } from '@darkroom/service-generation';
+import { LedgerModule } from '@darkroom/service-ledger';
+import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
+import { StorageModule } from '@darkroom/service-storage';
+import { loadOrCreateDevCredentials } from './dev-credentials';
+
+const DEV_CREDITS = 100;
+
+/** All five services in one process with embedded PostgreSQL, bus and bucket (DESIGN §10). */
+async function main(): Promise<void> {
+  const env = loadConfig(EmbeddedEnv);
+  const dataDir = resolve(env.DARKROOM_DATA_DIR);
+  const platform = await createEmbeddedPlatform({ dataDir });
+  const dev = await loadOrCreateDevCredentials(dataDir);
+  const app = await startApp({
+    name: 'darkroom',
+    platform,
+    modules: [
+      GatewayModule.register({ adminApiKey: dev.adminKey }),
+      GenerationModule,
+      LedgerModule,
+      ProviderAdapterModule,
+      StorageModule,
+    ],
+    port: env.PORT,
+    host: '127.0.0.1',
+    logLevel: env.LOG_LEVEL,
+  });
+
+  const accounts = app.get(AccountsRepository);
+  await accounts.createAccount('dev', dev.accountId);
+  await accounts.registerKey(dev.accountId, dev.apiKey);
+  // A fixed grant id: restarting grants nothing more.
+  const grantId = deriveId('dev-grant', dev.accountId);
+  const stream = creditAccountStream(dev.accountId);
+  await platform.store.handle(
+    stream,
+    creditAccountDecider,
+    { type: 'GrantCredits', accountId: dev.accountId, grantId, amount: DEV_CREDITS, reason: 'dev account', now: new Date().toISOString() },
+    { metadata: { correlationId: grantId, accountId: dev.accountId, schemaVersion: 1 }, eventId: (i) => deriveId(grantId, i) },
+  );
+
+  const url = `http://127.0.0.1:${env.PORT}`;
+  console.log(`
+darkroom is running at ${url} (data in ${dataDir})
+Dev API key:   ${dev.apiKey}
+Admin key:     ${dev.adminKey}
+
+Try it:
+  curl -s -X POST ${url}/v1/generations -H "Authorization: Bearer ${dev.apiKey}" \\
+    -H "Content-Type: application/json" -d '{"model":"local","prompt":"a lighthouse at dusk","size":"512x512"}'
+`);
+}
+
+main().catch(exitOnBootError);

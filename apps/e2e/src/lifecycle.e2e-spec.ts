@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { creditAccountStream, routingKey, type RecordedEvent } from '@darkroom/contracts';
+import { PgEventStore } from '@darkroom/event-store';
+import { RabbitMqBus } from '@darkroom/messaging';
+import { call, eventually } from './support/api';
+import { AMQP_URL, startSystem, type System } from './support/system';
+
+jest.setTimeout(180_000);
+
+let system: System;
+
+beforeAll(async () => {
+  system = await startSystem('e2e_lifecycle');
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+async function createAccount(credits: number): Promise<{ id: string; key: string }> {
+  const created = await call(system.gatewayUrl, 'POST', '/admin/accounts', { key: system.adminKey, body: { name: 'e2e' } });
+  expect(created.status).toBe(201);
+  const { id, api_key: key } = created.body;
+  if (credits > 0) {
+    const granted = await call(system.gatewayUrl, 'POST', `/admin/accounts/${id}/credits`, {
+      key: system.adminKey,
+      body: { amount: credits, reason: 'e2e' },
+    });
+    expect(granted.status).toBe(201);
+    // The fast 402 check reads the balance projection: wait until it has the grant.
+    await eventually(async () => {
+      const { rows } = await system.db.sql.query<{ available: string }>(
+        `SELECT available FROM credit_balances WHERE account_id = $1`,
+        [id],
+      );
+      return Number(rows[0]?.available) === credits ? true : undefined;
+    }, 30_000, 'balance projection');
+  }
+  return { id, key };
+}
+
+const terminal = ['completed', 'failed', 'canceled'];
+
+async function waitForTerminal(key: string, taskId: string) {
+  return eventually(async () => {
+    const task = await call(system.gatewayUrl, 'GET', `/v1/generations/${taskId}`, { key });
+    return terminal.includes(task.body?.status) ? task.body : undefined;
+  }, 60_000, `task ${taskId} to finish`);
+}
+
+const store = () => new PgEventStore(system.db.sql);
+
+async function creditEventsOf(accountId: string, taskId: string): Promise<string[]> {
+  const events = await store().readStream(creditAccountStream(accountId));
+  return events.filter((e) => (e.data as { reservationId?: string }).reservationId === taskId).map((e) => e.type);
+}
+
+async function balance(accountId: string) {
+  const { rows } = await system.db.sql.query<{ available: string; reserved: string; captured: string }>(
+    `SELECT available, reserved, captured FROM credit_balances WHERE account_id = $1`,
+    [accountId],
+  );
+  return { available: Number(rows[0].available), reserved: Number(rows[0].reserved), captured: Number(rows[0].captured) };
+}
+
+describe('one generation through five processes', () => {
+  let account: { id: string; key: string };
+  let taskId: string;
+  let completed: any;
+
+  beforeAll(async () => {
+    account = await createAccount(10);
+  });
+
+  it('accepts the request with 202 and the task in status created', async () => {
+    const response = await call(system.gatewayUrl, 'POST', '/v1/generations', {
+      key: account.key,
+      body: { model: 'local', prompt: 'a lighthouse at dusk', size: '320x240', n: 2, seed: 7 },
+    });
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({
+      object: 'generation',
+      status: 'created',
+      model: 'local',
+      params: { size: '320x240', n: 2, seed: 7 },
+      credits: { price: 2, state: 'pending' },
+      error: null,
+      assets: [],
+    });
+    taskId = response.body.id;
+  });
+
+  it('reaches completed with timestamps for every state and two stored assets', async () => {
+    completed = await waitForTerminal(account.key, taskId);
+    expect(completed.status).toBe('completed');
+    for (const field of ['created_at', 'queued_at', 'processing_at', 'completed_at']) {
+      expect(Date.parse(completed[field])).not.toBeNaN();
+    }
+    expect(completed.failed_at).toBeNull();
+    expect(completed.assets).toHaveLength(2);
+    expect(completed.assets[0]).toMatchObject({ content_type: 'image/png', width: 320, height: 240 });
+  });
+
+  it('serves each asset as a valid PNG of the requested size whose sha256 matches', async () => {
+    for (const asset of completed.assets) {
+      const download = await call(system.gatewayUrl, 'GET', `/v1/assets/${asset.id}`, { key: account.key });
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-type')).toBe('image/png');
+      const meta = await sharp(download.bytes).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['png', 320, 240]);
+      expect(createHash('sha256').update(download.bytes).digest('hex')).toBe(asset.sha256);
+      expect(download.bytes.length).toBe(asset.bytes);
+    }
+    expect(completed.assets[0].sha256).not.toBe(completed.assets[1].sha256);
+  });
+
+  it('reserved then captured the credits exactly once', async () => {
+    const settled = await eventually(async () => {
+      const types = await creditEventsOf(account.id, taskId);
+      return types.includes('CreditsCaptured') ? types : undefined;
+    }, 30_000, 'capture');
+    expect(settled).toEqual(['CreditsReserved', 'CreditsCaptured']);
+    await eventually(async () => ((await balance(account.id)).captured === 2 ? true : undefined), 30_000, 'balance');
+    expect(await balance(account.id)).toEqual({ available: 8, reserved: 0, captured: 2 });
+  });
+
+  it('hides the task and its assets from another account (404)', async () => {
+    const other = await createAccount(0);
+    expect((await call(system.gatewayUrl, 'GET', `/v1/generations/${taskId}`, { key: other.key })).status).toBe(404);
+    const asset = await call(system.gatewayUrl, 'GET', `/v1/assets/${completed.assets[0].id}`, { key: other.key });
+    expect(asset.status).toBe(404);
+    expect(asset.body).toMatchObject({ code: 'asset_not_found', status: 404 });
+  });
+
+  it('changes nothing when every event of the task is published again', async () => {
+    const before = await snapshot(account.id, taskId);
+    const events = await eventsOfTask(taskId);
+    expect(events.length).toBeGreaterThanOrEqual(10);
+    const bus = new RabbitMqBus({ url: AMQP_URL, exchange: system.env['AMQP_EXCHANGE']!, queuePrefix: system.env['AMQP_QUEUE_PREFIX']! });
+    try {
+      await bus.publish(events.map((event) => ({ ...event, routingKey: routingKey(event.streamId, event.type) })));
+    } finally {
+      await bus.close();
+    }
+    // Let every consumer drain the duplicates, then compare.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await snapshot(account.id, taskId)).toEqual(before);
+  });
+});
+
+describe('credits', () => {
+  it('answers a clearly unaffordable request with 402 before recording anything', async () => {
+    const account = await createAccount(1);
+    const response = await call(system.gatewayUrl, 'POST', '/v1/generations', {
+      key: account.key,
+      body: { model: 'local', prompt: 'too many', n: 3 },
+    });
+    expect(response.status).toBe(402);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body).toMatchObject({ code: 'insufficient_credits', status: 402 });
+    const { rows } = await system.db.sql.query(`SELECT 1 FROM events WHERE metadata->>'accountId' = $1 AND type = 'GenerationCreated'`, [account.id]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('fails the task with insufficient_credits and never captures when the ledger refuses', async () => {
+    const account = await createAccount(1);
+    // Both pass the fast check against the same balance; the ledger can reserve only one.
+    const responses = await Promise.all(
+      [1, 2].map((seed) =>
+        call(system.gatewayUrl, 'POST', '/v1/generations', { key: account.key, body: { model: 'local', prompt: 'race', seed } }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual([202, 202]);
+    const tasks = await Promise.all(responses.map((r) => waitForTerminal(account.key, r.body.id)));
+    const failed = tasks.filter((task) => task.status === 'failed');
+    const done = tasks.filter((task) => task.status === 'completed');
+    expect(done).toHaveLength(1);
+    expect(failed).toHaveLength(1);
+    expect(failed[0].error).toMatchObject({ code: 'insufficient_credits' });
+    expect(await creditEventsOf(account.id, failed[0].id)).toEqual(['CreditsReservationRejected']);
+    await eventually(async () => ((await balance(account.id)).captured === 1 ? true : undefined), 30_000, 'capture');
+    expect(await balance(account.id)).toEqual({ available: 0, reserved: 0, captured: 1 });
+  });
+});
+
+/** Every event any service appended because of this task, across all its streams. */
+async function eventsOfTask(taskId: string): Promise<RecordedEvent[]> {
+  const { rows } = await system.db.sql.query<{ stream_id: string }>(
+    `SELECT DISTINCT stream_id FROM events WHERE metadata->>'correlationId' = $1`,
+    [taskId],
+  );
+  const streams = await Promise.all(rows.map((row) => store().readStream(row.stream_id)));
+  return streams.flat().filter((event) => event.metadata.correlationId === taskId);
+}
+
+async function snapshot(accountId: string, taskId: string) {
+  const { rows: counts } = await system.db.sql.query<{ stream_id: string; n: number }>(
+    `SELECT stream_id, count(*)::int AS n FROM events
+      WHERE metadata->>'correlationId' = $1 OR stream_id = $2 GROUP BY stream_id ORDER BY stream_id`,
+    [taskId, creditAccountStream(accountId)],
+  );
+  const { rows: generation } = await system.db.sql.query(
+    `SELECT status, credits_state, asset_ids FROM generations WHERE id = $1`,
+    [taskId],
+  );
+  return { counts, generation, balance: await balance(accountId) };
+}

@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+import { loadConfig, PlatformEnv } from '@darkroom/config';
+import { createDistributedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
+import { LedgerModule } from '@darkroom/service-ledger';
+
+/** The ledger service as its own process (DESIGN §1); configured by environment only. */
+async function main(): Promise<void> {
+  const env = loadConfig(PlatformEnv);
+  const platform = await createDistributedPlatform(env, 'ledger');
+  await startApp({ name: 'ledger', platform, modules: [LedgerModule], port: env.PORT, logLevel: env.LOG_LEVEL });
+}
+
+main().catch(exitOnBootError);

@@ -1,0 +1,275 @@
+import { describe, it } from '@jest/globals';
+import type { FailureCode, GenerationEvent, GenerationRequest } from '@darkroom/contracts';
+import { deciderSpec } from '@darkroom/testing';
+import type { CreateGeneration, GenerationCommand } from './generation.commands';
+import { generationDecider } from './generation.decider';
+
+const taskId = 'task-1';
+const accountId = 'account-1';
+const now = '2025-11-24T10:00:00.000Z';
+const deadline = '2025-11-24T10:05:00.000Z';
+
+const spec = deciderSpec(generationDecider);
+
+describe('generation decider', () => {
+  describe('initial', () => {
+    it('creates a generation with its idempotency key and metadata', () => {
+      spec
+        .given([])
+        .when(create({ idempotencyKey: 'key-1', metadata: { client: 'cli' } }))
+        .then([created({ idempotencyKey: 'key-1', metadata: { client: 'cli' } })]);
+    });
+
+    it('creates a generation without the optional fields', () => {
+      spec.given([]).when(create()).then([created()]);
+    });
+
+    it.each<GenerationCommand>([queue(), start(1), storeOutput(0, 1), fail()])(
+      'ignores $type before the generation exists',
+      (command) => spec.given([]).when(command).then([]),
+    );
+
+    it('refuses to cancel a generation that does not exist', () => {
+      spec.given([]).when(cancel()).thenThrows('generation_not_found', 'not_found');
+    });
+  });
+
+  describe('created', () => {
+    it('ignores a second create, even with another request', () => {
+      spec.given([created()]).when(create({ price: 99 })).then([]);
+    });
+
+    it('queues once credits are reserved', () => {
+      spec.given([created()]).when(queue()).then([queued()]);
+    });
+
+    it('ignores processing before it is queued', () => {
+      spec.given([created()]).when(start(1)).then([]);
+    });
+
+    it('ignores an output before it is queued', () => {
+      spec.given([created()]).when(storeOutput(0, 1)).then([]);
+    });
+
+    it('fails for insufficient credits', () => {
+      spec
+        .given([created()])
+        .when(fail('insufficient_credits', 'This task costs 4 credits and 0 are available.'))
+        .then([failed('insufficient_credits', 'This task costs 4 credits and 0 are available.')]);
+    });
+
+    it('cancels', () => {
+      spec.given([created()]).when(cancel()).then([canceled()]);
+    });
+  });
+
+  describe('queued', () => {
+    const history = (): GenerationEvent[] => [created(), queued()];
+
+    it('ignores a second queue', () => {
+      spec.given(history()).when(queue()).then([]);
+    });
+
+    it('starts processing when the provider accepts the job', () => {
+      spec.given(history()).when(start(1)).then([processing(1)]);
+    });
+
+    it('records an output without completing while others are missing', () => {
+      spec.given(history()).when(storeOutput(0, 2)).then([outputStored(0, 2)]);
+    });
+
+    it('completes when its only output is stored', () => {
+      spec
+        .given(history())
+        .when(storeOutput(0, 1))
+        .then([outputStored(0, 1), completed(['asset-0'])]);
+    });
+
+    it('refuses an output index outside the output count', () => {
+      spec.given(history()).when(storeOutput(2, 2)).thenThrows('invalid_output', 'validation');
+    });
+
+    it('refuses an output count below one', () => {
+      spec.given(history()).when(storeOutput(0, 0)).thenThrows('invalid_output', 'validation');
+    });
+
+    it('fails', () => {
+      spec.given(history()).when(fail('timeout', 'Too slow')).then([failed('timeout', 'Too slow')]);
+    });
+
+    it('cancels', () => {
+      spec.given(history()).when(cancel()).then([canceled()]);
+    });
+  });
+
+  describe('processing', () => {
+    const history = (): GenerationEvent[] => [created(), queued(), processing(1)];
+
+    it('moves on to a retry with a higher attempt', () => {
+      spec.given(history()).when(start(2, 'fallback')).then([processing(2, 'fallback')]);
+    });
+
+    it('ignores a redelivered start of the same attempt', () => {
+      spec.given(history()).when(start(1)).then([]);
+    });
+
+    it('ignores a late start of an older attempt', () => {
+      spec.given([...history(), processing(2)]).when(start(1)).then([]);
+    });
+
+    it('ignores a second queue', () => {
+      spec.given(history()).when(queue()).then([]);
+    });
+
+    it('records an output without completing while others are missing', () => {
+      spec.given(history()).when(storeOutput(1, 3)).then([outputStored(1, 3)]);
+    });
+
+    it('completes with asset ids in index order when the last output is stored', () => {
+      spec
+        .given([...history(), outputStored(2, 3), outputStored(0, 3)])
+        .when(storeOutput(1, 3))
+        .then([outputStored(1, 3), completed(['asset-0', 'asset-1', 'asset-2'])]);
+    });
+
+    it('ignores an output that is already stored', () => {
+      spec.given([...history(), outputStored(0, 2)]).when(storeOutput(0, 2)).then([]);
+    });
+
+    it('fails with the provider detail kept for the user', () => {
+      spec
+        .given(history())
+        .when(fail('provider_error', 'The provider could not generate this image.', { status: 503 }))
+        .then([failed('provider_error', 'The provider could not generate this image.', { status: 503 })]);
+    });
+
+    it('cancels', () => {
+      spec.given(history()).when(cancel()).then([canceled()]);
+    });
+  });
+
+  describe('completed', () => {
+    const history = (): GenerationEvent[] => [
+      created(),
+      queued(),
+      processing(1),
+      outputStored(0, 1),
+      completed(['asset-0']),
+    ];
+
+    it('ignores a second success after completion', () => {
+      spec.given(history()).when(storeOutput(0, 1)).then([]);
+    });
+
+    it('ignores another output after completion', () => {
+      spec.given(history()).when(storeOutput(1, 2)).then([]);
+    });
+
+    it.each<GenerationCommand>([create(), queue(), start(2), fail('timeout', 'Too slow')])(
+      'ignores $type after completion',
+      (command) => spec.given(history()).when(command).then([]),
+    );
+
+    it('refuses to cancel', () => {
+      spec.given(history()).when(cancel()).thenThrows('generation_not_cancelable', 'conflict');
+    });
+  });
+
+  describe('failed', () => {
+    const history = (): GenerationEvent[] => [created(), queued(), processing(1), failed('timeout', 'Too slow')];
+
+    it('ignores a second failure', () => {
+      spec.given(history()).when(fail('provider_error', 'late')).then([]);
+    });
+
+    it('ignores a result that arrives after the failure', () => {
+      spec.given(history()).when(storeOutput(0, 1)).then([]);
+    });
+
+    it.each<GenerationCommand>([create(), queue(), start(2)])('ignores $type after failure', (command) =>
+      spec.given(history()).when(command).then([]),
+    );
+
+    it('refuses to cancel', () => {
+      spec.given(history()).when(cancel()).thenThrows('generation_not_cancelable', 'conflict');
+    });
+  });
+
+  describe('canceled', () => {
+    const history = (): GenerationEvent[] => [created(), queued(), processing(1), canceled()];
+
+    it('ignores a result that arrives after cancelation', () => {
+      spec.given(history()).when(storeOutput(0, 1)).then([]);
+    });
+
+    it.each<GenerationCommand>([create(), queue(), start(2), fail()])('ignores $type after cancelation', (command) =>
+      spec.given(history()).when(command).then([]),
+    );
+
+    it('refuses a second cancel', () => {
+      spec.given(history()).when(cancel()).thenThrows('generation_not_cancelable', 'conflict');
+    });
+  });
+});
+
+function request(): GenerationRequest {
+  return { accountId, model: 'local', prompt: 'a lighthouse at dusk', width: 512, height: 512, n: 1, seed: 7, outputFormat: 'png' };
+}
+
+function create(extra: Partial<Omit<CreateGeneration, 'type'>> = {}): GenerationCommand {
+  return { type: 'CreateGeneration', taskId, request: request(), price: 4, deadline, now, ...extra };
+}
+
+function queue(): GenerationCommand {
+  return { type: 'QueueGeneration', now };
+}
+
+function start(attempt: number, provider = 'local'): GenerationCommand {
+  return { type: 'StartProcessing', attempt, provider, providerJobId: `${provider}-job-${attempt}`, now };
+}
+
+function storeOutput(index: number, outputCount: number): GenerationCommand {
+  return { type: 'RecordOutputStored', assetId: `asset-${index}`, index, outputCount, now };
+}
+
+function fail(code: FailureCode = 'provider_error', message = 'failed', providerDetail?: unknown): GenerationCommand {
+  return { type: 'FailGeneration', code, message, ...(providerDetail === undefined ? {} : { providerDetail }), now };
+}
+
+function cancel(): GenerationCommand {
+  return { type: 'CancelGeneration', now };
+}
+
+function created(extra: { idempotencyKey?: string; metadata?: Record<string, string> } = {}): GenerationEvent {
+  return { type: 'GenerationCreated', data: { taskId, request: request(), price: 4, deadline, ...extra, createdAt: now } };
+}
+
+function queued(): GenerationEvent {
+  return { type: 'GenerationQueued', data: { taskId, request: request(), deadline, queuedAt: now } };
+}
+
+function processing(attempt: number, provider = 'local'): GenerationEvent {
+  return {
+    type: 'GenerationProcessing',
+    data: { taskId, attempt, provider, providerJobId: `${provider}-job-${attempt}`, processingAt: now },
+  };
+}
+
+function outputStored(index: number, outputCount: number): GenerationEvent {
+  return { type: 'GenerationOutputStored', data: { taskId, assetId: `asset-${index}`, index, outputCount, storedAt: now } };
+}
+
+function completed(assetIds: string[]): GenerationEvent {
+  return { type: 'GenerationCompleted', data: { taskId, accountId, assetIds, completedAt: now } };
+}
+
+function failed(code: FailureCode, message: string, providerDetail?: unknown): GenerationEvent {
+  return {
+    type: 'GenerationFailed',
+    data: { taskId, accountId, code, message, ...(providerDetail === undefined ? {} : { providerDetail }), failedAt: now },
+  };
+}
+
+function canceled(): GenerationEvent {
+  return { type: 'GenerationCanceled', data: { taskId, accountId, canceledAt: now } };
+}

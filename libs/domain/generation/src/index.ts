@@ -1,0 +1,4 @@
+export * from './generation.commands';
+export * from './generation.state';
+export * from './generation.decide';
+export * from './generation.decider';

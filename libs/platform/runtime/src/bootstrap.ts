@@ -1,0 +1,61 @@
+import { Logger, Module, type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventTransport } from '@darkroom/messaging';
+import { HealthController } from './health.controller';
+import type { Platform } from './platform';
+import { PlatformModule } from './platform.module';
+
+export interface AppOptions {
+  readonly name: string;
+  readonly platform: Platform;
+  /** Service modules this process hosts: one in production, all five embedded. */
+  readonly modules: readonly (Type<unknown> | DynamicModule)[];
+  readonly port: number;
+  readonly host?: string;
+  readonly logLevel?: string;
+}
+
+const levels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function logLevelsUpTo(level = 'log'): LogLevel[] {
+  return levels.slice(0, Math.max(levels.indexOf(level as LogLevel), 1) + 1);
+}
+
+/**
+ * Starts one darkroom process: the HTTP server (API or just health) and the event
+ * consumers of every hosted service, on the given platform. Stops cleanly on SIGTERM/SIGINT.
+ */
+export async function startApp(options: AppOptions): Promise<INestApplication> {
+  @Module({
+    imports: [PlatformModule.forRoot(options.platform), ...options.modules],
+    controllers: [HealthController],
+  })
+  class DarkroomApp {}
+  const app = await NestFactory.create(DarkroomApp, { logger: logLevelsUpTo(options.logLevel), abortOnError: false });
+  app.connectMicroservice(
+    { strategy: new EventTransport({ bus: options.platform.bus, sql: options.platform.sql }) },
+    { inheritAppConfig: true },
+  );
+  await app.startAllMicroservices();
+  await app.listen(options.port, options.host ?? '0.0.0.0');
+
+  const logger = new Logger(options.name);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: stopping`);
+    await app.close();
+    await options.platform.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  return app;
+}
+
+/** Prints a boot failure (a bad setting names its variable) and exits non-zero. */
+export function exitOnBootError(error: unknown): never {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}

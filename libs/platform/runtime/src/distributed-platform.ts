@@ -1,0 +1,42 @@
+import { createDataSource, TypeormSql } from '@darkroom/database';
+import { PgEventStore } from '@darkroom/event-store';
+import type { PlatformEnv } from '@darkroom/config';
+import { systemClock } from '@darkroom/kernel';
+import { RabbitMqBus } from '@darkroom/messaging';
+import { S3ObjectStorage } from '@darkroom/object-storage';
+import type { Platform } from './platform';
+
+/** Production wiring: PostgreSQL, RabbitMQ and S3/R2/MinIO, all from validated settings. */
+export async function createDistributedPlatform(env: PlatformEnv, appName: string): Promise<Platform> {
+  const dataSource = createDataSource({
+    url: env.DATABASE_URL,
+    poolSize: env.DATABASE_POOL_SIZE,
+    applicationName: `darkroom-${appName}`,
+    idleInTransactionTimeoutMs: 60_000,
+  });
+  await dataSource.initialize();
+  const sql = new TypeormSql(dataSource);
+  const bus = new RabbitMqBus({ url: env.AMQP_URL, exchange: env.AMQP_EXCHANGE, queuePrefix: env.AMQP_QUEUE_PREFIX });
+  const objects = new S3ObjectStorage({
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    bucket: env.S3_BUCKET,
+    accessKeyId: env.S3_ACCESS_KEY_ID,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+  });
+  await objects.ensureBucket();
+  return {
+    mode: 'distributed',
+    sql,
+    store: new PgEventStore(sql),
+    bus,
+    objects,
+    clock: systemClock,
+    pollIntervalMs: 100,
+    async close() {
+      await bus.close();
+      await dataSource.destroy();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import S3rver from 's3rver';
+import { createDataSource, runMigrations, TypeormSql } from '@darkroom/database';
+import { PgEventStore } from '@darkroom/event-store';
+import { systemClock } from '@darkroom/kernel';
+import { InProcessBus } from '@darkroom/messaging';
+import { S3ObjectStorage } from '@darkroom/object-storage';
+import type { Platform } from './platform';
+
+const POOL_SIZE = 8;
+const BUCKET = 'darkroom';
+
+/**
+ * Everything in one process for a machine with nothing installed: PostgreSQL as PGlite
+ * behind its wire-protocol socket (so the same pg/TypeORM code runs), an in-process bus
+ * and s3rver on loopback, all keeping their data under `dataDir`.
+ */
+export async function createEmbeddedPlatform(options: { dataDir: string }): Promise<Platform> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(join(dataDir, 'objects'), { recursive: true });
+
+  const pglite = await PGlite.create(join(dataDir, 'pgdata'));
+  // One more socket than the pool for the relay's lock session.
+  const pgServer = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: POOL_SIZE + 4 });
+  await pgServer.start();
+  const dataSource = createDataSource({
+    url: `postgres://postgres@${pgServer.getServerConn()}/postgres`,
+    poolSize: POOL_SIZE,
+    applicationName: 'darkroom-embedded',
+  });
+  await dataSource.initialize();
+  await runMigrations(dataSource);
+  const sql = new TypeormSql(dataSource);
+
+  const s3 = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: join(dataDir, 'objects'),
+  });
+  const { port: s3Port } = (await s3.run()) as { port: number };
+  const objects = new S3ObjectStorage({
+    endpoint: `http://127.0.0.1:${s3Port}`,
+    region: 'us-east-1',
+    bucket: BUCKET,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    forcePathStyle: true,
+  });
+  await objects.ensureBucket();
+
+  const bus = new InProcessBus();
+  return {
+    mode: 'embedded',
+    sql,
+    store: new PgEventStore(sql),
+    bus,
+    objects,
+    clock: systemClock,
+    pollIntervalMs: 50,
+    async close() {
+      await bus.close();
+      await dataSource.destroy();
+      await s3.close();
+      await pgServer.stop();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { TypeormSql } from '@darkroom/database';
+import type { EventStore } from '@darkroom/event-store';
+import type { MessageBus } from '@darkroom/messaging';
+import type { ObjectStorage } from '@darkroom/object-storage';
+import type { Clock } from '@darkroom/kernel';
+
+/** Everything a service touches outside its own code, built once per process. */
+export interface Platform {
+  readonly mode: 'embedded' | 'distributed';
+  readonly sql: TypeormSql;
+  readonly store: EventStore;
+  readonly bus: MessageBus;
+  readonly objects: ObjectStorage;
+  readonly clock: Clock;
+  /** How often log tailers (relay, projections) poll when idle. */
+  readonly pollIntervalMs: number;
+  close(): Promise<void>;
+}

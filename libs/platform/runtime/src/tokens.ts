@@ -1,0 +1,7 @@
+/** Injection tokens of the platform ports, so services depend on ports, not adapters. */
+export const SQL = Symbol('Sql');
+export const EVENT_STORE = Symbol('EventStore');
+export const MESSAGE_BUS = Symbol('MessageBus');
+export const OBJECT_STORAGE = Symbol('ObjectStorage');
+export const CLOCK = Symbol('Clock');
+export const PLATFORM = Symbol('Platform');

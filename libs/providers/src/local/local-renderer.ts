@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
+import type { ImageProvider, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
+import { artworkSvg } from './local-artwork';
+
+/** Largest side and batch the renderer accepts; keeps one request from starving the process. */
+export const LOCAL_MAX_SIDE = 4096;
+export const LOCAL_MAX_N = 16;
+
+/**
+ * The built-in provider: renders abstract PNGs with no external account. Image `i` of a
+ * request is a pure function of (prompt, width, height, seed, i), so the same request
+ * gives byte-identical images and a new seed gives new ones.
+ *
+ * Markers in the prompt, for tests of the failure and timing paths:
+ * - `[slow:<ms>]` waits that many milliseconds before doing anything else
+ *   (e.g. "a cat [slow:5000]"), to exercise cancellation and deadlines.
+ * - `[fail]` returns `{ kind: 'failed', code: 'provider_error', retryable: false }`
+ *   (after any `[slow]` wait), a deterministic provider failure.
+ */
+export class LocalRenderer implements ImageProvider {
+  readonly name = 'local';
+
+  async submit(request: ProviderSubmitRequest): Promise<SubmitOutcome> {
+    const slow = /\[slow:(\d+)\]/.exec(request.prompt);
+    if (slow) await sleep(Number(slow[1]));
+
+    if (request.prompt.includes('[fail]')) {
+      return {
+        kind: 'failed',
+        code: 'provider_error',
+        retryable: false,
+        detail: { message: 'The local renderer was asked to fail by the "[fail]" marker in the prompt.' },
+      };
+    }
+
+    const invalid = validate(request);
+    if (invalid) return { kind: 'failed', code: 'invalid_input', retryable: false, detail: { message: invalid } };
+
+    const images = await Promise.all(
+      Array.from({ length: request.n }, async (_, index) => ({
+        bytes: await render(artworkSvg({ ...request, index })),
+        contentType: 'image/png',
+      })),
+    );
+    return { kind: 'completed', images };
+  }
+}
+
+function validate({ width, height, n }: ProviderSubmitRequest): string | undefined {
+  const side = (value: number) => Number.isInteger(value) && value >= 1 && value <= LOCAL_MAX_SIDE;
+  if (!side(width) || !side(height)) return `width and height must be integers from 1 to ${LOCAL_MAX_SIDE}`;
+  if (!Number.isInteger(n) || n < 1 || n > LOCAL_MAX_N) return `n must be an integer from 1 to ${LOCAL_MAX_N}`;
+  return undefined;
+}
+
+async function render(svg: string): Promise<Buffer> {
+  // The SVG's integer width/height set the output size; no resize needed.
+  return sharp(Buffer.from(svg)).png({ compressionLevel: 6 }).toBuffer();
+}

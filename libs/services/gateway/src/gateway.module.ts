@@ -1,0 +1,34 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ModelCatalog } from '@darkroom/providers';
+import { AccountsRepository } from './accounts/accounts.repository';
+import { AdminController } from './admin/admin.controller';
+import { AssetsController } from './assets/assets.controller';
+import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway.options';
+import { GenerationsController } from './generations/generations.controller';
+import { GenerationsService } from './generations/generations.service';
+import { AdminGuard, ApiKeyGuard } from './http/auth.guards';
+import { ProblemFilter } from './http/problem.filter';
+import { validationPipe } from './http/validation';
+
+/** The public HTTP API: it appends the first event of a task and reads projections. */
+@Module({})
+export class GatewayModule {
+  static register(options: GatewayOptions): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [GenerationsController, AssetsController, AdminController],
+      providers: [
+        { provide: GATEWAY_OPTIONS, useValue: options },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useValue: validationPipe },
+        { provide: ModelCatalog, useFactory: () => new ModelCatalog() },
+        AccountsRepository,
+        ApiKeyGuard,
+        AdminGuard,
+        GenerationsService,
+      ],
+      exports: [AccountsRepository],
+    };
+  }
+}

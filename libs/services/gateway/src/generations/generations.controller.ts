@@ -1,0 +1,28 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import type { Request } from 'express';
+import { newId } from '@darkroom/kernel';
+import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
+import { CreateGenerationDto } from './create-generation.dto';
+import { GenerationsService } from './generations.service';
+import { toTaskResource } from './task.resource';
+
+export const baseUrlOf = (request: Request): string => `${request.protocol}://${request.get('host')}`;
+
+@Controller('v1/generations')
+@UseGuards(ApiKeyGuard)
+export class GenerationsController {
+  constructor(private readonly generations: GenerationsService) {}
+
+  @Post()
+  @HttpCode(202)
+  async create(@Req() request: AuthenticatedRequest, @Body() body: CreateGenerationDto) {
+    const row = await this.generations.create(request.accountId, body, newId());
+    return toTaskResource(row, [], baseUrlOf(request));
+  }
+
+  @Get(':id')
+  async get(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
+    const { row, assets } = await this.generations.get(request.accountId, id);
+    return toTaskResource(row, assets, baseUrlOf(request));
+  }
+}

@@ -1,0 +1,53 @@
+import type { AssetRow } from '@darkroom/service-storage';
+import type { GenerationRow } from '@darkroom/service-generation';
+
+/** The task as every endpoint returns it (DESIGN §9). */
+export function toTaskResource(row: GenerationRow, assets: readonly AssetRow[], baseUrl: string) {
+  const { request } = row;
+  return {
+    id: row.id,
+    object: 'generation',
+    status: row.status,
+    model: request.model,
+    prompt: request.prompt,
+    params: {
+      negative_prompt: request.negativePrompt ?? null,
+      size: `${request.width}x${request.height}`,
+      n: request.n,
+      seed: request.seed,
+      output_format: request.outputFormat,
+    },
+    created_at: row.createdAt,
+    queued_at: row.queuedAt,
+    processing_at: row.processingAt,
+    completed_at: row.completedAt,
+    failed_at: row.failedAt,
+    canceled_at: row.canceledAt,
+    error: row.error && {
+      code: row.error.code,
+      message: row.error.message,
+      provider_detail: row.error.providerDetail ?? null,
+    },
+    assets: row.assetIds.flatMap((id) => {
+      const asset = assets.find((candidate) => candidate.id === id);
+      if (!asset) return [];
+      return [
+        {
+          id,
+          url: `${baseUrl}/v1/assets/${id}`,
+          content_type: asset.contentType,
+          width: asset.width,
+          height: asset.height,
+          bytes: asset.bytes,
+          sha256: asset.sha256,
+          expired: asset.deletedAt !== null,
+        },
+      ];
+    }),
+    credits: { price: row.price, state: row.creditsState },
+    attempts: row.attempts,
+    metadata: row.metadata,
+  };
+}
+
+export type TaskResource = ReturnType<typeof toTaskResource>;

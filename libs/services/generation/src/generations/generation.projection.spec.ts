@@ -1,0 +1,91 @@
+import type { RecordedEvent } from '@darkroom/contracts';
+import type { GenerationRow } from './generation-row';
+import { evolveGeneration } from './generation.projection';
+
+describe('generations projection', () => {
+  it('starts a row at created with pending credits', () => {
+    const row = project([created()]);
+    expect(row).toMatchObject({ id: 't1', accountId: 'a1', status: 'created', creditsState: 'pending', price: 2 });
+  });
+
+  it('records each state with its time, the attempt and the assets in order', () => {
+    const row = project([
+      created(),
+      recorded('CreditsReserved', { reservationId: 't1', accountId: 'a1', amount: 2 }),
+      recorded('GenerationQueued', { taskId: 't1', queuedAt: at(1) }),
+      recorded('GenerationProcessing', { taskId: 't1', attempt: 1, processingAt: at(2) }),
+      recorded('GenerationOutputStored', { taskId: 't1', assetId: 'x1', index: 1 }),
+      recorded('GenerationOutputStored', { taskId: 't1', assetId: 'x0', index: 0 }),
+      recorded('GenerationCompleted', { taskId: 't1', assetIds: ['x0', 'x1'], completedAt: at(3) }),
+      recorded('CreditsCaptured', { reservationId: 't1', accountId: 'a1', amount: 2 }),
+    ]);
+    expect(row).toMatchObject({
+      status: 'completed',
+      queuedAt: at(1),
+      processingAt: at(2),
+      completedAt: at(3),
+      attempts: 1,
+      assetIds: ['x0', 'x1'],
+      creditsState: 'captured',
+    });
+  });
+
+  it('keeps the failure code, message and provider detail', () => {
+    const row = project([
+      created(),
+      recorded('CreditsReservationRejected', { reservationId: 't1', accountId: 'a1', amount: 2, available: 1 }),
+      recorded('GenerationFailed', { taskId: 't1', code: 'insufficient_credits', message: 'no', failedAt: at(4) }),
+    ]);
+    expect(row).toMatchObject({
+      status: 'failed',
+      failedAt: at(4),
+      creditsState: 'rejected',
+      error: { code: 'insufficient_credits', message: 'no' },
+    });
+  });
+
+  it('marks a canceled task and its released credits', () => {
+    const row = project([
+      created(),
+      recorded('GenerationCanceled', { taskId: 't1', canceledAt: at(5) }),
+      recorded('CreditsReleased', { reservationId: 't1', accountId: 'a1', amount: 2 }),
+    ]);
+    expect(row).toMatchObject({ status: 'canceled', canceledAt: at(5), creditsState: 'released' });
+  });
+
+  it('ignores events of a task it has not seen created', () => {
+    expect(project([recorded('GenerationQueued', { taskId: 't1', queuedAt: at(1) })])).toBeUndefined();
+  });
+});
+
+function project(events: RecordedEvent[]): GenerationRow | undefined {
+  return events.reduce<GenerationRow | undefined>(evolveGeneration, undefined);
+}
+
+const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+
+function created(): RecordedEvent {
+  return recorded('GenerationCreated', {
+    taskId: 't1',
+    request: { accountId: 'a1', model: 'local', prompt: 'p', width: 64, height: 64, n: 2, seed: 1, outputFormat: 'png' },
+    price: 2,
+    deadline: at(59),
+    createdAt: at(0),
+  });
+}
+
+let position = 0;
+function recorded(type: string, data: Record<string, unknown>): RecordedEvent {
+  position++;
+  return {
+    type,
+    data,
+    eventId: `e${position}`,
+    metadata: { correlationId: 't1', schemaVersion: 1 },
+    streamId: 'generation-t1',
+    streamVersion: position,
+    globalPosition: String(position),
+    transactionId: String(position),
+    recordedAt: at(position % 60),
+  };
+}

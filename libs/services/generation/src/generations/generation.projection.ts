@@ -1,0 +1,179 @@
+import type { CreditAccountEvent, GenerationEvent, RecordedEvent } from '@darkroom/contracts';
+import type { Sql } from '@darkroom/database';
+import { assertNever } from '@darkroom/kernel';
+import type { RowProjection } from '@darkroom/projections';
+import type { GenerationRow } from './generation-row';
+
+const generationTypes: readonly GenerationEvent['type'][] = [
+  'GenerationCreated',
+  'GenerationQueued',
+  'GenerationProcessing',
+  'GenerationOutputStored',
+  'GenerationCompleted',
+  'GenerationFailed',
+  'GenerationCanceled',
+];
+const creditTypes: readonly CreditAccountEvent['type'][] = [
+  'CreditsReserved',
+  'CreditsReservationRejected',
+  'CreditsCaptured',
+  'CreditsReleased',
+];
+
+function evolveCredits(row: GenerationRow, event: CreditAccountEvent): GenerationRow {
+  switch (event.type) {
+    case 'CreditsReserved':
+      return { ...row, creditsState: 'reserved' };
+    case 'CreditsReservationRejected':
+      return { ...row, creditsState: 'rejected' };
+    case 'CreditsCaptured':
+      return { ...row, creditsState: 'captured' };
+    case 'CreditsReleased':
+      return { ...row, creditsState: 'released' };
+    case 'CreditsGranted':
+      return row;
+    default:
+      return assertNever(event);
+  }
+}
+
+/** Pure: the task row after one event of its generation stream or of its credit reservation. */
+export function evolveGeneration(row: GenerationRow | undefined, recorded: RecordedEvent): GenerationRow | undefined {
+  const event = recorded as unknown as GenerationEvent | CreditAccountEvent;
+  if (event.type === 'GenerationCreated') {
+    const { taskId, request, price, idempotencyKey, deadline, metadata, createdAt } = event.data;
+    return {
+      id: taskId,
+      accountId: request.accountId,
+      status: 'created',
+      request,
+      price,
+      creditsState: 'pending',
+      idempotencyKey: idempotencyKey ?? null,
+      deadline,
+      createdAt,
+      queuedAt: null,
+      processingAt: null,
+      completedAt: null,
+      failedAt: null,
+      canceledAt: null,
+      error: null,
+      assetIds: [],
+      attempts: 0,
+      metadata: metadata ?? {},
+    };
+  }
+  if (!row) return undefined;
+  switch (event.type) {
+    case 'GenerationQueued':
+      return { ...row, status: 'queued', queuedAt: event.data.queuedAt };
+    case 'GenerationProcessing':
+      return { ...row, status: 'processing', processingAt: event.data.processingAt, attempts: event.data.attempt };
+    case 'GenerationOutputStored':
+      return row.assetIds.includes(event.data.assetId) ? row : { ...row, assetIds: [...row.assetIds, event.data.assetId] };
+    case 'GenerationCompleted':
+      return { ...row, status: 'completed', completedAt: event.data.completedAt, assetIds: event.data.assetIds };
+    case 'GenerationFailed': {
+      const { code, message, providerDetail, failedAt } = event.data;
+      return { ...row, status: 'failed', failedAt, error: { code, message, providerDetail } };
+    }
+    case 'GenerationCanceled':
+      return { ...row, status: 'canceled', canceledAt: event.data.canceledAt };
+    default:
+      return evolveCredits(row, event);
+  }
+}
+
+interface GenerationRecord {
+  id: string;
+  account_id: string;
+  status: GenerationRow['status'];
+  params: GenerationRow['request'];
+  price: number;
+  credits_state: GenerationRow['creditsState'];
+  idempotency_key: string | null;
+  deadline: Date;
+  created_at: Date;
+  queued_at: Date | null;
+  processing_at: Date | null;
+  completed_at: Date | null;
+  failed_at: Date | null;
+  canceled_at: Date | null;
+  error: GenerationRow['error'];
+  asset_ids: string[];
+  attempts: number;
+  metadata: Record<string, string>;
+}
+
+const iso = (value: Date | null): string | null => (value ? new Date(value).toISOString() : null);
+
+export function toGenerationRow(record: GenerationRecord): GenerationRow {
+  return {
+    id: record.id,
+    accountId: record.account_id,
+    status: record.status,
+    request: record.params,
+    price: record.price,
+    creditsState: record.credits_state,
+    idempotencyKey: record.idempotency_key,
+    deadline: new Date(record.deadline).toISOString(),
+    createdAt: new Date(record.created_at).toISOString(),
+    queuedAt: iso(record.queued_at),
+    processingAt: iso(record.processing_at),
+    completedAt: iso(record.completed_at),
+    failedAt: iso(record.failed_at),
+    canceledAt: iso(record.canceled_at),
+    error: record.error,
+    assetIds: record.asset_ids,
+    attempts: record.attempts,
+    metadata: record.metadata,
+  };
+}
+
+export async function loadGeneration(sql: Sql, id: string): Promise<GenerationRow | undefined> {
+  const { rows } = await sql.query<GenerationRecord>(`SELECT * FROM generations WHERE id = $1`, [id]);
+  return rows[0] ? toGenerationRow(rows[0]) : undefined;
+}
+
+export const generationProjection: RowProjection<GenerationRow> = {
+  name: 'generations',
+  eventTypes: [...generationTypes, ...creditTypes],
+  keyOf: (event) => {
+    const data = event.data as { taskId?: string; reservationId?: string };
+    return data.taskId ?? data.reservationId;
+  },
+  evolve: evolveGeneration,
+  load: loadGeneration,
+  async save(tx: Sql, row: GenerationRow) {
+    await tx.query(
+      `INSERT INTO generations (id, account_id, status, model, prompt, params, price, credits_state, idempotency_key,
+         deadline, created_at, queued_at, processing_at, completed_at, failed_at, canceled_at, error, asset_ids,
+         attempts, metadata)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+       ON CONFLICT (id) DO UPDATE SET status = $3, credits_state = $8, queued_at = $12, processing_at = $13,
+         completed_at = $14, failed_at = $15, canceled_at = $16, error = $17, asset_ids = $18, attempts = $19`,
+      [
+        row.id,
+        row.accountId,
+        row.status,
+        row.request.model,
+        row.request.prompt,
+        JSON.stringify(row.request),
+        row.price,
+        row.creditsState,
+        row.idempotencyKey,
+        row.deadline,
+        row.createdAt,
+        row.queuedAt,
+        row.processingAt,
+        row.completedAt,
+        row.failedAt,
+        row.canceledAt,
+        row.error === null ? null : JSON.stringify(row.error),
+        JSON.stringify(row.assetIds),
+        row.attempts,
+        JSON.stringify(row.metadata),
+      ],
+    );
+  },
+};

@@ -1,0 +1,2 @@
+export * from './ledger.module';
+export * from './credit-balances/credit-balance.projection';

@@ -1,0 +1,71 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import {
+  Category,
+  creditAccountStream,
+  eventKey,
+  type GenerationCanceled,
+  type GenerationCompleted,
+  type GenerationCreated,
+  type GenerationFailed,
+} from '@darkroom/contracts';
+import { creditAccountDecider, type CreditAccountCommand } from '@darkroom/domain-ledger';
+import type { Clock } from '@darkroom/kernel';
+import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
+import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
+
+export const LEDGER = 'ledger';
+
+/** Two-phase credits: reserve when a task is created, capture on completion, release otherwise. */
+@Controller()
+export class LedgerHandlers {
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+
+  @OnEvent(LEDGER, eventKey(Category.generation, 'GenerationCreated'))
+  async reserve(@Payload() message: MessageOf<GenerationCreated>, @Ctx() ctx: EventContext): Promise<void> {
+    const { taskId, request, price } = message.data;
+    await this.run(ctx, message, request.accountId, {
+      type: 'ReserveCredits',
+      accountId: request.accountId,
+      reservationId: taskId,
+      amount: price,
+      now: this.clock.now().toISOString(),
+    });
+  }
+
+  @OnEvent(LEDGER, eventKey(Category.generation, 'GenerationCompleted'))
+  async capture(@Payload() message: MessageOf<GenerationCompleted>, @Ctx() ctx: EventContext): Promise<void> {
+    const { taskId, accountId } = message.data;
+    await this.run(ctx, message, accountId, {
+      type: 'CaptureCredits',
+      accountId,
+      reservationId: taskId,
+      now: this.clock.now().toISOString(),
+    });
+  }
+
+  @OnEvent(LEDGER, eventKey(Category.generation, 'GenerationFailed'))
+  async releaseOnFailure(@Payload() message: MessageOf<GenerationFailed>, @Ctx() ctx: EventContext): Promise<void> {
+    await this.release(message, ctx);
+  }
+
+  @OnEvent(LEDGER, eventKey(Category.generation, 'GenerationCanceled'))
+  async releaseOnCancel(@Payload() message: MessageOf<GenerationCanceled>, @Ctx() ctx: EventContext): Promise<void> {
+    await this.release(message, ctx);
+  }
+
+  private async release(message: EventMessage & { data: { taskId: string; accountId: string } }, ctx: EventContext) {
+    const { taskId, accountId } = message.data;
+    await this.run(ctx, message, accountId, {
+      type: 'ReleaseCredits',
+      accountId,
+      reservationId: taskId,
+      now: this.clock.now().toISOString(),
+    });
+  }
+
+  private async run(ctx: EventContext, message: EventMessage, accountId: string, command: CreditAccountCommand) {
+    const stream = creditAccountStream(accountId);
+    await ctx.store.handle(stream, creditAccountDecider, command, causedBy(LEDGER, message, stream));
+  }
+}

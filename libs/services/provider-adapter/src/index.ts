@@ -1,0 +1,2 @@
+export * from './provider-adapter.module';
+export * from './staging';

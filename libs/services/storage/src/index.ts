@@ -1,0 +1,3 @@
+export * from './storage.module';
+export * from './asset-keys';
+export * from './assets/asset.projection';

@@ -1,0 +1,55 @@
+import type { expect as jestExpect } from '@jest/globals';
+import { DomainError, fold, type Decider, type ErrorCategory } from '@darkroom/kernel';
+
+// `@jest/globals` throws when imported outside a jest run, and this lib is also loaded by
+// scripts; so only its types are imported and the runtime `expect` is jest's global.
+declare const expect: typeof jestExpect;
+
+export interface DeciderThen<Event> {
+  /** Asserts the command decides exactly these events (deep equality, in order). */
+  then(expected: readonly Event[]): void;
+  /** Asserts the command is refused with a `DomainError` of this code (and category, if given). */
+  thenThrows(code: string, category?: ErrorCategory): void;
+}
+
+export interface DeciderWhen<Command, Event> {
+  when(command: Command): DeciderThen<Event>;
+}
+
+export interface DeciderGiven<Command, Event> {
+  /** The events already in the stream, folded into state with the decider's own `evolve`. */
+  given(events: readonly Event[]): DeciderWhen<Command, Event>;
+}
+
+/** `deciderSpec(decider).given(events).when(command).then(events)`: a decider test with no setup. */
+export function deciderSpec<Command, Event, State>(
+  decider: Decider<Command, Event, State>,
+): DeciderGiven<Command, Event> {
+  return {
+    given: (events) => ({
+      when: (command) => {
+        const decide = (): readonly Event[] => decider.decide(command, fold(decider, events));
+        return {
+          then: (expected) => {
+            expect(decide()).toEqual(expected);
+          },
+          thenThrows: (code, category) => {
+            const error = caught(decide);
+            expect(error).toBeInstanceOf(DomainError);
+            expect((error as DomainError).code).toBe(code);
+            if (category !== undefined) expect((error as DomainError).category).toBe(category);
+          },
+        };
+      },
+    }),
+  };
+}
+
+function caught(action: () => unknown): unknown {
+  try {
+    const events = action();
+    return new Error(`Expected a DomainError, but the command decided ${JSON.stringify(events)}`);
+  } catch (error) {
+    return error;
+  }
+}
