@@ -1,5 +1,7 @@
 import nx from '@nx/eslint-plugin';
 
+const testTiers = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
+
 const bannedInDomain = [
   '@nestjs/*',
   'typeorm',
@@ -21,9 +23,19 @@ export default [
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
+      '@nx/enforce-module-boundaries': ['error', boundaries(false)],
+    },
+  },
+  {
+    // Tests may also use the shared test helpers.
+    files: testTiers,
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries(true)] },
+  },
+];
+
+function boundaries(inTests) {
+  const withTesting = (tags) => (inTests ? [...tags, 'type:testing'] : tags);
+  return {
           enforceBuildableLibDependency: true,
           allow: [],
           depConstraints: [
@@ -49,9 +61,6 @@ export default [
             },
             { sourceTag: 'type:testing', notDependOnLibsWithTags: ['type:app'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts', 'type:domain', 'type:platform'] },
-          ],
-        },
-      ],
-    },
-  },
-];
+          ].map((rule) => (rule.onlyDependOnLibsWithTags ? { ...rule, onlyDependOnLibsWithTags: withTesting(rule.onlyDependOnLibsWithTags) } : rule)),
+  };
+}

@@ -205,3 +205,58 @@ async function snapshot(accountId: string, taskId: string) {
   );
   return { counts, generation, balance: await balance(accountId) };
 }
+
+describe('bad input', () => {
+  let account: { id: string; key: string };
+  beforeAll(async () => {
+    account = await createAccount(5);
+  });
+
+  it('refuses a request without a valid key with 401 and records nothing', async () => {
+    const response = await call(system.gatewayUrl, 'POST', '/v1/generations', {
+      key: 'drk_00000000_not-a-real-key-at-all-xxxx',
+      body: { model: 'local', prompt: 'x' },
+    });
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('lists every invalid field in one 400 problem', async () => {
+    const response = await call(system.gatewayUrl, 'POST', '/v1/generations', {
+      key: account.key,
+      body: { model: 'local', prompt: '', size: 'big', n: 0, surprise: true },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('invalid_request');
+    const fields = response.body.errors.map((error: { field: string }) => error.field).sort();
+    expect(fields).toEqual(expect.arrayContaining(['n', 'prompt', 'size', 'surprise']));
+  });
+
+  it('refuses a size or count the model cannot serve, naming the field', async () => {
+    const response = await call(system.gatewayUrl, 'POST', '/v1/generations', {
+      key: account.key,
+      body: { model: 'local', prompt: 'x', size: '4096x4096', n: 9 },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'unsupported_by_model' });
+    expect(response.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(['n', 'size']);
+  });
+
+  it('refuses an unknown model and malformed JSON with their own codes', async () => {
+    const unknown = await call(system.gatewayUrl, 'POST', '/v1/generations', {
+      key: account.key,
+      body: { model: 'nope', prompt: 'x' },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ code: 'model_not_found' });
+    const malformed = await fetch(`${system.gatewayUrl}/v1/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${account.key}`, 'content-type': 'application/json' },
+      body: '{"model":',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: 'malformed_json' });
+    const { rows } = await system.db.sql.query(`SELECT 1 FROM events WHERE metadata->>'accountId' = $1 AND type = 'GenerationCreated'`, [account.id]);
+    expect(rows).toHaveLength(0);
+  });
+});

@@ -34,22 +34,22 @@ export function deciderSpec<Command, Event, State>(
             expect(decide()).toEqual(expected);
           },
           thenThrows: (code, category) => {
-            const error = caught(decide);
-            expect(error).toBeInstanceOf(DomainError);
-            expect((error as DomainError).code).toBe(code);
-            if (category !== undefined) expect((error as DomainError).category).toBe(category);
+            let decided: readonly Event[];
+            try {
+              decided = decide();
+            } catch (error) {
+              expect(error).toBeInstanceOf(DomainError);
+              const { code: actualCode, category: actualCategory } = error as DomainError;
+              expect({ code: actualCode, category: actualCategory }).toEqual({
+                code,
+                category: category ?? actualCategory,
+              });
+              return;
+            }
+            throw new Error(`Expected DomainError "${code}", but the command decided ${JSON.stringify(decided)}`);
           },
         };
       },
     }),
   };
-}
-
-function caught(action: () => unknown): unknown {
-  try {
-    const events = action();
-    return new Error(`Expected a DomainError, but the command decided ${JSON.stringify(events)}`);
-  } catch (error) {
-    return error;
-  }
 }

@@ -117,23 +117,32 @@ function fail(command: FailGeneration, state: RecordedGeneration): readonly Gene
 }
 
 function cancel(command: CancelGeneration, state: GenerationState): readonly GenerationEvent[] {
-  if (state.status === 'initial') {
-    throw new DomainError('generation_not_found', 'not_found', 'There is no such generation');
+  switch (state.status) {
+    case 'initial':
+      throw new DomainError('generation_not_found', 'not_found', 'There is no such generation');
+    case 'created':
+    case 'queued':
+    case 'processing':
+      return [
+        {
+          type: 'GenerationCanceled',
+          data: { taskId: state.taskId, accountId: state.request.accountId, canceledAt: command.now },
+        },
+      ];
+    case 'completed':
+    case 'failed':
+    case 'canceled':
+      throw new DomainError('generation_not_cancelable', 'conflict', `A ${state.status} generation cannot be canceled`, {
+        taskId: state.taskId,
+        status: state.status,
+      });
+    default:
+      return assertNever(state);
   }
-  if (!isOpen(state)) {
-    throw new DomainError('generation_not_cancelable', 'conflict', `A ${state.status} generation cannot be canceled`, {
-      taskId: state.taskId,
-      status: state.status,
-    });
-  }
-  return [
-    {
-      type: 'GenerationCanceled',
-      data: { taskId: state.taskId, accountId: state.request.accountId, canceledAt: command.now },
-    },
-  ];
 }
 
-function isOpen(state: GenerationState): state is RecordedGeneration {
+type OpenGeneration = RecordedGeneration & { readonly status: 'created' | 'queued' | 'processing' };
+
+function isOpen(state: GenerationState): state is OpenGeneration {
   return state.status === 'created' || state.status === 'queued' || state.status === 'processing';
 }

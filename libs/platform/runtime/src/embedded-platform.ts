@@ -41,7 +41,7 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
     silent: true,
     directory: join(dataDir, 'objects'),
   });
-  const { port: s3Port } = (await s3.run()) as { port: number };
+  const { port: s3Port } = await s3.run();
   const objects = new S3ObjectStorage({
     endpoint: `http://127.0.0.1:${s3Port}`,
     region: 'us-east-1',

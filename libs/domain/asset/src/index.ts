@@ -1,0 +1,4 @@
+export * from './asset.commands';
+export * from './asset.state';
+export * from './asset.decide';
+export * from './asset.decider';

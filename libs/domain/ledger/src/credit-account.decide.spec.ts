@@ -1,0 +1,198 @@
+import { describe, it } from '@jest/globals';
+import type { CreditAccountEvent } from '@darkroom/contracts';
+import { deciderSpec } from '@darkroom/testing';
+import type { CreditAccountCommand } from './credit-account.commands';
+import { creditAccountDecider } from './credit-account.decider';
+
+const accountId = 'account-1';
+const now = '2025-11-24T10:00:00.000Z';
+
+const spec = deciderSpec(creditAccountDecider);
+
+describe('credit account decider', () => {
+  describe('new account', () => {
+    it('grants credits', () => {
+      spec.given([]).when(grant('g1', 10)).then([granted('g1', 10)]);
+    });
+
+    it('rejects a reservation when nothing was granted', () => {
+      spec.given([]).when(reserve('t1', 4)).then([rejected('t1', 4, 0)]);
+    });
+
+    it('ignores a capture of an unknown reservation', () => {
+      spec.given([]).when(capture('t1')).then([]);
+    });
+
+    it('ignores a release of an unknown reservation', () => {
+      spec.given([]).when(release('t1')).then([]);
+    });
+
+    it.each([0, -3, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses to grant %p credits', (amount) => {
+      spec.given([]).when(grant('g1', amount)).thenThrows('invalid_amount', 'validation');
+    });
+
+    it.each([0, -3, 1.5, Number.NaN])('refuses to reserve %p credits', (amount) => {
+      spec.given([granted('g1', 10)]).when(reserve('t1', amount)).thenThrows('invalid_amount', 'validation');
+    });
+
+    it('treats ids that name Object.prototype members as new', () => {
+      spec.given([]).when(grant('constructor', 5)).then([granted('constructor', 5)]);
+    });
+  });
+
+  describe('funded account', () => {
+    const history = (): CreditAccountEvent[] => [granted('g1', 10)];
+
+    it('ignores a repeated grant with the same amount', () => {
+      spec.given(history()).when(grant('g1', 10)).then([]);
+    });
+
+    it('refuses a repeated grant with another amount', () => {
+      spec.given(history()).when(grant('g1', 20)).thenThrows('grant_conflict', 'conflict');
+    });
+
+    it('adds a second grant', () => {
+      spec.given(history()).when(grant('g2', 5)).then([granted('g2', 5)]);
+    });
+
+    it('reserves up to the whole available balance', () => {
+      spec.given(history()).when(reserve('t1', 10)).then([reserved('t1', 10)]);
+    });
+
+    it('rejects a reservation above the available balance', () => {
+      spec.given(history()).when(reserve('t1', 11)).then([rejected('t1', 11, 10)]);
+    });
+  });
+
+  describe('open reservation', () => {
+    const history = (): CreditAccountEvent[] => [granted('g1', 10), reserved('t1', 4)];
+
+    it('captures the reserved amount', () => {
+      spec.given(history()).when(capture('t1')).then([captured('t1', 4)]);
+    });
+
+    it('releases the reserved amount', () => {
+      spec.given(history()).when(release('t1')).then([released('t1', 4)]);
+    });
+
+    it('ignores the same reservation again', () => {
+      spec.given(history()).when(reserve('t1', 4)).then([]);
+    });
+
+    it('refuses the same reservation with another amount', () => {
+      spec.given(history()).when(reserve('t1', 5)).thenThrows('reservation_conflict', 'conflict');
+    });
+
+    it('counts open reservations against the available balance', () => {
+      spec.given(history()).when(reserve('t2', 7)).then([rejected('t2', 7, 6)]);
+    });
+
+    it('reserves what the open reservations leave', () => {
+      spec.given(history()).when(reserve('t2', 6)).then([reserved('t2', 6)]);
+    });
+  });
+
+  describe('captured reservation', () => {
+    const history = (): CreditAccountEvent[] => [granted('g1', 10), reserved('t1', 4), captured('t1', 4)];
+
+    it('does not capture twice', () => {
+      spec.given(history()).when(capture('t1')).then([]);
+    });
+
+    it('does not release after capture', () => {
+      spec.given(history()).when(release('t1')).then([]);
+    });
+
+    it('does not reserve the same reservation again', () => {
+      spec.given(history()).when(reserve('t1', 4)).then([]);
+    });
+
+    it('refuses the same reservation with another amount', () => {
+      spec.given(history()).when(reserve('t1', 3)).thenThrows('reservation_conflict', 'conflict');
+    });
+
+    it('counts captured credits as spent', () => {
+      spec.given(history()).when(reserve('t2', 7)).then([rejected('t2', 7, 6)]);
+    });
+  });
+
+  describe('released reservation', () => {
+    const history = (): CreditAccountEvent[] => [granted('g1', 10), reserved('t1', 4), released('t1', 4)];
+
+    it('does not release twice', () => {
+      spec.given(history()).when(release('t1')).then([]);
+    });
+
+    it('does not capture after release', () => {
+      spec.given(history()).when(capture('t1')).then([]);
+    });
+
+    it('does not reserve the same reservation again', () => {
+      spec.given(history()).when(reserve('t1', 4)).then([]);
+    });
+
+    it('makes released credits available again', () => {
+      spec.given(history()).when(reserve('t2', 10)).then([reserved('t2', 10)]);
+    });
+  });
+
+  describe('rejected reservation', () => {
+    const history = (): CreditAccountEvent[] => [granted('g1', 2), rejected('t1', 4, 2)];
+
+    it('ignores the same reservation again, even once credits are available', () => {
+      spec.given([...history(), granted('g2', 10)]).when(reserve('t1', 4)).then([]);
+    });
+
+    it('refuses the same reservation with another amount', () => {
+      spec.given(history()).when(reserve('t1', 1)).thenThrows('reservation_conflict', 'conflict');
+    });
+
+    it('ignores a capture of a rejected reservation', () => {
+      spec.given(history()).when(capture('t1')).then([]);
+    });
+
+    it('ignores a release of a rejected reservation', () => {
+      spec.given(history()).when(release('t1')).then([]);
+    });
+
+    it('holds no credits for a rejected reservation', () => {
+      spec.given(history()).when(reserve('t2', 2)).then([reserved('t2', 2)]);
+    });
+  });
+});
+
+function grant(grantId: string, amount: number): CreditAccountCommand {
+  return { type: 'GrantCredits', accountId, grantId, amount, reason: 'test', now };
+}
+
+function reserve(reservationId: string, amount: number): CreditAccountCommand {
+  return { type: 'ReserveCredits', accountId, reservationId, amount, now };
+}
+
+function capture(reservationId: string): CreditAccountCommand {
+  return { type: 'CaptureCredits', accountId, reservationId, now };
+}
+
+function release(reservationId: string): CreditAccountCommand {
+  return { type: 'ReleaseCredits', accountId, reservationId, now };
+}
+
+function granted(grantId: string, amount: number): CreditAccountEvent {
+  return { type: 'CreditsGranted', data: { accountId, grantId, amount, reason: 'test', grantedAt: now } };
+}
+
+function reserved(reservationId: string, amount: number): CreditAccountEvent {
+  return { type: 'CreditsReserved', data: { accountId, reservationId, amount, reservedAt: now } };
+}
+
+function rejected(reservationId: string, amount: number, available: number): CreditAccountEvent {
+  return { type: 'CreditsReservationRejected', data: { accountId, reservationId, amount, available, rejectedAt: now } };
+}
+
+function captured(reservationId: string, amount: number): CreditAccountEvent {
+  return { type: 'CreditsCaptured', data: { accountId, reservationId, amount, capturedAt: now } };
+}
+
+function released(reservationId: string, amount: number): CreditAccountEvent {
+  return { type: 'CreditsReleased', data: { accountId, reservationId, amount, releasedAt: now } };
+}

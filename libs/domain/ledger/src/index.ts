@@ -1,0 +1,4 @@
+export * from './credit-account.commands';
+export * from './credit-account.state';
+export * from './credit-account.decide';
+export * from './credit-account.decider';
