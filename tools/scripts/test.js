@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: builds the five service apps (the e2e tier runs them as processes), then runs
+// `npm test`: builds the apps (the e2e tier runs the five services and the embedded process), then runs
 // every jest tier and writes jest's JSON report to test-results/jest.json for CI.
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
@@ -19,7 +19,7 @@ if (process.env.SKIP_BUILD !== '1') {
     '-t',
     'build',
     '-p',
-    'gateway,generation,provider-adapter,storage,ledger',
+    'gateway,generation,provider-adapter,storage,ledger,darkroom',
     '--parallel=2',
     '--outputStyle=static',
   ]);

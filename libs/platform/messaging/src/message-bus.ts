@@ -26,6 +26,7 @@ export interface Delivery {
 }
 
 export interface Subscription {
+  /** Stops new deliveries, waits for the handlers in flight, then releases the consumer. */
   close(): Promise<void>;
 }
 
@@ -38,4 +39,25 @@ export interface MessageBus {
   publish(messages: readonly EventMessage[]): Promise<void>;
   subscribe(spec: ConsumerSpec, handler: (delivery: Delivery) => Promise<void>): Promise<Subscription>;
   close(): Promise<void>;
+}
+
+/** A message a consumer gave up on, with what went wrong. */
+export interface DeadLetter {
+  readonly consumer: string;
+  readonly message: EventMessage;
+  /** Deliveries made before it was dead-lettered. */
+  readonly attempts: number;
+  /** Message of the last handler error (or why the broker dead-lettered it). */
+  readonly error: string;
+  /** ISO timestamps; absent when the broker dead-lettered it after a crash loop. */
+  readonly firstFailedAt?: string;
+  readonly lastFailedAt?: string;
+}
+
+/** Admin view of dead letters, offered by both bus implementations. */
+export interface DeadLetters {
+  /** Dead letters of a consumer, oldest first, without removing them. */
+  listDeadLetters(consumer: string, limit?: number): Promise<DeadLetter[]>;
+  /** Moves dead letters (all, or the one with this event id) back to the consumer's queue. */
+  redrive(consumer: string, eventId?: string): Promise<number>;
 }

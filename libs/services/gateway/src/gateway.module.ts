@@ -4,6 +4,7 @@ import { ModelCatalog } from '@darkroom/providers';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AdminController } from './admin/admin.controller';
 import { AssetsController } from './assets/assets.controller';
+import { CreditsController } from './credits/credits.controller';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway.options';
 import { GenerationsController } from './generations/generations.controller';
 import { GenerationsService } from './generations/generations.service';
@@ -17,7 +18,7 @@ export class GatewayModule {
   static register(options: GatewayOptions): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [GenerationsController, AssetsController, AdminController],
+      controllers: [GenerationsController, AssetsController, CreditsController, AdminController],
       providers: [
         { provide: GATEWAY_OPTIONS, useValue: options },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -8,6 +8,7 @@ import { DomainError, newId, type Clock } from '@darkroom/kernel';
 import { ModelCatalog } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
 import { evolveGeneration, loadGeneration, type GenerationRow } from '@darkroom/service-generation';
+import { creditBalanceProjection } from '@darkroom/service-ledger';
 import { loadAssetsOfTask, type AssetRow } from '@darkroom/service-storage';
 import type { CreateGenerationDto } from './create-generation.dto';
 
@@ -88,11 +89,7 @@ export class GenerationsService {
 
   /** Fast 402 from the balance read model; the ledger's reservation stays the real check. */
   private async assertAffordable(accountId: string, price: number): Promise<void> {
-    const { rows } = await this.sql.query<{ available: string }>(
-      `SELECT available FROM credit_balances WHERE account_id = $1`,
-      [accountId],
-    );
-    const available = Number(rows[0]?.available ?? 0);
+    const available = (await creditBalanceProjection.load(this.sql, accountId))?.available ?? 0;
     if (available < price) {
       throw new DomainError(
         'insufficient_credits',

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { call, eventually } from './support/api';
+import { freePort, workspaceRoot } from './support/processes';
+
+jest.setTimeout(180_000);
+
+/** The single process `npm start` runs: PGlite, in-process bus, s3rver, local renderer. */
+interface Embedded {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly output: () => string;
+  stop(): Promise<void>;
+}
+
+async function startEmbedded(dataDir: string): Promise<Embedded> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [join(workspaceRoot, 'dist/apps/darkroom/main.js')], {
+    cwd: workspaceRoot,
+    env: { PATH: process.env['PATH'], PORT: String(port), DARKROOM_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const apiKey = await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`darkroom exited: ${output}`);
+    return /Dev API key:\s+(\S+)/.exec(output)?.[1];
+  }, 90_000, 'the embedded process to print its dev key');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    apiKey,
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+let dataDir: string;
+let app: Embedded | undefined;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'darkroom-embedded-'));
+});
+afterAll(async () => {
+  await app?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('embedded single process (npm start)', () => {
+  let taskId: string;
+
+  it('prints a ready-to-paste curl line with its URL and dev key', async () => {
+    app = await startEmbedded(dataDir);
+    expect(app.output()).toContain(`curl -s -X POST ${app.url}/v1/generations`);
+    expect(app.output()).toContain(`Authorization: Bearer ${app.apiKey}`);
+  });
+
+  it('runs the README walk-through to a stored PNG of the requested size, charging once', async () => {
+    const embedded = app!;
+    const created = await call(embedded.url, 'POST', '/v1/generations', {
+      key: embedded.apiKey,
+      body: { model: 'local', prompt: 'a lighthouse at dusk', size: '640x480', seed: 42 },
+    });
+    expect(created.status).toBe(202);
+    expect(created.body.status).toBe('created');
+    taskId = created.body.id;
+
+    const task = await eventually(async () => {
+      const current = await call(embedded.url, 'GET', `/v1/generations/${taskId}`, { key: embedded.apiKey });
+      return current.body.status === 'completed' && current.body.credits.state === 'captured' ? current.body : undefined;
+    }, 60_000, 'completion');
+    expect(task.assets).toHaveLength(1);
+
+    const image = await call(embedded.url, 'GET', `/v1/assets/${task.assets[0].id}`, { key: embedded.apiKey });
+    expect(image.status).toBe(200);
+    const meta = await sharp(image.bytes).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 640, 480]);
+
+    const credits = await eventually(async () => {
+      const balance = await call(embedded.url, 'GET', '/v1/credits', { key: embedded.apiKey });
+      return balance.body.captured === 1 ? balance.body : undefined;
+    }, 30_000, 'balance');
+    expect(credits).toMatchObject({ granted: 100, captured: 1, reserved: 0, available: 99 });
+  });
+
+  it('keeps tasks and credits across a restart on the same data folder, without granting again', async () => {
+    await app!.stop();
+    app = await startEmbedded(dataDir);
+    const task = await call(app.url, 'GET', `/v1/generations/${taskId}`, { key: app.apiKey });
+    expect(task.body).toMatchObject({ id: taskId, status: 'completed' });
+    const balance = await eventually(async () => {
+      const current = await call(app!.url, 'GET', '/v1/credits', { key: app!.apiKey });
+      return current.status === 200 ? current.body : undefined;
+    }, 30_000, 'balance');
+    expect(balance).toMatchObject({ granted: 100, available: 99 });
+  });
+});
