@@ -7,11 +7,20 @@ async function run<Row>(runner: QueryRunner, text: string, params?: readonly unk
   return { rows, rowCount: typeof result.affected === 'number' ? result.affected : rows.length };
 }
 
-/** `Sql` bound to one open transaction of a query runner; nested transactions are savepoints. */
-class TransactionSql implements Sql {
-  constructor(private readonly runner: QueryRunner) {}
+/**
+ * `Sql` bound to one connection of a query runner; nested transactions are savepoints. With
+ * `ownTransactions`, a statement issued outside a transaction gets one of its own.
+ */
+class RunnerSql implements Sql {
+  constructor(
+    private readonly runner: QueryRunner,
+    private readonly ownTransactions = false,
+  ) {}
 
   query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
+    if (this.ownTransactions && !this.runner.isTransactionActive) {
+      return this.transaction((tx) => tx.query<Row>(text, params));
+    }
     return run<Row>(this.runner, text, params);
   }
 
@@ -28,11 +37,24 @@ class TransactionSql implements Sql {
   }
 }
 
+export interface TypeormSqlOptions {
+  /**
+   * Run every statement inside a transaction. Needed behind pglite-socket, which shares one
+   * PostgreSQL session among all connections and interleaves their extended-protocol
+   * messages unless a transaction pins the session to one connection (decision 0001).
+   */
+  readonly statementsInTransactions?: boolean;
+}
+
 /** `Sql` over a TypeORM data source: each query on a pooled connection, transactions on one. */
 export class TypeormSql implements Sql {
-  constructor(readonly dataSource: DataSource) {}
+  constructor(
+    readonly dataSource: DataSource,
+    private readonly options: TypeormSqlOptions = {},
+  ) {}
 
   async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
+    if (this.options.statementsInTransactions) return this.transaction((tx) => tx.query<Row>(text, params));
     const runner = this.dataSource.createQueryRunner();
     try {
       return await run<Row>(runner, text, params);
@@ -45,7 +67,7 @@ export class TypeormSql implements Sql {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      return await new TransactionSql(runner).transaction(work);
+      return await new RunnerSql(runner).transaction(work);
     } finally {
       await runner.release();
     }
@@ -59,7 +81,7 @@ export class TypeormSql implements Sql {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      return await work(new TransactionSql(runner));
+      return await work(new RunnerSql(runner, this.options.statementsInTransactions));
     } finally {
       await runner.release();
     }

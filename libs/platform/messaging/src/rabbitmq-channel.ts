@@ -16,9 +16,14 @@ export interface OpenChannelOptions {
  * other arguments) instead of waiting for a channel that will never come.
  */
 export async function openChannel(manager: AmqpConnectionManager, options: OpenChannelOptions): Promise<ChannelWrapper> {
+  // Settled by the first setup; later setups (after reconnects) report through onError.
+  let succeed: () => void = () => undefined;
   let fail: (error: unknown) => void = () => undefined;
-  const failed = new Promise<never>((_, reject) => (fail = reject));
-  failed.catch(() => undefined); // later setup failures are reported through onError
+  const firstSetup = new Promise<void>((resolve, reject) => {
+    succeed = resolve;
+    fail = reject;
+  });
+  firstSetup.catch(() => undefined);
   const wrapper = manager.createChannel({
     name: options.name,
     confirm: options.confirm,
@@ -27,6 +32,7 @@ export async function openChannel(manager: AmqpConnectionManager, options: OpenC
       channel.on('error', options.onError);
       try {
         await options.setup(channel as ConfirmChannel);
+        succeed();
       } catch (error) {
         fail(error);
         throw error;
@@ -39,7 +45,7 @@ export async function openChannel(manager: AmqpConnectionManager, options: OpenC
     timer = setTimeout(() => reject(new Error(`Channel ${options.name}: not ready after ${options.timeoutMs} ms`)), options.timeoutMs);
   });
   try {
-    await Promise.race([wrapper.waitForConnect(), failed, timeout]);
+    await Promise.race([firstSetup, timeout]);
     return wrapper;
   } catch (error) {
     await wrapper.close().catch(() => undefined);

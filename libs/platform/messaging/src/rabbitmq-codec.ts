@@ -1,4 +1,4 @@
-import type { ConsumeMessage, Options } from 'amqplib';
+import type { Message, Options } from 'amqplib';
 import type { DeadLetter, EventMessage } from './message-bus';
 
 /** Headers darkroom sets; `x-delivery-count` and `x-death` are the broker's. */
@@ -33,7 +33,7 @@ export function encodeMessage(message: EventMessage): { content: Buffer; options
   };
 }
 
-export function decodeMessage(delivered: Pick<ConsumeMessage, 'content'>): EventMessage {
+export function decodeMessage(delivered: Pick<Message, 'content'>): EventMessage {
   const message = JSON.parse(delivered.content.toString('utf8')) as EventMessage;
   if (!message || typeof message.eventId !== 'string' || typeof message.routingKey !== 'string') {
     throw new Error('Not an event message');
@@ -41,7 +41,7 @@ export function decodeMessage(delivered: Pick<ConsumeMessage, 'content'>): Event
   return message;
 }
 
-const headerOf = (delivered: Pick<ConsumeMessage, 'properties'>, name: string): unknown =>
+const headerOf = (delivered: Pick<Message, 'properties'>, name: string): unknown =>
   (delivered.properties.headers as Record<string, unknown> | undefined)?.[name];
 
 const numberOf = (value: unknown): number | undefined => {
@@ -53,20 +53,24 @@ const stringOf = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
 
 /** Our attempt counter plus the broker's redeliveries of this copy (a crash before the ack). */
-export function attemptOf(delivered: Pick<ConsumeMessage, 'properties'>): number {
+export function attemptOf(delivered: Pick<Message, 'properties'>): number {
   return (numberOf(headerOf(delivered, Header.attempt)) ?? 1) + (numberOf(headerOf(delivered, 'x-delivery-count')) ?? 0);
 }
 
-export function firstFailedAtOf(delivered: Pick<ConsumeMessage, 'properties'>): string | undefined {
+export function firstFailedAtOf(delivered: Pick<Message, 'properties'>): string | undefined {
   return stringOf(headerOf(delivered, Header.firstFailedAt));
 }
 
-/** Properties for a copy of a delivered message, with the broker's bookkeeping removed. */
-export function copyOptions(delivered: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
+/**
+ * Properties for a copy of a delivered message, without the broker's bookkeeping; `fresh`
+ * also drops darkroom's failure headers (a re-driven message starts again at attempt 1).
+ */
+export function copyOptions(delivered: Message, headers: Record<string, unknown>, fresh = false): Options.Publish {
   const { properties } = delivered;
+  const ours: readonly string[] = Object.values(Header);
   const kept = Object.fromEntries(
     Object.entries((properties.headers ?? {}) as Record<string, unknown>).filter(
-      ([name]) => !BROKER_HEADERS.includes(name) && name !== Header.publishId,
+      ([name]) => !BROKER_HEADERS.includes(name) && name !== Header.publishId && !(fresh && ours.includes(name)),
     ),
   );
   return {
@@ -82,7 +86,7 @@ export function copyOptions(delivered: ConsumeMessage, headers: Record<string, u
 }
 
 /** Reads a message of a dead-letter queue, whether we or the broker (delivery limit) moved it. */
-export function toDeadLetter(consumer: string, delivered: ConsumeMessage): DeadLetter {
+export function toDeadLetter(consumer: string, delivered: Message): DeadLetter {
   const death = (headerOf(delivered, 'x-death') as { reason?: unknown; count?: unknown }[] | undefined)?.[0];
   const firstFailedAt = firstFailedAtOf(delivered);
   const lastFailedAt = stringOf(headerOf(delivered, Header.lastFailedAt));

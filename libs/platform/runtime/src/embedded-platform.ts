@@ -33,7 +33,7 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
   });
   await dataSource.initialize();
   await runMigrations(dataSource);
-  const sql = new TypeormSql(dataSource);
+  const sql = new TypeormSql(dataSource, { statementsInTransactions: true });
 
   const s3 = new S3rver({
     address: '127.0.0.1',

@@ -1,0 +1,133 @@
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { Sql } from '@darkroom/database';
+import { EventContext } from './event-context';
+import { handleOnce } from './inbox-handler';
+import type { ConsumerSpec, Delivery, MessageBus, Subscription } from './message-bus';
+import type { EventRoute } from './on-event.decorator';
+import { topicMatches } from './topic-pattern';
+
+/** Delivery settings of one consumer; the bus's defaults apply where absent. */
+export type ConsumerOptions = Pick<ConsumerSpec, 'prefetch' | 'maxAttempts' | 'retryDelaysMs'>;
+
+export interface EventTransportOptions {
+  readonly bus: MessageBus;
+  /** Where the inbox and the handlers' transaction live. */
+  readonly sql: Sql;
+  /** By consumer name. */
+  readonly consumerOptions?: Readonly<Record<string, ConsumerOptions>>;
+}
+
+type Routes = Map<string, Map<string, MessageHandler>>;
+
+/**
+ * Nest transport strategy over a `MessageBus`: every `@OnEvent(consumer, key)` handler of
+ * the app is grouped by consumer, each consumer subscribes one queue bound to exactly its
+ * keys, and each delivery runs its handler inside `handleOnce` (inbox + transaction), so
+ * the message is acked only after the handler's writes committed. The bus is the caller's:
+ * `close()` ends the subscriptions, not the bus.
+ */
+export class EventTransport extends Server implements CustomTransportStrategy {
+  private subscriptions: Subscription[] = [];
+
+  constructor(private readonly options: EventTransportOptions) {
+    super();
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => unknown): void {
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  async close(): Promise<void> {
+    const subscriptions = this.subscriptions;
+    this.subscriptions = [];
+    await Promise.all(subscriptions.map((subscription) => subscription.close()));
+  }
+
+  on(): never {
+    throw new Error('EventTransport emits no events');
+  }
+
+  unwrap<T>(): T {
+    return this.options.bus as T;
+  }
+
+  /** Handlers by consumer and key; throws on anything the app must not boot with. */
+  routes(): Routes {
+    const routes: Routes = new Map();
+    for (const [pattern, handler] of this.messageHandlers) {
+      const route = parseRoute(pattern);
+      if (!route) throw new Error(`Handler pattern ${pattern} is not { consumer, key }: declare it with @OnEvent(consumer, key)`);
+      if (!handler.isEventHandler) throw new Error(`${pattern}: request/response handlers are not supported, use @OnEvent`);
+      // Nest chains a second handler of the same pattern onto the first one's `next`.
+      if (handler.next) throw new Error(`Two handlers for consumer "${route.consumer}" and key "${route.key}"`);
+      const byKey = routes.get(route.consumer) ?? new Map<string, MessageHandler>();
+      byKey.set(route.key, handler);
+      routes.set(route.consumer, byKey);
+    }
+    return routes;
+  }
+
+  private async start(): Promise<void> {
+    const routes = this.routes();
+    try {
+      for (const [consumer, handlers] of routes) {
+        const spec: ConsumerSpec = { ...this.options.consumerOptions?.[consumer], name: consumer, bindings: [...handlers.keys()] };
+        this.subscriptions.push(
+          await this.options.bus.subscribe(spec, (delivery) => this.dispatch(consumer, handlers, delivery)),
+        );
+        this.logger.log(`consumer ${consumer} bound to ${spec.bindings.join(', ')}`);
+      }
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  private async dispatch(consumer: string, handlers: Map<string, MessageHandler>, delivery: Delivery): Promise<void> {
+    const { message, attempt } = delivery;
+    const handler = handlerFor(consumer, handlers, message.routingKey);
+    await handleOnce(this.options.sql, consumer, message, async (tx, store) => {
+      const ctx = new EventContext(consumer, message, attempt, tx, store);
+      try {
+        const result: unknown = await handler(message, ctx);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      } catch (error) {
+        throw ctx.handlerError ?? asError(error);
+      }
+    });
+  }
+}
+
+function parseRoute(pattern: string): EventRoute | undefined {
+  try {
+    const parsed: unknown = JSON.parse(pattern);
+    if (typeof parsed !== 'object' || parsed === null || Object.keys(parsed).length !== 2) return undefined;
+    const { consumer, key } = parsed as Record<string, unknown>;
+    return typeof consumer === 'string' && consumer && typeof key === 'string' && key ? { consumer, key } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function handlerFor(consumer: string, handlers: Map<string, MessageHandler>, routingKey: string): MessageHandler {
+  const exact = handlers.get(routingKey);
+  if (exact) return exact;
+  const matching = [...handlers].filter(([key]) => topicMatches(key, routingKey));
+  if (matching.length === 1) return matching[0][1];
+  throw new Error(
+    matching.length === 0
+      ? `Consumer "${consumer}" has no handler for ${routingKey} (a binding left from an earlier version?)`
+      : `Consumer "${consumer}" has several handlers for ${routingKey}: ${matching.map(([key]) => key).join(', ')}`,
+  );
+}
+
+/** Nest's RPC filters turn a thrown error into `{ status, message }`. */
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return new Error(typeof message === 'string' ? message : JSON.stringify(error));
+}

@@ -1,0 +1,208 @@
+import { Logger } from '@nestjs/common';
+import { LOG_START, routingKey, type LogPosition, type RecordedEvent } from '@darkroom/contracts';
+import type { Sql, TypeormSql } from '@darkroom/database';
+import type { EventStore } from '@darkroom/event-store';
+import type { EventMessage, MessageBus } from './message-bus';
+
+export interface RelayOptions {
+  /** Gives the relay a dedicated connection for its advisory lock. */
+  readonly sql: TypeormSql;
+  readonly store: EventStore;
+  readonly bus: MessageBus;
+  /** One relay per database and name is active; the checkpoint is `relay:<name>` (default `relay`). */
+  readonly name?: string;
+  /** Events read and published per round (default 500). */
+  readonly batchSize?: number;
+  /** Pause when the log has no more safe events, and between lock attempts (default 100 ms). */
+  readonly pollIntervalMs?: number;
+  /** Failed rounds (publish refused, database gone); the relay retries after a pause. Default: logged. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** How far behind the relay is. */
+export interface RelayLag {
+  /** Last event published and checkpointed (`LOG_START` before the first). */
+  readonly position: LogPosition;
+  /** Committed events after it, including ones not yet safe to read (an older transaction is still open). */
+  readonly pending: number;
+}
+
+const ERROR_PAUSE_MS = 1_000;
+
+export const toEventMessage = (event: RecordedEvent): EventMessage => ({
+  ...event,
+  routingKey: routingKey(event.streamId, event.type),
+});
+
+/**
+ * Tails the event log with the commit-safe cursor and publishes it (DESIGN §3): read after
+ * the checkpoint, publish the batch (confirmed), then move the checkpoint. A failed publish
+ * leaves the checkpoint where it was, so the batch is published again: at least once.
+ * A session-level advisory lock makes one relay per database and name active; the others
+ * poll for the lock and take over when the holder stops or its connection dies.
+ */
+export class Relay {
+  private readonly name: string;
+  private readonly checkpoint: string;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private running?: Promise<void>;
+  private stopping = false;
+  private wake?: () => void;
+  /** The lock session while this relay is the active one. */
+  private session?: Sql;
+  /** Serialises rounds of the loop and `runOnce`. */
+  private rounds: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: RelayOptions) {
+    this.name = options.name ?? 'relay';
+    this.checkpoint = `relay:${this.name}`;
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+  }
+
+  /** True while this instance holds the lock and publishes. */
+  get isActive(): boolean {
+    return this.session !== undefined;
+  }
+
+  /** Starts relaying in the background; returns at once. */
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = this.loop();
+  }
+
+  /** Finishes the round in progress, releases the lock and returns. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    this.running = undefined;
+  }
+
+  /**
+   * One round: publishes up to `batchSize` events and returns how many. Publishes nothing
+   * (0) when another relay of the same name holds the lock.
+   */
+  async runOnce(): Promise<number> {
+    const session = this.session;
+    if (session) return this.exclusive(() => this.round(session));
+    return this.options.sql.withConnection(async (connection) => {
+      if (!(await this.tryLock(connection))) return 0;
+      try {
+        return await this.exclusive(() => this.round(connection));
+      } finally {
+        await this.unlock(connection);
+      }
+    });
+  }
+
+  async lag(): Promise<RelayLag> {
+    const position = await this.readCheckpoint(this.options.sql);
+    const { rows } = await this.options.sql.query<{ pending: number }>(
+      `SELECT count(*)::int AS pending FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
+      [position.transactionId, position.globalPosition],
+    );
+    return { position, pending: rows[0]?.pending ?? 0 };
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.options.sql.withConnection((connection) => this.whileLocked(connection));
+      } catch (error) {
+        this.report(error);
+        await this.sleep(ERROR_PAUSE_MS);
+      }
+    }
+  }
+
+  private async whileLocked(connection: Sql): Promise<void> {
+    while (!this.stopping && !(await this.tryLock(connection))) await this.sleep(this.pollIntervalMs);
+    if (this.stopping) return;
+    this.session = connection;
+    try {
+      while (!this.stopping) {
+        let published: number;
+        try {
+          published = await this.exclusive(() => this.round(connection));
+        } catch (error) {
+          this.report(error);
+          await connection.query('SELECT 1'); // a dead lock session ends the turn: the lock is gone
+          await this.sleep(ERROR_PAUSE_MS);
+          continue;
+        }
+        if (published < this.batchSize) await this.sleep(this.pollIntervalMs);
+      }
+    } finally {
+      this.session = undefined;
+      await this.unlock(connection);
+    }
+  }
+
+  private async round(session: Sql): Promise<number> {
+    const after = await this.readCheckpoint(session);
+    const events = await this.options.store.readAll(after, { limit: this.batchSize });
+    if (events.length === 0) return 0;
+    await this.options.bus.publish(events.map(toEventMessage));
+    const last = events[events.length - 1];
+    // Never moves backwards, even if a stale instance finishes a round late.
+    await session.query(
+      `INSERT INTO checkpoints (name, transaction_id, global_position, updated_at)
+       VALUES ($1, $2::xid8, $3::bigint, now())
+       ON CONFLICT (name) DO UPDATE
+          SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()
+        WHERE (checkpoints.transaction_id, checkpoints.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)`,
+      [this.checkpoint, last.transactionId, last.globalPosition],
+    );
+    return events.length;
+  }
+
+  private async readCheckpoint(sql: Sql): Promise<LogPosition> {
+    const { rows } = await sql.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position
+         FROM checkpoints WHERE name = $1`,
+      [this.checkpoint],
+    );
+    const row = rows[0];
+    return row ? { transactionId: row.transaction_id, globalPosition: row.global_position } : LOG_START;
+  }
+
+  private async tryLock(session: Sql): Promise<boolean> {
+    const { rows } = await session.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_lock(hashtext('darkroom.relay'), hashtext($1)) AS locked`,
+      [this.checkpoint],
+    );
+    return rows[0]?.locked === true;
+  }
+
+  private async unlock(session: Sql): Promise<void> {
+    await session
+      .query(`SELECT pg_advisory_unlock(hashtext('darkroom.relay'), hashtext($1))`, [this.checkpoint])
+      .catch(() => undefined); // a broken session released the lock with it
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.rounds.then(work);
+    this.rounds = result.catch(() => undefined);
+    return result;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private report(error: unknown): void {
+    if (this.options.onError) this.options.onError(error);
+    else new Logger(Relay.name).error(`relay ${this.name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
