@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { call, eventually } from './support/api';
-import { freePort, workspaceRoot } from './support/processes';
+import { freePort, waitOrTimeout, workspaceRoot } from './support/processes';
 
 jest.setTimeout(180_000);
 
@@ -37,7 +37,7 @@ async function startEmbedded(dataDir: string): Promise<Embedded> {
     output: () => output,
     async stop() {
       child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      await waitOrTimeout(exited, 15_000);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };

@@ -255,7 +255,7 @@ describe('bad input', () => {
       body: '{"model":',
     });
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toMatchObject({ code: 'malformed_json' });
+    expect(await malformed.json()).toMatchObject({ code: 'malformed_request' });
     const { rows } = await system.db.sql.query(`SELECT 1 FROM events WHERE metadata->>'accountId' = $1 AND type = 'GenerationCreated'`, [account.id]);
     expect(rows).toHaveLength(0);
   });

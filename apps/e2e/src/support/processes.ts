@@ -48,10 +48,17 @@ export async function startService(name: string, env: NodeJS.ProcessEnv, logDir:
     logFile,
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      await waitOrTimeout(exited, 10_000);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/** Waits for `promise` at most `ms`; the timer never outlives the wait. */
+export async function waitOrTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 async function waitForHealth(name: string, port: number, child: ChildProcess, logFile: string): Promise<void> {

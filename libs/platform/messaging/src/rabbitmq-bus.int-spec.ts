@@ -247,6 +247,25 @@ describe('consuming', () => {
     expect(peak).toBe(2);
   });
 
+  it('keeps publishing and consuming after the connection drops', async () => {
+    const bus = newBus();
+    const name = uniqueName('reconnect');
+    const seen: string[] = [];
+    await bus.subscribe(consumer(name), async (delivery) => {
+      seen.push(delivery.message.eventId);
+    });
+    const before = messageFor(name);
+    await bus.publish([before]);
+    await waitFor(() => seen.includes(before.eventId), 15_000, 'the first message');
+
+    // What a broker restart or network cut looks like to the client: the connection closes.
+    bus['manager'].reconnect();
+    const after = messageFor(name);
+    // A publish caught by the drop fails fast (PublishFailed 'closed'); the caller retries.
+    await waitFor(() => bus.publish([after]).then(() => true, () => false), 15_000, 'a confirmed publish');
+    await waitFor(() => seen.includes(after.eventId), 15_000, 'a message after the reconnect');
+  });
+
   it('refuses to subscribe when the queue exists with other arguments', async () => {
     const bus = newBus();
     const name = uniqueName('conflict');

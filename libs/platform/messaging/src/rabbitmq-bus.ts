@@ -50,6 +50,8 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
   /** Publish ids the broker returned; the confirm that follows a return fails its publish. */
   private readonly returned = new Set<string>();
   private readonly subscriptions = new Set<RabbitMqConsumer>();
+  /** Fail the publishes in flight when the connection drops (see `send`). */
+  private readonly inFlight = new Set<(error: Error) => void>();
   private readonly consumers = new Set<string>();
   private readonly url: string;
   private publisher?: Promise<ChannelWrapper>;
@@ -66,7 +68,10 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
       heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 5,
       reconnectTimeInSeconds: 1,
     });
-    this.manager.on('disconnect', ({ err }) => this.logger.warn(`disconnected from RabbitMQ: ${err?.message}`));
+    this.manager.on('disconnect', ({ err }) => {
+      this.logger.warn(`disconnected from RabbitMQ: ${err?.message}`);
+      for (const abandon of this.inFlight) abandon(new Error(`connection closed: ${err?.message}`));
+    });
     this.manager.on('connectFailed', ({ err }) => this.logger.warn(`cannot connect to RabbitMQ: ${err?.message}`));
   }
 
@@ -217,17 +222,28 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
   ): Promise<void> {
     const publisher = await this.publisherChannel();
     const publishId = randomUUID();
+    // amqp-connection-manager can lose track of a message written while the connection
+    // closes (it then only times out): a dropped connection fails the publish at once,
+    // and the caller publishes again. The copy it may still send later is a duplicate.
+    let abandon: (error: Error) => void = () => undefined;
+    const dropped = new Promise<never>((_, reject) => (abandon = reject));
+    this.inFlight.add(abandon);
     try {
-      await publisher.publish(exchange, routingKey, content, {
-        ...options,
-        headers: { ...options.headers, [Header.publishId]: publishId },
-        persistent: true,
-        mandatory: true,
-        timeout: this.publishTimeoutMs,
-      });
+      await Promise.race([
+        publisher.publish(exchange, routingKey, content, {
+          ...options,
+          headers: { ...options.headers, [Header.publishId]: publishId },
+          persistent: true,
+          mandatory: true,
+          timeout: this.publishTimeoutMs,
+        }),
+        dropped,
+      ]);
     } catch (error) {
       this.returned.delete(publishId);
       throw new PublishFailed(failureReason(error), [eventId], { cause: error });
+    } finally {
+      this.inFlight.delete(abandon);
     }
     if (this.returned.delete(publishId)) throw new PublishFailed('unroutable', [eventId]);
   }

@@ -51,8 +51,11 @@ function fromHttpException(error: HttpException): Problem {
   const status = error.getStatus();
   const body = error.getResponse();
   const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
+  const detail = Array.isArray(message) ? message.join('; ') : String(message);
+  // Our own code throws DomainError; a bare 400 here is Nest mapping a body the parser refused.
+  if (status === 400) return problem(400, 'malformed_request', `The request body could not be parsed: ${detail}`);
   const code = status === 404 ? 'route_not_found' : status === 413 ? 'payload_too_large' : `http_${status}`;
-  return problem(status, code, Array.isArray(message) ? message.join('; ') : String(message));
+  return problem(status, code, detail);
 }
 
 /** The one place errors become HTTP: domain codes map by category, anything else is a 500. */
@@ -67,8 +70,6 @@ export class ProblemFilter implements ExceptionFilter {
       body = problem(statusOf[error.category], error.code, error.message, { ...(error.detail ?? {}) });
     } else if (error instanceof HttpException) {
       body = fromHttpException(error);
-    } else if ((error as { type?: unknown }).type === 'entity.parse.failed') {
-      body = problem(400, 'malformed_json', 'The request body is not valid JSON.');
     } else {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
       body = problem(500, 'internal_error', 'Something went wrong on our side; the request may be retried.');
