@@ -11,8 +11,25 @@ export class DatabaseEnv {
   DATABASE_URL!: string;
 }
 
+/** Settings every process has. */
+export class ProcessEnv {
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL = 'log';
+}
+
 /** Settings of every distributed service process (DESIGN §10). */
-export class PlatformEnv extends DatabaseEnv {
+export class PlatformEnv extends ProcessEnv {
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -58,17 +75,6 @@ export class PlatformEnv extends DatabaseEnv {
   @Transform(toBool)
   @IsBoolean()
   S3_FORCE_PATH_STYLE = false;
-
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  PORT = 3000;
-
-  @IsOptional()
-  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
-  LOG_LEVEL = 'log';
 }
 
 /** The gateway also needs the admin credential. */
@@ -79,20 +85,9 @@ export class GatewayEnv extends PlatformEnv {
 }
 
 /** The embedded single process needs nothing; these only move it. */
-export class EmbeddedEnv {
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  PORT = 3000;
-
+export class EmbeddedEnv extends ProcessEnv {
   @IsOptional()
   @IsString()
   @MinLength(1)
   DARKROOM_DATA_DIR = './.darkroom';
-
-  @IsOptional()
-  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
-  LOG_LEVEL = 'log';
 }
