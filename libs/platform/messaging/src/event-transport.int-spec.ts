@@ -172,7 +172,9 @@ describe('boot checks', () => {
     @Controller()
     class SecondLedgerHandlers {
       @OnEvent(LEDGER, QUEUED)
-      async queuedAgain(): Promise<void> {}
+      async queuedAgain(): Promise<void> {
+        return undefined;
+      }
     }
     @Module({ controllers: [LedgerHandlers, SecondLedgerHandlers] })
     class DuplicateModule {}
@@ -185,7 +187,9 @@ describe('boot checks', () => {
     @Controller()
     class BareHandlers {
       @EventPattern(QUEUED)
-      async queued(): Promise<void> {}
+      async queued(): Promise<void> {
+        return undefined;
+      }
     }
     @Module({ controllers: [BareHandlers] })
     class BareModule {}

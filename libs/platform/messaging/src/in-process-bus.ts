@@ -40,7 +40,8 @@ class ConsumerQueue {
  * memory: topic bindings, one FIFO queue per consumer, at-least-once delivery with at most
  * `prefetch` handlers running per consumer, delayed retries and a dead-letter list.
  * Messages bound to no consumer are dropped (RabbitMQ keeps them in the unrouted queue).
- * Nothing survives the process: the relay republishes from its checkpoint after a restart.
+ * Nothing survives the process: `publish` resolves once a message is queued, so the relay's
+ * checkpoint has moved past messages still waiting or retrying when the process exits.
  */
 export class InProcessBus implements MessageBus, DeadLetters {
   private readonly logger = new Logger(InProcessBus.name);

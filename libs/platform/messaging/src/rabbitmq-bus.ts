@@ -55,6 +55,8 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
   private readonly consumers = new Set<string>();
   private readonly url: string;
   private publisher?: Promise<ChannelWrapper>;
+  /** No new subscriptions; `closed`: no publishing either. */
+  private closing = false;
   private closed = false;
 
   constructor(options: RabbitMqBusOptions) {
@@ -88,17 +90,16 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
         return this.send(this.topology.exchange, message.routingKey, content, options, message.eventId);
       }),
     );
-    const failures = results.flatMap((result) =>
-      result.status === 'rejected' ? [result.reason instanceof PublishFailed ? result.reason : undefined] : [],
-    );
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     if (failures.length === 0) return;
-    const first = failures.find((failure) => failure !== undefined);
+    const typed = failures.find((failure): failure is PublishFailed => failure instanceof PublishFailed);
     const failed = messages.filter((_, index) => results[index].status === 'rejected').map((m) => m.eventId);
-    throw new PublishFailed(first?.reason ?? 'closed', failed, { cause: first });
+    throw new PublishFailed(typed?.reason ?? 'closed', failed, { cause: typed ?? failures[0] });
   }
 
   async subscribe(spec: ConsumerSpec, handler: (delivery: Delivery) => Promise<void>): Promise<Subscription> {
     const resolved = resolveConsumerSpec(spec);
+    if (this.closing) throw new Error('RabbitMqBus is closed');
     await this.connect();
     const consumer: RabbitMqConsumer = new RabbitMqConsumer(
       {
@@ -121,9 +122,11 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
 
   /** Graceful: stops consuming, lets handlers in flight finish and settle, then disconnects. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closing) return;
+    this.closing = true;
+    // Publishing stays open meanwhile: a handler failing now still parks its message for retry.
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.closed = true;
     await this.manager.close();
   }
 
@@ -132,6 +135,7 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
    * ack any more, so the broker redelivers their messages to the next consumer.
    */
   async abort(): Promise<void> {
+    this.closing = true;
     this.closed = true;
     await this.manager.close();
   }

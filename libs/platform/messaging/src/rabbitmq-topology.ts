@@ -64,8 +64,13 @@ const quorum = (deadLetterTo?: string): Options.AssertQueue => ({
 
 /**
  * The main queue dead-letters to the DLQ when the broker's delivery limit is hit (a message
- * whose handler crashes the process or never settles); the retry queue holds failed
- * messages for their per-message expiration, then dead-letters them back to the main queue.
+ * whose handler crashes the process or never settles): `x-delivery-limit = maxAttempts`
+ * lets it be handed back maxAttempts times, one more than a failing handler gets, since
+ * prefetched messages also come back when a consumer's connection drops. The retry queue
+ * holds failed messages for their per-message expiration, then dead-letters them back to
+ * the main queue. Expiry happens at the queue head only, so a short delay can wait behind
+ * a longer one. Queue arguments cannot change once declared: a new maxAttempts needs the
+ * queue deleted (or a policy); the broker refuses the declaration otherwise.
  */
 export async function declareConsumerQueues(
   channel: Declaring,
