@@ -172,3 +172,49 @@ describe('subscriptions', () => {
     await expect(bus.publish([eventMessage()])).rejects.toThrow(/closed/);
   });
 });
+
+describe('settlement (what the relay may checkpoint)', () => {
+  const at = (position: number) => ({ transactionId: String(position), globalPosition: String(position) });
+
+  it('reports a position only once every earlier message is handled by every consumer bound to it', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await bus.subscribe(spec({ name: 'slow', bindings: ['generation.GenerationCreated'] }), async () => held);
+    await bus.subscribe(spec({ name: 'fast', bindings: ['#'] }), async () => undefined);
+
+    await bus.publish([
+      eventMessage({ type: 'GenerationQueued', ...at(1) }),
+      eventMessage({ type: 'GenerationCreated', ...at(2) }),
+      eventMessage({ type: 'GenerationQueued', ...at(3) }),
+    ]);
+    await waitFor(() => bus.settledThrough()?.globalPosition === '1');
+    await sleep(30);
+    expect(bus.settledThrough()).toEqual(at(1)); // 3 is handled, but 2 is still with "slow"
+
+    release();
+    await waitFor(() => bus.settledThrough()?.globalPosition === '3');
+  });
+
+  it('counts a message as settled only when it is dead-lettered, not while it waits for a retry', async () => {
+    const slowRetries = new InProcessBus(); // real delays: 100 ms, then 200 ms
+    let failures = 0;
+    try {
+      await slowRetries.subscribe(spec({ name: 'poison', maxAttempts: 3 }), async () => {
+        failures++;
+        throw new Error('always');
+      });
+      await slowRetries.publish([eventMessage({ ...at(7) })]);
+      await waitFor(() => failures === 1);
+      expect(slowRetries.settledThrough()).toBeUndefined();
+      await waitFor(() => failures === 3);
+      await waitFor(() => slowRetries.settledThrough()?.globalPosition === '7');
+    } finally {
+      await slowRetries.close();
+    }
+  });
+
+  it('settles a message no consumer is bound to at once', async () => {
+    await bus.publish([eventMessage({ streamId: 'asset-1', type: 'AssetDeleted', ...at(9) })]);
+    expect(bus.settledThrough()).toEqual(at(9));
+  });
+});

@@ -10,16 +10,25 @@ import type {
   Subscription,
 } from './message-bus';
 import { topicMatches } from './topic-pattern';
+import type { LogPosition } from '@darkroom/contracts';
 
 export interface InProcessBusOptions {
   /** Multiplies every retry delay; tests use a small factor (or 0) to retry at once. Default 1. */
   readonly delayScale?: number;
 }
 
+/** One published message and how many of the queues it went to have not settled it yet. */
+interface Settlement {
+  readonly position: LogPosition;
+  unsettled: number;
+}
+
 interface Pending {
   readonly message: EventMessage;
   readonly attempt: number;
   readonly firstFailedAt?: string;
+  /** Absent for re-driven dead letters, which were settled once already. */
+  readonly settlement?: Settlement;
 }
 
 type Handler = (delivery: Delivery) => Promise<void>;
@@ -40,13 +49,17 @@ class ConsumerQueue {
  * memory: topic bindings, one FIFO queue per consumer, at-least-once delivery with at most
  * `prefetch` handlers running per consumer, delayed retries and a dead-letter list.
  * Messages bound to no consumer are dropped (RabbitMQ keeps them in the unrouted queue).
- * Nothing survives the process: `publish` resolves once a message is queued, so the relay's
- * checkpoint has moved past messages still waiting or retrying when the process exits.
+ * Nothing survives the process, so the bus reports `settledThrough()`: the relay checkpoints
+ * only what every consumer has finished with and, after a crash, publishes the rest again
+ * (the consumers' inbox drops what they had already handled).
  */
 export class InProcessBus implements MessageBus, DeadLetters {
   private readonly logger = new Logger(InProcessBus.name);
   private readonly queues = new Map<string, ConsumerQueue>();
   private readonly delayScale: number;
+  /** Published messages in publish order, until every earlier one is settled too. */
+  private readonly settlements: Settlement[] = [];
+  private settled?: LogPosition;
   private closed = false;
 
   constructor(options: InProcessBusOptions = {}) {
@@ -56,13 +69,25 @@ export class InProcessBus implements MessageBus, DeadLetters {
   async publish(messages: readonly EventMessage[]): Promise<void> {
     if (this.closed) throw new Error('InProcessBus is closed');
     for (const message of messages) {
-      for (const queue of this.queues.values()) {
-        if (!queue.spec.bindings.some((binding) => topicMatches(binding, message.routingKey))) continue;
+      const bound = [...this.queues.values()].filter((queue) =>
+        queue.spec.bindings.some((binding) => topicMatches(binding, message.routingKey)),
+      );
+      const settlement: Settlement = {
+        position: { transactionId: message.transactionId, globalPosition: message.globalPosition },
+        unsettled: bound.length,
+      };
+      this.settlements.push(settlement);
+      for (const queue of bound) {
         // A copy per queue, as the broker would hand out: handlers cannot see each other's mutations.
-        queue.ready.push({ message: JSON.parse(JSON.stringify(message)) as EventMessage, attempt: 1 });
+        queue.ready.push({ message: JSON.parse(JSON.stringify(message)) as EventMessage, attempt: 1, settlement });
         this.schedulePump(queue);
       }
     }
+    this.advanceSettled();
+  }
+
+  settledThrough(): LogPosition | undefined {
+    return this.settled;
   }
 
   async subscribe(spec: ConsumerSpec, handler: Handler): Promise<Subscription> {
@@ -136,6 +161,20 @@ export class InProcessBus implements MessageBus, DeadLetters {
       await handler({ message: pending.message, attempt: pending.attempt });
     } catch (error) {
       this.failed(queue, pending, error);
+      return;
+    }
+    this.settle(pending);
+  }
+
+  private settle(pending: Pending): void {
+    if (!pending.settlement) return;
+    pending.settlement.unsettled--;
+    this.advanceSettled();
+  }
+
+  private advanceSettled(): void {
+    while (this.settlements.length > 0 && this.settlements[0].unsettled <= 0) {
+      this.settled = this.settlements.shift()!.position;
     }
   }
 
@@ -155,13 +194,14 @@ export class InProcessBus implements MessageBus, DeadLetters {
         firstFailedAt,
         lastFailedAt: now,
       });
+      this.settle(pending);
       return;
     }
     const delay = retryDelayMs(queue.spec.retryDelaysMs, attempt) * this.delayScale;
     this.logger.warn(`${context}: attempt ${attempt} failed, retrying in ${delay} ms: ${reason}`);
     const timer = setTimeout(() => {
       queue.timers.delete(timer);
-      queue.ready.push({ message, attempt: attempt + 1, firstFailedAt });
+      queue.ready.push({ message, attempt: attempt + 1, firstFailedAt, settlement: pending.settlement });
       this.pump(queue);
     }, delay);
     queue.timers.add(timer);

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@darkroom/contracts';
+import type { LogPosition, RecordedEvent } from '@darkroom/contracts';
 
 /** A recorded event on the wire; `routingKey` is `<category>.<EventType>`. */
 export interface EventMessage extends RecordedEvent {
@@ -39,6 +39,13 @@ export interface MessageBus {
   publish(messages: readonly EventMessage[]): Promise<void>;
   subscribe(spec: ConsumerSpec, handler: (delivery: Delivery) => Promise<void>): Promise<Subscription>;
   close(): Promise<void>;
+  /**
+   * Offered by a bus that keeps messages only in memory: the log position up to which every
+   * published message has been settled (handled, or dead-lettered) by every consumer it was
+   * routed to. The relay checkpoints this rather than what it published, so after a crash
+   * it publishes again whatever was still queued or waiting to be retried.
+   */
+  settledThrough?(): LogPosition | undefined;
 }
 
 /** A message a consumer gave up on, with what went wrong. */

@@ -15,6 +15,7 @@ import type { EventMessage, MessageBus } from './message-bus';
 import { sleep, waitFor } from './messaging.fixtures';
 import { PublishFailed } from './publish-failed';
 import { RabbitMqBus } from './rabbitmq-bus';
+import { InProcessBus } from './in-process-bus';
 import { Relay } from './relay';
 
 jest.setTimeout(60_000);
@@ -225,4 +226,53 @@ it('hands over when the session of the active relay dies', async () => {
   const ids = await append(2);
   await waitFor(() => ids.every((id) => publishedIds().includes(id)), 15_000, 'the second relay to publish');
   await waitFor(() => !first.isActive, 15_000, 'the first relay to notice');
+});
+
+it('over the in-process bus, checkpoints only what consumers settled and republishes the rest after a crash', async () => {
+  const name = uniqueName('memory');
+  const [stuckId] = await append(1);
+  const laterIds = await append(2);
+  const visibleIds = async () => (await store.readAll(LOG_START, { limit: 100_000 })).map((e) => e.eventId);
+  await waitFor(async () => {
+    const visible = await visibleIds();
+    return laterIds.every((id) => visible.includes(id));
+  }, 20_000, 'visibility');
+  const all = await store.readAll(LOG_START, { limit: 100_000 });
+  const stuck = all.find((e) => e.eventId === stuckId)!;
+  const last = all[all.length - 1];
+
+  // First process: one message never finishes (the process dies while handling it).
+  const crashed = new InProcessBus();
+  let release!: () => void;
+  const never = new Promise<void>((resolve) => (release = resolve));
+  const handledBefore: string[] = [];
+  await crashed.subscribe({ name: 'consumer', bindings: ['#'], prefetch: 8 }, async ({ message }) => {
+    if (message.eventId === stuckId) await never;
+    handledBefore.push(message.eventId);
+  });
+  const first = newRelay({ name, bus: crashed });
+  await waitFor(async () => (await first.runOnce(), laterIds.every((id) => handledBefore.includes(id))), 20_000, 'later events handled');
+  await first.runOnce();
+  const saved = await checkpoint(name);
+  const before = (position: { transaction_id: string; global_position: string } | undefined) =>
+    !position ||
+    BigInt(position.transaction_id) < BigInt(stuck.transactionId) ||
+    (position.transaction_id === stuck.transactionId && BigInt(position.global_position) < BigInt(stuck.globalPosition));
+  expect(before(saved)).toBe(true);
+
+  // Second process: same database, fresh memory. The stuck event is published again.
+  const restarted = new InProcessBus();
+  const handledAfter: string[] = [];
+  await restarted.subscribe({ name: 'consumer', bindings: ['#'] }, async ({ message }) => {
+    handledAfter.push(message.eventId);
+  });
+  const second = newRelay({ name, bus: restarted });
+  await waitFor(async () => (await second.runOnce(), handledAfter.includes(stuckId)), 20_000, 'the stuck event again');
+  await waitFor(
+    async () => (await second.runOnce(), (await checkpoint(name))?.global_position === last.globalPosition),
+    20_000,
+    'the checkpoint to reach the end',
+  );
+  release();
+  await restarted.close();
 });

@@ -53,6 +53,12 @@ export class Relay {
   private session?: Sql;
   /** Serialises rounds of the loop and `runOnce`. */
   private rounds: Promise<unknown> = Promise.resolve();
+  /**
+   * Where publishing goes on, ahead of the checkpoint, for a bus that reports what it has
+   * settled (the in-process bus); reset whenever the lock is given up.
+   */
+  private cursor?: LogPosition;
+  private lastSaved?: LogPosition;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'relay';
@@ -137,16 +143,27 @@ export class Relay {
       }
     } finally {
       this.session = undefined;
+      this.cursor = undefined;
       await this.unlock(connection);
     }
   }
 
   private async round(session: Sql): Promise<number> {
-    const after = await this.readCheckpoint(session);
+    const { bus } = this.options;
+    const tracksSettlement = typeof bus.settledThrough === 'function';
+    const after = (tracksSettlement && this.cursor) || (await this.readCheckpoint(session));
     const events = await this.options.store.readAll(after, { limit: this.batchSize });
-    if (events.length === 0) return 0;
-    await this.options.bus.publish(events.map(toEventMessage));
-    const last = events[events.length - 1];
+    if (events.length > 0) {
+      await bus.publish(events.map(toEventMessage));
+      if (tracksSettlement) this.cursor = events[events.length - 1];
+    }
+    const safe = tracksSettlement ? bus.settledThrough!() : events[events.length - 1];
+    if (safe && safe !== this.lastSaved) await this.saveCheckpoint(session, safe);
+    this.lastSaved = safe;
+    return events.length;
+  }
+
+  private async saveCheckpoint(session: Sql, position: LogPosition): Promise<void> {
     // Never moves backwards, even if a stale instance finishes a round late.
     await session.query(
       `INSERT INTO checkpoints (name, transaction_id, global_position, updated_at)
@@ -154,9 +171,8 @@ export class Relay {
        ON CONFLICT (name) DO UPDATE
           SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()
         WHERE (checkpoints.transaction_id, checkpoints.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)`,
-      [this.checkpoint, last.transactionId, last.globalPosition],
+      [this.checkpoint, position.transactionId, position.globalPosition],
     );
-    return events.length;
   }
 
   private async readCheckpoint(sql: Sql): Promise<LogPosition> {
