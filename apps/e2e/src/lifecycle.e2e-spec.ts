@@ -260,3 +260,41 @@ describe('bad input', () => {
     expect(rows).toHaveLength(0);
   });
 });
+
+describe('crashes', () => {
+  it('finishes every task exactly once when generation and storage are killed mid-flight', async () => {
+    const account = await createAccount(10);
+    const responses = await Promise.all(
+      [1, 2, 3, 4, 5].map((seed) =>
+        call(system.gatewayUrl, 'POST', '/v1/generations', { key: account.key, body: { model: 'local', prompt: 'crash', seed } }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+    await Promise.all([system.restart('generation', 'SIGKILL'), system.restart('storage', 'SIGKILL')]);
+
+    const tasks = await Promise.all(responses.map((r) => waitForTerminal(account.key, r.body.id)));
+    expect(tasks.map((task) => task.status)).toEqual(Array(5).fill('completed'));
+    for (const task of tasks) {
+      await eventually(async () => ((await creditEventsOf(account.id, task.id)).length === 2 ? true : undefined), 30_000, 'capture');
+      expect(await creditEventsOf(account.id, task.id)).toEqual(['CreditsReserved', 'CreditsCaptured']);
+      const { rows } = await system.db.sql.query<{ type: string; n: number }>(
+        `SELECT type, count(*)::int AS n FROM events WHERE metadata->>'correlationId' = $1 GROUP BY type ORDER BY type`,
+        [task.id],
+      );
+      expect(Object.fromEntries(rows.map((row) => [row.type, row.n]))).toEqual({
+        AssetStored: 1,
+        CreditsCaptured: 1,
+        CreditsReserved: 1,
+        GenerationCompleted: 1,
+        GenerationCreated: 1,
+        GenerationOutputStored: 1,
+        GenerationProcessing: 1,
+        GenerationQueued: 1,
+        ProviderJobSubmitted: 1,
+        ProviderJobSucceeded: 1,
+      });
+    }
+    await eventually(async () => ((await balance(account.id)).captured === 5 ? true : undefined), 30_000, 'balance');
+    expect(await balance(account.id)).toEqual({ available: 5, reserved: 0, captured: 5 });
+  });
+});
