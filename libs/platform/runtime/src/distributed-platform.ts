@@ -14,7 +14,9 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     applicationName: `darkroom-${appName}`,
     idleInTransactionTimeoutMs: 60_000,
   });
-  await dataSource.initialize();
+  await dataSource.initialize().catch((error: unknown) => {
+    throw new Error(`DATABASE_URL: cannot connect to PostgreSQL: ${describe(error)}`);
+  });
   const sql = new TypeormSql(dataSource);
   const bus = new RabbitMqBus({ url: env.AMQP_URL, exchange: env.AMQP_EXCHANGE, queuePrefix: env.AMQP_QUEUE_PREFIX });
   const objects = new S3ObjectStorage({
@@ -25,7 +27,9 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     secretAccessKey: env.S3_SECRET_ACCESS_KEY,
     forcePathStyle: env.S3_FORCE_PATH_STYLE,
   });
-  await objects.ensureBucket();
+  await objects.ensureBucket().catch((error: unknown) => {
+    throw new Error(`S3_BUCKET: bucket "${env.S3_BUCKET}" at ${env.S3_ENDPOINT ?? 'AWS S3'} is not usable: ${describe(error)}`);
+  });
   return {
     mode: 'distributed',
     sql,
@@ -40,3 +44,5 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     },
   };
 }
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
