@@ -94,8 +94,8 @@ describe('consuming', () => {
     const name = uniqueName('twice');
     const deliveries: Delivery[] = [];
     await bus.subscribe(consumer(name), async (delivery) => {
-      deliveries.push(delivery);
       await recordOnce(name, delivery.message);
+      deliveries.push(delivery); // counted once its transaction is over
     });
     const message = messageFor(name);
     await bus.publish([message]);
