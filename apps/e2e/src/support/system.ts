@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { connect } from 'amqplib';
-import { createTestDatabase, startS3rver, uniqueName, type TestDatabase } from '@darkroom/testing';
+import { consumerQueues, exchangeTopology } from '@darkroom/messaging';
+import { createTestDatabase, rabbitMqTestUrl, startS3rver, uniqueName, type TestDatabase } from '@darkroom/testing';
 import { runCommand, startService, workspaceRoot, type ServiceProcess } from './processes';
 
-export const AMQP_URL = process.env['TEST_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const AMQP_URL = rabbitMqTestUrl();
 export const SERVICES = ['ledger', 'generation', 'provider-adapter', 'storage', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 const CONSUMERS = ['ledger', 'generation', 'provider-adapter', 'storage'];
@@ -63,22 +64,20 @@ export async function startSystem(label: string): Promise<System> {
   };
 }
 
+/** Removes what the services declared on the broker for this run. */
 async function deleteTopology(exchange: string, prefix: string): Promise<void> {
   const connection = await connect(AMQP_URL);
   try {
-    for (const consumer of CONSUMERS) {
-      for (const suffix of ['', '.retry', '.dlq']) {
-        const channel = await connection.createChannel();
-        await channel.deleteQueue(`${prefix}.${consumer}${suffix}`).catch(() => undefined);
-        await channel.close().catch(() => undefined);
-      }
-    }
     const channel = await connection.createChannel();
-    await channel.deleteQueue(`${exchange}.unrouted`).catch(() => undefined);
-    for (const name of [exchange, `${exchange}.unrouted`, `${prefix}.retry`, `${prefix}.dlx`]) {
-      await channel.deleteExchange(name).catch(() => undefined);
+    for (const consumer of CONSUMERS) {
+      const { main, retry, dlq } = consumerQueues(prefix, consumer);
+      for (const queue of [main, retry, dlq]) await channel.deleteQueue(queue);
     }
-    await channel.close().catch(() => undefined);
+    const topology = exchangeTopology(exchange, 0);
+    await channel.deleteQueue(topology.unrouted);
+    await channel.deleteExchange(topology.exchange);
+    await channel.deleteExchange(topology.unrouted);
+    await channel.close();
   } finally {
     await connection.close();
   }
