@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '@darkroom/contracts';
+import { recordedEvent } from '@darkroom/testing';
 import type { GenerationRow } from './generation-row';
 import { evolveGeneration } from './generation.projection';
 
@@ -74,18 +75,4 @@ function created(): RecordedEvent {
   });
 }
 
-let position = 0;
-function recorded(type: string, data: Record<string, unknown>): RecordedEvent {
-  position++;
-  return {
-    type,
-    data,
-    eventId: `e${position}`,
-    metadata: { correlationId: 't1', schemaVersion: 1 },
-    streamId: 'generation-t1',
-    streamVersion: position,
-    globalPosition: String(position),
-    transactionId: String(position),
-    recordedAt: at(position % 60),
-  };
-}
+const recorded = (type: string, data: Record<string, unknown>): RecordedEvent => recordedEvent(type, data);

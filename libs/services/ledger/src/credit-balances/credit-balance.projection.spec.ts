@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '@darkroom/contracts';
+import { recordedEvent } from '@darkroom/testing';
 import { evolveCreditBalance, type CreditBalanceRow } from './credit-balance.projection';
 
 describe('credit balance projection', () => {
@@ -33,18 +34,6 @@ function project(events: RecordedEvent[]): CreditBalanceRow | undefined {
   return events.reduce<CreditBalanceRow | undefined>(evolveCreditBalance, undefined);
 }
 
-let position = 0;
 function recorded(type: string, data: Record<string, unknown>): RecordedEvent {
-  position++;
-  return {
-    type,
-    data: { accountId: 'acc-1', ...data },
-    eventId: `e${position}`,
-    metadata: { correlationId: 'c', schemaVersion: 1 },
-    streamId: 'credit-account-acc-1',
-    streamVersion: position,
-    globalPosition: String(position),
-    transactionId: String(position),
-    recordedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
-  };
+  return recordedEvent(type, { accountId: 'acc-1', ...data });
 }
