@@ -110,6 +110,11 @@ describe('one generation through five processes', () => {
       expect([meta.format, meta.width, meta.height]).toEqual(['png', 320, 240]);
       expect(createHash('sha256').update(download.bytes).digest('hex')).toBe(asset.sha256);
       expect(download.bytes.length).toBe(asset.bytes);
+      const cached = await call(system.gatewayUrl, 'GET', `/v1/assets/${asset.id}`, {
+        key: account.key,
+        headers: { 'if-none-match': download.headers.get('etag')! },
+      });
+      expect(cached.status).toBe(304);
     }
     expect(completed.assets[0].sha256).not.toBe(completed.assets[1].sha256);
   });
@@ -200,7 +205,7 @@ async function snapshot(accountId: string, taskId: string) {
     [taskId, creditAccountStream(accountId)],
   );
   const { rows: generation } = await system.db.sql.query(
-    `SELECT status, credits_state, asset_ids FROM generations WHERE id = $1`,
+    `SELECT status, credits_state, assets FROM generations WHERE id = $1`,
     [taskId],
   );
   return { counts, generation, balance: await balance(accountId) };

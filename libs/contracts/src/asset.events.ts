@@ -31,6 +31,9 @@ export type AssetRejected = DomainEvent<
   }
 >;
 
-export type AssetDeleted = DomainEvent<'AssetDeleted', { readonly assetId: string; readonly deletedAt: string }>;
+export type AssetDeleted = DomainEvent<
+  'AssetDeleted',
+  { readonly assetId: string; readonly taskId: string; readonly deletedAt: string }
+>;
 
 export type AssetEvent = AssetStored | AssetRejected | AssetDeleted;

@@ -131,5 +131,5 @@ function rejected(reason: string): AssetEvent {
 }
 
 function deleted(): AssetEvent {
-  return { type: 'AssetDeleted', data: { assetId, deletedAt: now } };
+  return { type: 'AssetDeleted', data: { assetId, taskId, deletedAt: now } };
 }

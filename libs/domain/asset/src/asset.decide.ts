@@ -12,7 +12,7 @@ export function decideAsset(command: AssetCommand, state: AssetState): readonly 
       return state.status === 'initial' ? reject(command) : [];
     case 'DeleteAsset':
       return state.status === 'stored'
-        ? [{ type: 'AssetDeleted', data: { assetId: state.assetId, deletedAt: command.now } }]
+        ? [{ type: 'AssetDeleted', data: { assetId: state.assetId, taskId: state.taskId, deletedAt: command.now } }]
         : [];
     default:
       return assertNever(command);

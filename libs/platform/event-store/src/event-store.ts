@@ -55,6 +55,11 @@ export interface EventStore {
    * (transaction id, global position), so a reader never skips one committed late.
    */
   readAll(after: LogPosition, options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Every event carrying this correlation id (a task's whole history across its streams),
+   * in commit order.
+   */
+  readCorrelated(correlationId: string): Promise<RecordedEvent[]>;
   /** Load, fold, decide, append with the expected version; retried on conflict. */
   handle<Command, Event extends { readonly type: string; readonly data: unknown }, State>(
     streamId: string,

@@ -168,6 +168,17 @@ describe('readAll', () => {
   });
 });
 
+describe('readCorrelated', () => {
+  it('returns one task’s events across its streams in commit order', async () => {
+    const task = newId();
+    const tagged = (type: string): NewEvent => ({ ...event(type), metadata: { correlationId: task, schemaVersion: 1 } });
+    await store.append(stream(), [tagged('First')], NO_STREAM);
+    await store.append(`credit-account-${newId()}`, [tagged('Second'), event('Unrelated')], NO_STREAM);
+    await store.append(stream(), [tagged('Third')], NO_STREAM);
+    expect((await store.readCorrelated(task)).map((e) => e.type)).toEqual(['First', 'Second', 'Third']);
+  });
+});
+
 describe('handle', () => {
   type Counter = { count: number };
   type Increment = { type: 'Increment'; by: number };

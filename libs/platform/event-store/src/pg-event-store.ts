@@ -85,6 +85,14 @@ export class PgEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
+  async readCorrelated(correlationId: string): Promise<RecordedEvent[]> {
+    const { rows } = await this.sql.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE metadata->>'correlationId' = $1 ORDER BY transaction_id, global_position`,
+      [correlationId],
+    );
+    return rows.map(toRecorded);
+  }
+
   async handle<Command, Event extends { readonly type: string; readonly data: unknown }, State>(
     streamId: string,
     decider: Decider<Command, Event, State>,

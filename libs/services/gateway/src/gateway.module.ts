@@ -4,6 +4,7 @@ import { ModelCatalog } from '@darkroom/providers';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AdminController } from './admin/admin.controller';
 import { AssetsController } from './assets/assets.controller';
+import { AssetsService } from './assets/assets.service';
 import { CreditsController } from './credits/credits.controller';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway.options';
 import { GenerationsController } from './generations/generations.controller';
@@ -28,6 +29,7 @@ export class GatewayModule {
         ApiKeyGuard,
         AdminGuard,
         GenerationsService,
+        AssetsService,
       ],
       exports: [AccountsRepository],
     };

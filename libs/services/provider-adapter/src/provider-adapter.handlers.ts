@@ -38,6 +38,9 @@ export class ProviderAdapterHandlers {
     if ((await ctx.store.readStream(stream)).length > 0) return; // already submitted: a redelivery
 
     const model = this.catalog.get(request.model);
+    // The local renderer answers in milliseconds, so it runs inside the inbox transaction.
+    // Remote providers must not hold a transaction open across an HTTP call: they submit
+    // first and record the outcome in a transaction of its own (issue 3).
     const outcome = await this.providers.get(model.provider).submit({
       taskId,
       attempt,

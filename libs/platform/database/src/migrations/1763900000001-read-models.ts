@@ -39,7 +39,7 @@ export class ReadModels1763900000001 implements MigrationInterface {
         failed_at timestamptz,
         canceled_at timestamptz,
         error jsonb,
-        asset_ids jsonb NOT NULL DEFAULT '[]',
+        assets jsonb NOT NULL DEFAULT '[]',
         attempts integer NOT NULL DEFAULT 0,
         metadata jsonb NOT NULL DEFAULT '{}'
       )`);

@@ -17,12 +17,11 @@ export class GenerationsController {
   @HttpCode(202)
   async create(@Req() request: AuthenticatedRequest, @Body() body: CreateGenerationDto) {
     const row = await this.generations.create(request.accountId, body, newId());
-    return toTaskResource(row, [], baseUrlOf(request));
+    return toTaskResource(row, baseUrlOf(request));
   }
 
   @Get(':id')
   async get(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
-    const { row, assets } = await this.generations.get(request.accountId, id);
-    return toTaskResource(row, assets, baseUrlOf(request));
+    return toTaskResource(await this.generations.get(request.accountId, id), baseUrlOf(request));
   }
 }

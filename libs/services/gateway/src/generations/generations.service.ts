@@ -7,9 +7,8 @@ import type { EventStore } from '@darkroom/event-store';
 import { DomainError, newId, type Clock } from '@darkroom/kernel';
 import { ModelCatalog } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
-import { evolveGeneration, loadGeneration, type GenerationRow } from '@darkroom/service-generation';
+import { evolveGeneration, generationProjection, loadGeneration, type GenerationRow } from '@darkroom/service-generation';
 import { creditBalanceProjection } from '@darkroom/service-ledger';
-import { loadAssetsOfTask, type AssetRow } from '@darkroom/service-storage';
 import type { CreateGenerationDto } from './create-generation.dto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,16 +46,19 @@ export class GenerationsService {
   }
 
   /** The caller's task; another account's id is indistinguishable from a missing one. */
-  async get(accountId: string, taskId: string): Promise<{ row: GenerationRow; assets: AssetRow[] }> {
+  async get(accountId: string, taskId: string): Promise<GenerationRow> {
     if (!UUID.test(taskId)) throw notFound(taskId);
-    // The read model lags the log by a poll interval; a task just created is folded from its stream.
-    const row = (await loadGeneration(this.sql, taskId)) ?? this.fold(await this.store.readStream(generationStream(taskId)));
+    // The read model lags the log by a poll interval; a task just created is folded from its events.
+    const row = (await loadGeneration(this.sql, taskId)) ?? this.fold(await this.store.readCorrelated(taskId));
     if (!row || row.accountId !== accountId) throw notFound(taskId);
-    return { row, assets: await loadAssetsOfTask(this.sql, taskId) };
+    return row;
   }
 
+  /** The row the projection would build from these events (others than its own are skipped). */
   private fold(events: readonly Pick<RecordedEvent, 'type' | 'data' | 'recordedAt'>[]): GenerationRow | undefined {
-    return events.reduce<GenerationRow | undefined>((row, event) => evolveGeneration(row, event as RecordedEvent), undefined);
+    return events
+      .filter((event) => generationProjection.eventTypes.includes(event.type))
+      .reduce<GenerationRow | undefined>((row, event) => evolveGeneration(row, event as RecordedEvent), undefined);
   }
 
   private toRequest(accountId: string, dto: CreateGenerationDto): GenerationRequest {

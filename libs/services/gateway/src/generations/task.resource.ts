@@ -1,8 +1,7 @@
-import type { AssetRow } from '@darkroom/service-storage';
 import type { GenerationRow } from '@darkroom/service-generation';
 
 /** The task as every endpoint returns it (DESIGN §9). */
-export function toTaskResource(row: GenerationRow, assets: readonly AssetRow[], baseUrl: string) {
+export function toTaskResource(row: GenerationRow, baseUrl: string) {
   const { request } = row;
   return {
     id: row.id,
@@ -28,22 +27,20 @@ export function toTaskResource(row: GenerationRow, assets: readonly AssetRow[], 
       message: row.error.message,
       provider_detail: row.error.providerDetail ?? null,
     },
-    assets: row.assetIds.flatMap((id) => {
-      const asset = assets.find((candidate) => candidate.id === id);
-      if (!asset) return [];
-      return [
-        {
-          id,
-          url: `${baseUrl}/v1/assets/${id}`,
-          content_type: asset.contentType,
-          width: asset.width,
-          height: asset.height,
-          bytes: asset.bytes,
-          sha256: asset.sha256,
-          expired: asset.deletedAt !== null,
-        },
-      ];
-    }),
+    // Outputs of a task that did not complete were never paid for: they are not handed out.
+    assets:
+      row.status === 'completed'
+        ? row.assets.map((asset) => ({
+            id: asset.id,
+            url: `${baseUrl}/v1/assets/${asset.id}`,
+            content_type: asset.contentType,
+            width: asset.width,
+            height: asset.height,
+            bytes: asset.bytes,
+            sha256: asset.sha256,
+            expired: asset.deletedAt !== null,
+          }))
+        : [],
     credits: { price: row.price, state: row.creditsState },
     attempts: row.attempts,
     metadata: row.metadata,

@@ -9,13 +9,15 @@ describe('generations projection', () => {
     expect(row).toMatchObject({ id: 't1', accountId: 'a1', status: 'created', creditsState: 'pending', price: 2 });
   });
 
-  it('records each state with its time, the attempt and the assets in order', () => {
+  it('records each state with its time, the attempt and the assets in output order', () => {
     const row = project([
       created(),
       recorded('CreditsReserved', { reservationId: 't1', accountId: 'a1', amount: 2 }),
       recorded('GenerationQueued', { taskId: 't1', queuedAt: at(1) }),
       recorded('GenerationProcessing', { taskId: 't1', attempt: 1, processingAt: at(2) }),
+      stored('x1', 1),
       recorded('GenerationOutputStored', { taskId: 't1', assetId: 'x1', index: 1 }),
+      stored('x0', 0),
       recorded('GenerationOutputStored', { taskId: 't1', assetId: 'x0', index: 0 }),
       recorded('GenerationCompleted', { taskId: 't1', assetIds: ['x0', 'x1'], completedAt: at(3) }),
       recorded('CreditsCaptured', { reservationId: 't1', accountId: 'a1', amount: 2 }),
@@ -26,9 +28,22 @@ describe('generations projection', () => {
       processingAt: at(2),
       completedAt: at(3),
       attempts: 1,
-      assetIds: ['x0', 'x1'],
       creditsState: 'captured',
     });
+    expect(row?.assets).toEqual([
+      { id: 'x0', index: 0, contentType: 'image/png', width: 64, height: 64, bytes: 100, sha256: 'sha-x0', deletedAt: null },
+      { id: 'x1', index: 1, contentType: 'image/png', width: 64, height: 64, bytes: 101, sha256: 'sha-x1', deletedAt: null },
+    ]);
+  });
+
+  it('keeps one entry per asset when storage reports it twice, and marks a deleted one', () => {
+    const row = project([
+      created(),
+      stored('x0', 0),
+      stored('x0', 0),
+      recorded('AssetDeleted', { assetId: 'x0', taskId: 't1', deletedAt: at(9) }),
+    ]);
+    expect(row?.assets).toEqual([expect.objectContaining({ id: 'x0', deletedAt: at(9) })]);
   });
 
   it('keeps the failure code, message and provider detail', () => {
@@ -76,3 +91,19 @@ function created(): RecordedEvent {
 }
 
 const recorded = (type: string, data: Record<string, unknown>): RecordedEvent => recordedEvent(type, data);
+
+const stored = (assetId: string, index: number): RecordedEvent =>
+  recorded('AssetStored', {
+    assetId,
+    taskId: 't1',
+    accountId: 'a1',
+    index,
+    outputCount: 2,
+    key: `k/${index}`,
+    sha256: `sha-${assetId}`,
+    bytes: 100 + index,
+    contentType: 'image/png',
+    width: 64,
+    height: 64,
+    storedAt: at(2),
+  });

@@ -1,8 +1,8 @@
-import type { CreditAccountEvent, GenerationEvent, RecordedEvent } from '@darkroom/contracts';
+import type { AssetEvent, CreditAccountEvent, GenerationEvent, RecordedEvent } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { assertNever } from '@darkroom/kernel';
 import type { RowProjection } from '@darkroom/projections';
-import type { GenerationRow } from './generation-row';
+import type { GenerationRow, TaskAsset } from './generation-row';
 
 const generationTypes: readonly GenerationEvent['type'][] = [
   'GenerationCreated',
@@ -19,6 +19,7 @@ const creditTypes: readonly CreditAccountEvent['type'][] = [
   'CreditsCaptured',
   'CreditsReleased',
 ];
+const assetTypes: readonly AssetEvent['type'][] = ['AssetStored', 'AssetDeleted'];
 
 function evolveCredits(row: GenerationRow, event: CreditAccountEvent): GenerationRow {
   switch (event.type) {
@@ -37,9 +38,33 @@ function evolveCredits(row: GenerationRow, event: CreditAccountEvent): Generatio
   }
 }
 
-/** Pure: the task row after one event of its generation stream or of its credit reservation. */
+function evolveAssets(row: GenerationRow, event: AssetEvent): GenerationRow {
+  switch (event.type) {
+    case 'AssetStored': {
+      const { assetId, index, contentType, width, height, bytes, sha256 } = event.data;
+      const asset: TaskAsset = { id: assetId, index, contentType, width, height, bytes, sha256, deletedAt: null };
+      const others = row.assets.filter((existing) => existing.id !== assetId);
+      return { ...row, assets: [...others, asset].sort((a, b) => a.index - b.index) };
+    }
+    case 'AssetDeleted':
+      return {
+        ...row,
+        assets: row.assets.map((asset) => (asset.id === event.data.assetId ? { ...asset, deletedAt: event.data.deletedAt } : asset)),
+      };
+    case 'AssetRejected':
+      return row;
+    default:
+      return assertNever(event);
+  }
+}
+
+/**
+ * Pure: the task row after one event of its generation stream, its credit reservation or
+ * one of its assets. Asset events come before `GenerationCompleted` in the log, so a row
+ * that says completed already lists every asset.
+ */
 export function evolveGeneration(row: GenerationRow | undefined, recorded: RecordedEvent): GenerationRow | undefined {
-  const event = recorded as unknown as GenerationEvent | CreditAccountEvent;
+  const event = recorded as unknown as GenerationEvent | CreditAccountEvent | AssetEvent;
   if (event.type === 'GenerationCreated') {
     const { taskId, request, price, idempotencyKey, deadline, metadata, createdAt } = event.data;
     return {
@@ -58,7 +83,7 @@ export function evolveGeneration(row: GenerationRow | undefined, recorded: Recor
       failedAt: null,
       canceledAt: null,
       error: null,
-      assetIds: [],
+      assets: [],
       attempts: 0,
       metadata: metadata ?? {},
     };
@@ -70,15 +95,19 @@ export function evolveGeneration(row: GenerationRow | undefined, recorded: Recor
     case 'GenerationProcessing':
       return { ...row, status: 'processing', processingAt: event.data.processingAt, attempts: event.data.attempt };
     case 'GenerationOutputStored':
-      return row.assetIds.includes(event.data.assetId) ? row : { ...row, assetIds: [...row.assetIds, event.data.assetId] };
+      return row;
     case 'GenerationCompleted':
-      return { ...row, status: 'completed', completedAt: event.data.completedAt, assetIds: event.data.assetIds };
+      return { ...row, status: 'completed', completedAt: event.data.completedAt };
     case 'GenerationFailed': {
       const { code, message, providerDetail, failedAt } = event.data;
       return { ...row, status: 'failed', failedAt, error: { code, message, providerDetail } };
     }
     case 'GenerationCanceled':
       return { ...row, status: 'canceled', canceledAt: event.data.canceledAt };
+    case 'AssetStored':
+    case 'AssetRejected':
+    case 'AssetDeleted':
+      return evolveAssets(row, event);
     default:
       return evolveCredits(row, event);
   }
@@ -100,7 +129,7 @@ interface GenerationRecord {
   failed_at: Date | null;
   canceled_at: Date | null;
   error: GenerationRow['error'];
-  asset_ids: string[];
+  assets: TaskAsset[];
   attempts: number;
   metadata: Record<string, string>;
 }
@@ -124,7 +153,7 @@ export function toGenerationRow(record: GenerationRecord): GenerationRow {
     failedAt: iso(record.failed_at),
     canceledAt: iso(record.canceled_at),
     error: record.error,
-    assetIds: record.asset_ids,
+    assets: record.assets,
     attempts: record.attempts,
     metadata: record.metadata,
   };
@@ -137,7 +166,7 @@ export async function loadGeneration(sql: Sql, id: string): Promise<GenerationRo
 
 export const generationProjection: RowProjection<GenerationRow> = {
   name: 'generations',
-  eventTypes: [...generationTypes, ...creditTypes],
+  eventTypes: [...generationTypes, ...creditTypes, ...assetTypes],
   keyOf: (event) => {
     const data = event.data as { taskId?: string; reservationId?: string };
     return data.taskId ?? data.reservationId;
@@ -147,11 +176,11 @@ export const generationProjection: RowProjection<GenerationRow> = {
   async save(tx: Sql, row: GenerationRow) {
     await tx.query(
       `INSERT INTO generations (id, account_id, status, model, prompt, params, price, credits_state, idempotency_key,
-         deadline, created_at, queued_at, processing_at, completed_at, failed_at, canceled_at, error, asset_ids,
+         deadline, created_at, queued_at, processing_at, completed_at, failed_at, canceled_at, error, assets,
          attempts, metadata)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
        ON CONFLICT (id) DO UPDATE SET status = $3, credits_state = $8, queued_at = $12, processing_at = $13,
-         completed_at = $14, failed_at = $15, canceled_at = $16, error = $17, asset_ids = $18, attempts = $19`,
+         completed_at = $14, failed_at = $15, canceled_at = $16, error = $17, assets = $18, attempts = $19`,
       [
         row.id,
         row.accountId,
@@ -170,7 +199,7 @@ export const generationProjection: RowProjection<GenerationRow> = {
         row.failedAt,
         row.canceledAt,
         row.error === null ? null : JSON.stringify(row.error),
-        JSON.stringify(row.assetIds),
+        JSON.stringify(row.assets),
         row.attempts,
         JSON.stringify(row.metadata),
       ],

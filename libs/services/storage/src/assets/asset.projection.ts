@@ -73,11 +73,6 @@ export async function loadAsset(sql: Sql, id: string): Promise<AssetRow | undefi
   return rows[0] ? toAssetRow(rows[0]) : undefined;
 }
 
-export async function loadAssetsOfTask(sql: Sql, taskId: string): Promise<AssetRow[]> {
-  const { rows } = await sql.query<AssetRecord>(`SELECT * FROM assets WHERE task_id = $1 ORDER BY output_index`, [taskId]);
-  return rows.map(toAssetRow);
-}
-
 export const assetProjection: RowProjection<AssetRow> = {
   name: 'assets',
   eventTypes: ['AssetStored', 'AssetRejected', 'AssetDeleted'],

@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { assetStream } from '@darkroom/contracts';
+import type { Sql } from '@darkroom/database';
+import type { EventStore } from '@darkroom/event-store';
+import { DomainError } from '@darkroom/kernel';
+import type { ObjectStorage, StoredObject } from '@darkroom/object-storage';
+import { EVENT_STORE, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
+import { evolveAsset, loadAsset, type AssetRow } from '@darkroom/service-storage';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Finds a caller's asset and opens its bytes. */
+@Injectable()
+export class AssetsService {
+  constructor(
+    @Inject(SQL) private readonly sql: Sql,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
+  ) {}
+
+  /** The caller's live asset; another account's id is indistinguishable from a missing one. */
+  async find(accountId: string, id: string): Promise<AssetRow> {
+    const asset = UUID.test(id) ? ((await loadAsset(this.sql, id)) ?? (await this.foldStream(id))) : undefined;
+    if (!asset || asset.accountId !== accountId) {
+      throw new DomainError('asset_not_found', 'not_found', `No asset ${id}.`);
+    }
+    if (asset.deletedAt) throw new DomainError('asset_expired', 'not_found', `Asset ${id} has passed its retention.`);
+    return asset;
+  }
+
+  open(asset: AssetRow): Promise<StoredObject> {
+    return this.objects.getObject(asset.key);
+  }
+
+  /** A task can complete a poll interval before the assets read model has its row. */
+  private async foldStream(id: string): Promise<AssetRow | undefined> {
+    const events = await this.store.readStream(assetStream(id));
+    return events.reduce<AssetRow | undefined>(evolveAsset, undefined);
+  }
+}
