@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       GatewayModule.register({ adminApiKey: dev.adminKey }),
       GenerationModule,
       LedgerModule,
-      ProviderAdapterModule,
+      ProviderAdapterModule.register({ localTestMarkers: env.LOCAL_PROVIDER_TEST_MARKERS }),
       StorageModule,
     ],
     port: env.PORT,

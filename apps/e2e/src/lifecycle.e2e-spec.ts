@@ -75,7 +75,7 @@ describe('one generation through five processes', () => {
   it('accepts the request with 202 and the task in status created', async () => {
     const response = await call(system.gatewayUrl, 'POST', '/v1/generations', {
       key: account.key,
-      body: { model: 'local', prompt: 'a lighthouse at dusk', size: '320x240', n: 2, seed: 7 },
+      body: { model: 'local', prompt: 'a lighthouse at dusk', size: '320x240', n: 2, seed: 7, metadata: { order: '42' } },
     });
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({
@@ -86,6 +86,7 @@ describe('one generation through five processes', () => {
       credits: { price: 2, state: 'pending' },
       error: null,
       assets: [],
+      metadata: { order: '42' },
     });
     taskId = response.body.id;
   });
@@ -211,6 +212,24 @@ async function snapshot(accountId: string, taskId: string) {
   return { counts, generation, balance: await balance(accountId) };
 }
 
+describe('provider failure', () => {
+  it('fails the task with provider_error, keeps the detail and releases the credits', async () => {
+    const account = await createAccount(3);
+    const created = await call(system.gatewayUrl, 'POST', '/v1/generations', {
+      key: account.key,
+      body: { model: 'local', prompt: 'a cat [fail]', n: 2 },
+    });
+    expect(created.status).toBe(202);
+    const task = await waitForTerminal(account.key, created.body.id);
+    expect(task).toMatchObject({ status: 'failed', assets: [], error: { code: 'provider_error' } });
+    expect(task.error.provider_detail).toMatchObject({ message: expect.stringContaining('[fail]') });
+    await eventually(async () => ((await creditEventsOf(account.id, task.id)).length === 2 ? true : undefined), 30_000, 'release');
+    expect(await creditEventsOf(account.id, task.id)).toEqual(['CreditsReserved', 'CreditsReleased']);
+    await eventually(async () => ((await balance(account.id)).reserved === 0 ? true : undefined), 30_000, 'balance');
+    expect(await balance(account.id)).toEqual({ available: 3, reserved: 0, captured: 0 });
+  });
+});
+
 describe('bad input', () => {
   let account: { id: string; key: string };
   beforeAll(async () => {
@@ -229,12 +248,12 @@ describe('bad input', () => {
   it('lists every invalid field in one 400 problem', async () => {
     const response = await call(system.gatewayUrl, 'POST', '/v1/generations', {
       key: account.key,
-      body: { model: 'local', prompt: '', size: 'big', n: 0, surprise: true },
+      body: { model: 'local', prompt: '', size: 'big', n: 0, surprise: true, metadata: { nested: { no: 1 } } },
     });
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('invalid_request');
     const fields = response.body.errors.map((error: { field: string }) => error.field).sort();
-    expect(fields).toEqual(expect.arrayContaining(['n', 'prompt', 'size', 'surprise']));
+    expect(fields).toEqual(expect.arrayContaining(['metadata', 'n', 'prompt', 'size', 'surprise']));
   });
 
   it('refuses a size or count the model cannot serve, naming the field', async () => {

@@ -7,7 +7,7 @@ import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
 async function main(): Promise<void> {
   const env = loadConfig(PlatformEnv);
   const platform = await createDistributedPlatform(env, 'provider-adapter');
-  await startApp({ name: 'provider-adapter', platform, modules: [ProviderAdapterModule], port: env.PORT, logLevel: env.LOG_LEVEL });
+  await startApp({ name: 'provider-adapter', platform, modules: [ProviderAdapterModule.register({ localTestMarkers: env.LOCAL_PROVIDER_TEST_MARKERS })], port: env.PORT, logLevel: env.LOG_LEVEL });
 }
 
 main().catch(exitOnBootError);

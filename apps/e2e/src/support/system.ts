@@ -38,6 +38,7 @@ export async function startSystem(label: string): Promise<System> {
     S3_FORCE_PATH_STYLE: 'true',
     ADMIN_API_KEY: adminKey,
     LOG_LEVEL: 'log',
+    LOCAL_PROVIDER_TEST_MARKERS: 'true',
   };
   await runCommand([join(workspaceRoot, 'dist/apps/gateway/main.js'), 'migrate'], env);
 

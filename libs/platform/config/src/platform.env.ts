@@ -25,6 +25,12 @@ export class ProcessEnv {
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL = 'log';
+
+  /** Lets `[fail]` / `[slow:<ms>]` in a prompt steer the local renderer; for tests only. */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  LOCAL_PROVIDER_TEST_MARKERS = false;
 }
 
 /** Settings of every distributed service process (DESIGN §10). */

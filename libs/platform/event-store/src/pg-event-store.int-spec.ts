@@ -78,6 +78,12 @@ describe('append', () => {
     expect((await store.readStream(id)).map((e) => e.type)).toEqual(['A', 'B', 'C']);
   });
 
+  it('lets concurrent ANY appends all land, one after another', async () => {
+    const id = stream();
+    await Promise.all(Array.from({ length: 6 }, () => store.append(id, [event('Any')], ANY)));
+    expect((await store.readStream(id)).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('treats an append repeated with the same event ids as a no-op returning the first positions', async () => {
     const id = stream();
     const events = [event('A', { x: 1 }), event('B', { y: [1, 2] })];

@@ -25,6 +25,8 @@ interface EventRow {
   recorded_at: Date | string;
 }
 
+const MAX_ANY_ATTEMPTS = 10;
+
 const COLUMNS = `global_position, stream_id, stream_version, event_id, type, data, metadata,
   transaction_id::text AS transaction_id, recorded_at`;
 
@@ -47,6 +49,17 @@ export class PgEventStore implements EventStore {
   constructor(private readonly sql: Sql) {}
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    // ANY promises "wherever the stream ends": losing a race to a concurrent append is retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendOnce(streamId, events, expected);
+      } catch (error) {
+        if (expected !== ANY || !(error instanceof StreamVersionConflict) || attempt >= MAX_ANY_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async appendOnce(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) {
       return { streamVersion: await this.currentVersion(this.sql, streamId), positions: [], replayed: false };
     }

@@ -4,6 +4,7 @@ import type { ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
 import { LocalRenderer } from './local-renderer';
 
 const renderer = new LocalRenderer();
+const withMarkers = new LocalRenderer({ testMarkers: true });
 
 describe('LocalRenderer', () => {
   it('renders valid PNGs of exactly the requested size', async () => {
@@ -34,8 +35,8 @@ describe('LocalRenderer', () => {
     expect(new Set(images.map((i) => sha256(i.bytes))).size).toBe(4);
   });
 
-  it('fails without retry when the prompt carries the [fail] marker', async () => {
-    expect(await renderer.submit(request({ prompt: 'a cat [fail]' }))).toEqual({
+  it('fails without retry when test markers are on and the prompt carries [fail]', async () => {
+    expect(await withMarkers.submit(request({ prompt: 'a cat [fail]' }))).toEqual({
       kind: 'failed',
       code: 'provider_error',
       retryable: false,
@@ -45,9 +46,16 @@ describe('LocalRenderer', () => {
 
   it('waits for the [slow:<ms>] marker before answering', async () => {
     const started = performance.now();
-    const outcome = await renderer.submit(request({ prompt: 'a cat [slow:120] [fail]' }));
+    const outcome = await withMarkers.submit(request({ prompt: 'a cat [slow:120] [fail]' }));
     expect(performance.now() - started).toBeGreaterThanOrEqual(115);
     expect(outcome.kind).toBe('failed');
+  });
+
+  it('ignores the markers unless test markers are on: a prompt is only a prompt', async () => {
+    const started = performance.now();
+    const outcome = await renderer.submit(request({ prompt: 'a cat [slow:5000] [fail]' }));
+    expect(performance.now() - started).toBeLessThan(4000);
+    expect(outcome.kind).toBe('completed');
   });
 
   it('refuses sizes and batch counts outside its limits', async () => {

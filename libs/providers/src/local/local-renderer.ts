@@ -6,34 +6,31 @@ import { artworkSvg } from './local-artwork';
 /** Largest side and batch the renderer accepts; keeps one request from starving the process. */
 export const LOCAL_MAX_SIDE = 4096;
 export const LOCAL_MAX_N = 16;
+/** Longest `[slow]` wait honoured. */
+export const MAX_SLOW_MS = 30_000;
 
 /**
  * The built-in provider: renders abstract PNGs with no external account. Image `i` of a
  * request is a pure function of (prompt, width, height, seed, i), so the same request
  * gives byte-identical images and a new seed gives new ones.
  *
- * Markers in the prompt, for tests of the failure and timing paths:
- * - `[slow:<ms>]` waits that many milliseconds before doing anything else
- *   (e.g. "a cat [slow:5000]"), to exercise cancellation and deadlines.
+ * With `testMarkers` on (never in production: any API user could use them), markers in the
+ * prompt drive the failure and timing paths:
+ * - `[slow:<ms>]` waits that many milliseconds (at most `MAX_SLOW_MS`) before doing anything
+ *   else (e.g. "a cat [slow:5000]"), to exercise cancellation and deadlines.
  * - `[fail]` returns `{ kind: 'failed', code: 'provider_error', retryable: false }`
  *   (after any `[slow]` wait), a deterministic provider failure.
  */
 export class LocalRenderer implements ImageProvider {
   readonly name = 'local';
 
+  constructor(private readonly options: { readonly testMarkers?: boolean } = {}) {}
+
   async submit(request: ProviderSubmitRequest): Promise<SubmitOutcome> {
-    const slow = /\[slow:(\d+)\]/.exec(request.prompt);
-    if (slow) await sleep(Number(slow[1]));
-
-    if (request.prompt.includes('[fail]')) {
-      return {
-        kind: 'failed',
-        code: 'provider_error',
-        retryable: false,
-        detail: { message: 'The local renderer was asked to fail by the "[fail]" marker in the prompt.' },
-      };
+    if (this.options.testMarkers) {
+      const marked = await this.followMarkers(request.prompt);
+      if (marked) return marked;
     }
-
     const invalid = validate(request);
     if (invalid) return { kind: 'failed', code: 'invalid_input', retryable: false, detail: { message: invalid } };
 
@@ -44,6 +41,20 @@ export class LocalRenderer implements ImageProvider {
       })),
     );
     return { kind: 'completed', images };
+  }
+
+  private async followMarkers(prompt: string): Promise<SubmitOutcome | undefined> {
+    const slow = /\[slow:(\d+)\]/.exec(prompt);
+    if (slow) await sleep(Math.min(Number(slow[1]), MAX_SLOW_MS));
+    if (prompt.includes('[fail]')) {
+      return {
+        kind: 'failed',
+        code: 'provider_error',
+        retryable: false,
+        detail: { message: 'The local renderer was asked to fail by the "[fail]" marker in the prompt.' },
+      };
+    }
+    return undefined;
   }
 }
 

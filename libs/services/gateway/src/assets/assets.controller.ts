@@ -1,4 +1,5 @@
-import { Controller, Get, Param, Req, Res, UseGuards } from '@nestjs/common';
+import { pipeline } from 'node:stream';
+import { Controller, Get, Logger, Param, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { AssetsService } from './assets.service';
@@ -6,6 +7,8 @@ import { AssetsService } from './assets.service';
 @Controller('v1/assets')
 @UseGuards(ApiKeyGuard)
 export class AssetsController {
+  private readonly logger = new Logger(AssetsController.name);
+
   constructor(private readonly assets: AssetsService) {}
 
   /** Streams the stored bytes; assets are immutable, so they cache forever under their sha256. */
@@ -21,6 +24,9 @@ export class AssetsController {
     }
     const object = await this.assets.open(asset);
     response.status(200).type(asset.contentType).setHeader('Content-Length', String(asset.bytes));
-    object.body.pipe(response);
+    // pipeline, not pipe: a client that goes away must release the storage connection too.
+    pipeline(object.body, response, (error) => {
+      if (error) this.logger.warn(`asset ${asset.id} (task ${asset.taskId}): download ended early: ${error.message}`);
+    });
   }
 }

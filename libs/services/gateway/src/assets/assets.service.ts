@@ -6,6 +6,7 @@ import { DomainError } from '@darkroom/kernel';
 import type { ObjectStorage, StoredObject } from '@darkroom/object-storage';
 import { EVENT_STORE, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
 import { evolveAsset, loadAsset, type AssetRow } from '@darkroom/service-storage';
+import { GenerationsService } from '../generations/generations.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,12 +17,16 @@ export class AssetsService {
     @Inject(SQL) private readonly sql: Sql,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
+    private readonly generations: GenerationsService,
   ) {}
 
-  /** The caller's live asset; another account's id is indistinguishable from a missing one. */
+  /**
+   * The caller's live asset of a completed task; another account's id, or an output of a
+   * task that did not complete (never paid for), is indistinguishable from a missing one.
+   */
   async find(accountId: string, id: string): Promise<AssetRow> {
     const asset = UUID.test(id) ? ((await loadAsset(this.sql, id)) ?? (await this.foldStream(id))) : undefined;
-    if (!asset || asset.accountId !== accountId) {
+    if (!asset || asset.accountId !== accountId || !(await this.generations.isCompleted(asset.taskId))) {
       throw new DomainError('asset_not_found', 'not_found', `No asset ${id}.`);
     }
     if (asset.deletedAt) throw new DomainError('asset_expired', 'not_found', `Asset ${id} has passed its retention.`);

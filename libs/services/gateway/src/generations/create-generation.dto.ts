@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsMetadata } from '../http/validation';
 
 /** Body of `POST /v1/generations` (snake_case, as on the wire). */
 export class CreateGenerationDto {
@@ -44,6 +45,6 @@ export class CreateGenerationDto {
 
   /** Free-form string pairs returned with the task. */
   @IsOptional()
-  @IsObject()
+  @IsMetadata()
   metadata?: Record<string, string>;
 }

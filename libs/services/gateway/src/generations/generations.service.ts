@@ -47,11 +47,18 @@ export class GenerationsService {
 
   /** The caller's task; another account's id is indistinguishable from a missing one. */
   async get(accountId: string, taskId: string): Promise<GenerationRow> {
-    if (!UUID.test(taskId)) throw notFound(taskId);
-    // The read model lags the log by a poll interval; a task just created is folded from its events.
-    const row = (await loadGeneration(this.sql, taskId)) ?? this.fold(await this.store.readCorrelated(taskId));
+    const row = UUID.test(taskId) ? await this.load(taskId) : undefined;
     if (!row || row.accountId !== accountId) throw notFound(taskId);
     return row;
+  }
+
+  async isCompleted(taskId: string): Promise<boolean> {
+    return (await this.load(taskId))?.status === 'completed';
+  }
+
+  /** The read model lags the log by a poll interval; a task it lacks is folded from its events. */
+  private async load(taskId: string): Promise<GenerationRow | undefined> {
+    return (await loadGeneration(this.sql, taskId)) ?? this.fold(await this.store.readCorrelated(taskId));
   }
 
   /** The row the projection would build from these events (others than its own are skipped). */

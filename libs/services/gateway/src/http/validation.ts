@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidateBy } from 'class-validator';
 import { DomainError } from '@darkroom/kernel';
 
 function flatten(errors: readonly ValidationError[], parent = ''): { field: string; message: string }[] {
@@ -21,3 +22,26 @@ export const validationPipe = new ValidationPipe({
     });
   },
 });
+
+/** Limits of the free-form `metadata` a caller may attach to a task. */
+export const METADATA_LIMITS = { maxKeys: 16, maxKeyLength: 64, maxValueLength: 512 } as const;
+
+/** A flat object of string values within `METADATA_LIMITS`. */
+export function IsMetadata(): PropertyDecorator {
+  const { maxKeys, maxKeyLength, maxValueLength } = METADATA_LIMITS;
+  return ValidateBy({
+    name: 'isMetadata',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.keys(value).length <= maxKeys &&
+        Object.entries(value).every(
+          ([key, item]) => key.length <= maxKeyLength && typeof item === 'string' && item.length <= maxValueLength,
+        ),
+      defaultMessage: () =>
+        `metadata must be an object of at most ${maxKeys} string values (keys up to ${maxKeyLength} characters, values up to ${maxValueLength})`,
+    },
+  });
+}
