@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { creditAccountStream, routingKey, type RecordedEvent } from '@darkroom/contracts';
 import { PgEventStore } from '@darkroom/event-store';
 import { RabbitMqBus } from '@darkroom/messaging';
-import { call, eventually } from './support/api';
+import { call, eventually, type Body } from './support/api';
 import { AMQP_URL, startSystem, type System } from './support/system';
 
 jest.setTimeout(180_000);
@@ -66,7 +66,7 @@ async function balance(accountId: string) {
 describe('one generation through five processes', () => {
   let account: { id: string; key: string };
   let taskId: string;
-  let completed: any;
+  let completed: Body;
 
   beforeAll(async () => {
     account = await createAccount(10);
