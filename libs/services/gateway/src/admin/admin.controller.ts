@@ -8,6 +8,7 @@ import { deriveId, DomainError, newId, type Clock } from '@darkroom/kernel';
 import { CLOCK, EVENT_STORE } from '@darkroom/runtime';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AdminGuard } from '../http/auth.guards';
+import { isUuid } from '../http/ids';
 
 export class CreateAccountDto {
   @IsString()
@@ -51,7 +52,7 @@ export class AdminController {
   @Post('accounts/:id/credits')
   @HttpCode(201)
   async grant(@Param('id') accountId: string, @Body() body: GrantCreditsDto, @Headers('idempotency-key') key?: string) {
-    if (!(await this.accounts.exists(accountId).catch(() => false))) {
+    if (!isUuid(accountId) || !(await this.accounts.exists(accountId))) {
       throw new DomainError('account_not_found', 'not_found', `No account ${accountId}.`);
     }
     const grantId = key ? deriveId('grant', accountId, key) : newId();

@@ -7,8 +7,7 @@ import type { ObjectStorage, StoredObject } from '@darkroom/object-storage';
 import { EVENT_STORE, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
 import { evolveAsset, loadAsset, type AssetRow } from '@darkroom/service-storage';
 import { GenerationsService } from '../generations/generations.service';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../http/ids';
 
 /** Finds a caller's asset and opens its bytes. */
 @Injectable()
@@ -25,7 +24,7 @@ export class AssetsService {
    * task that did not complete (never paid for), is indistinguishable from a missing one.
    */
   async find(accountId: string, id: string): Promise<AssetRow> {
-    const asset = UUID.test(id) ? ((await loadAsset(this.sql, id)) ?? (await this.foldStream(id))) : undefined;
+    const asset = isUuid(id) ? ((await loadAsset(this.sql, id)) ?? (await this.foldStream(id))) : undefined;
     if (!asset || asset.accountId !== accountId || !(await this.generations.isCompleted(asset.taskId))) {
       throw new DomainError('asset_not_found', 'not_found', `No asset ${id}.`);
     }

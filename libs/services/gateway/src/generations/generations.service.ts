@@ -10,8 +10,7 @@ import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
 import { evolveGeneration, generationProjection, loadGeneration, type GenerationRow } from '@darkroom/service-generation';
 import { creditBalanceProjection } from '@darkroom/service-ledger';
 import type { CreateGenerationDto } from './create-generation.dto';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../http/ids';
 
 const notFound = (id: string) => new DomainError('generation_not_found', 'not_found', `No generation ${id}.`);
 
@@ -47,7 +46,7 @@ export class GenerationsService {
 
   /** The caller's task; another account's id is indistinguishable from a missing one. */
   async get(accountId: string, taskId: string): Promise<GenerationRow> {
-    const row = UUID.test(taskId) ? await this.load(taskId) : undefined;
+    const row = isUuid(taskId) ? await this.load(taskId) : undefined;
     if (!row || row.accountId !== accountId) throw notFound(taskId);
     return row;
   }
