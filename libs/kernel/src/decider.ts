@@ -9,6 +9,9 @@ export interface Decider<Command, Event, State> {
   readonly decide: (command: Command, state: State) => readonly Event[];
 }
 
+/** A command union without its `now`: what a handler builds before stamping the time. */
+export type Untimed<Command> = Command extends unknown ? Omit<Command, 'now'> : never;
+
 export function fold<Event, State>(
   decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
   events: readonly Event[],

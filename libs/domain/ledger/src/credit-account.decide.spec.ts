@@ -3,9 +3,8 @@ import type { CreditAccountEvent } from '@darkroom/contracts';
 import { deciderSpec } from '@darkroom/testing';
 import type { CreditAccountCommand } from './credit-account.commands';
 import { creditAccountDecider } from './credit-account.decider';
+import { accountId, granted, reserved, rejected, captured, released, now } from './credit-account.fixtures';
 
-const accountId = 'account-1';
-const now = '2025-11-24T10:00:00.000Z';
 
 const spec = deciderSpec(creditAccountDecider);
 
@@ -175,24 +174,4 @@ function capture(reservationId: string): CreditAccountCommand {
 
 function release(reservationId: string): CreditAccountCommand {
   return { type: 'ReleaseCredits', accountId, reservationId, now };
-}
-
-function granted(grantId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsGranted', data: { accountId, grantId, amount, reason: 'test', grantedAt: now } };
-}
-
-function reserved(reservationId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsReserved', data: { accountId, reservationId, amount, reservedAt: now } };
-}
-
-function rejected(reservationId: string, amount: number, available: number): CreditAccountEvent {
-  return { type: 'CreditsReservationRejected', data: { accountId, reservationId, amount, available, rejectedAt: now } };
-}
-
-function captured(reservationId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsCaptured', data: { accountId, reservationId, amount, capturedAt: now } };
-}
-
-function released(reservationId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsReleased', data: { accountId, reservationId, amount, releasedAt: now } };
 }

@@ -3,10 +3,9 @@ import type { CreditAccountEvent } from '@darkroom/contracts';
 import { DomainError, fold } from '@darkroom/kernel';
 import type { CreditAccountCommand } from './credit-account.commands';
 import { creditAccountDecider } from './credit-account.decider';
+import { accountId, granted, reserved, rejected, captured, released, now } from './credit-account.fixtures';
 import { availableCredits, type CreditAccountState } from './credit-account.state';
 
-const accountId = 'account-1';
-const now = '2025-11-24T10:00:00.000Z';
 
 describe('available credits', () => {
   it('is granted minus captured minus open reservations', () => {
@@ -62,26 +61,6 @@ describe('available credits', () => {
     expect(state.reserved).toBe(open.reduce((sum, r) => sum + r.amount, 0));
   });
 });
-
-function granted(grantId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsGranted', data: { accountId, grantId, amount, reason: 'test', grantedAt: now } };
-}
-
-function reserved(reservationId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsReserved', data: { accountId, reservationId, amount, reservedAt: now } };
-}
-
-function rejected(reservationId: string, amount: number, available: number): CreditAccountEvent {
-  return { type: 'CreditsReservationRejected', data: { accountId, reservationId, amount, available, rejectedAt: now } };
-}
-
-function captured(reservationId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsCaptured', data: { accountId, reservationId, amount, capturedAt: now } };
-}
-
-function released(reservationId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsReleased', data: { accountId, reservationId, amount, releasedAt: now } };
-}
 
 function randomCommand(random: () => number): CreditAccountCommand {
   const id = `t${Math.floor(random() * 30)}`;

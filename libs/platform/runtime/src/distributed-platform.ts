@@ -31,7 +31,6 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     throw new Error(`S3_BUCKET: bucket "${env.S3_BUCKET}" at ${env.S3_ENDPOINT ?? 'AWS S3'} is not usable: ${describe(error)}`);
   });
   return {
-    mode: 'distributed',
     sql,
     store: new PgEventStore(sql),
     bus,

@@ -54,7 +54,6 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
 
   const bus = new InProcessBus();
   return {
-    mode: 'embedded',
     sql,
     store: new PgEventStore(sql),
     bus,

@@ -6,7 +6,6 @@ import type { Clock } from '@darkroom/kernel';
 
 /** Everything a service touches outside its own code, built once per process. */
 export interface Platform {
-  readonly mode: 'embedded' | 'distributed';
   readonly sql: TypeormSql;
   readonly store: EventStore;
   readonly bus: MessageBus;

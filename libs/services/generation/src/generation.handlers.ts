@@ -13,13 +13,11 @@ import {
   type ProviderJobSubmitted,
 } from '@darkroom/contracts';
 import { generationDecider, type GenerationCommand } from '@darkroom/domain-generation';
-import type { Clock } from '@darkroom/kernel';
+import type { Clock, Untimed } from '@darkroom/kernel';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
 
 export const GENERATION = 'generation';
-
-type CommandBody<C> = C extends unknown ? Omit<C, 'now'> : never;
 
 /** Moves a task through its lifecycle as ledger, provider and storage events arrive. */
 @Controller()
@@ -74,7 +72,7 @@ export class GenerationHandlers {
     });
   }
 
-  private async run(ctx: EventContext, message: EventMessage, taskId: string, body: CommandBody<GenerationCommand>) {
+  private async run(ctx: EventContext, message: EventMessage, taskId: string, body: Untimed<GenerationCommand>) {
     const stream = generationStream(taskId);
     const command = { ...body, now: this.clock.now().toISOString() } as GenerationCommand;
     await ctx.store.handle(stream, generationDecider, command, causedBy(GENERATION, message, stream));

@@ -8,7 +8,7 @@ import {
   type ProviderOutput,
 } from '@darkroom/contracts';
 import { providerJobDecider, type ProviderJobCommand } from '@darkroom/domain-provider-job';
-import type { Clock } from '@darkroom/kernel';
+import type { Clock, Untimed } from '@darkroom/kernel';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
 import type { ObjectStorage } from '@darkroom/object-storage';
 import { ModelCatalog } from '@darkroom/providers';
@@ -17,8 +17,6 @@ import { ProviderRegistry } from './provider-registry';
 import { stagingKey } from './staging';
 
 export const PROVIDER_ADAPTER = 'provider-adapter';
-
-type CommandBody<C> = C extends unknown ? Omit<C, 'now'> : never;
 
 /** Submits queued generations to their provider and records what the provider answered. */
 @Controller()
@@ -53,7 +51,7 @@ export class ProviderAdapterHandlers {
       seed: request.seed,
     });
     const providerJobId = outcome.kind === 'accepted' ? outcome.providerJobId : `${model.provider}-${taskId}-${attempt}`;
-    const record = (body: CommandBody<ProviderJobCommand>) =>
+    const record = (body: Untimed<ProviderJobCommand>) =>
       ctx.store.handle(
         stream,
         providerJobDecider,
