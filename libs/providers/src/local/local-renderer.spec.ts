@@ -38,9 +38,7 @@ describe('LocalRenderer', () => {
   it('fails without retry when test markers are on and the prompt carries [fail]', async () => {
     expect(await withMarkers.submit(request({ prompt: 'a cat [fail]' }))).toEqual({
       kind: 'failed',
-      code: 'provider_error',
-      retryable: false,
-      detail: { message: expect.any(String) },
+      failure: { code: 'provider_error', retryable: false, detail: { message: expect.any(String) } },
     });
   });
 
@@ -61,7 +59,7 @@ describe('LocalRenderer', () => {
   it('refuses sizes and batch counts outside its limits', async () => {
     for (const bad of [{ width: 0 }, { height: 5000 }, { width: 10.5 }, { n: 0 }, { n: 17 }]) {
       const outcome = await renderer.submit(request(bad));
-      expect(outcome).toMatchObject({ kind: 'failed', code: 'invalid_input', retryable: false });
+      expect(outcome).toMatchObject({ kind: 'failed', failure: { code: 'invalid_input', retryable: false } });
     }
   });
 });
@@ -75,12 +73,17 @@ const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmit
   height: 512,
   n: 1,
   seed: 42,
+  inputImages: [],
+  referenceImages: [],
   ...overrides,
 });
 
 function imagesOf(outcome: SubmitOutcome) {
   if (outcome.kind !== 'completed') throw new Error(`expected completed, got ${JSON.stringify(outcome)}`);
-  return outcome.images;
+  return outcome.images.map((image) => {
+    if (image.kind !== 'bytes') throw new Error('expected bytes');
+    return image;
+  });
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

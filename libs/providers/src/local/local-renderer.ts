@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import type { ImageProvider, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
+import type { ImageProvider, JobObservation, ProviderSubmitRequest, SubmitOutcome, WebhookDelivery } from '../image-provider';
 import { artworkSvg } from './local-artwork';
 
 /** Largest side and batch the renderer accepts; keeps one request from starving the process. */
@@ -23,6 +23,7 @@ export const MAX_SLOW_MS = 30_000;
  */
 export class LocalRenderer implements ImageProvider {
   readonly name = 'local';
+  readonly mode = 'sync';
 
   constructor(private readonly options: { readonly testMarkers?: boolean } = {}) {}
 
@@ -32,15 +33,33 @@ export class LocalRenderer implements ImageProvider {
       if (marked) return marked;
     }
     const invalid = validate(request);
-    if (invalid) return { kind: 'failed', code: 'invalid_input', retryable: false, detail: { message: invalid } };
+    if (invalid) return { kind: 'failed', failure: { code: 'invalid_input', retryable: false, detail: { message: invalid } } };
 
     const images = await Promise.all(
       Array.from({ length: request.n }, async (_, index) => ({
+        kind: 'bytes' as const,
         bytes: await render(artworkSvg({ ...request, index })),
         contentType: 'image/png',
       })),
     );
     return { kind: 'completed', images };
+  }
+
+  /** Synchronous: there is never a job to poll. */
+  poll(): Promise<JobObservation> {
+    return Promise.reject(new Error('The local renderer is synchronous and has no jobs to poll'));
+  }
+
+  /** Nothing runs after `submit` returns, so there is nothing to cancel. */
+  async cancel(): Promise<void> {}
+
+  /** The local renderer never calls back. */
+  async verifyWebhook(): Promise<boolean> {
+    return false;
+  }
+
+  parseWebhook(): WebhookDelivery {
+    throw new Error('The local renderer sends no webhooks');
   }
 
   private async followMarkers(prompt: string): Promise<SubmitOutcome | undefined> {
@@ -49,9 +68,11 @@ export class LocalRenderer implements ImageProvider {
     if (prompt.includes('[fail]')) {
       return {
         kind: 'failed',
-        code: 'provider_error',
-        retryable: false,
-        detail: { message: 'The local renderer was asked to fail by the "[fail]" marker in the prompt.' },
+        failure: {
+          code: 'provider_error',
+          retryable: false,
+          detail: { message: 'The local renderer was asked to fail by the "[fail]" marker in the prompt.' },
+        },
       };
     }
     return undefined;
