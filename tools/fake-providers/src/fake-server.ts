@@ -150,3 +150,26 @@ export async function fakePng(seed: string, width = 64, height = 64): Promise<Bu
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Per-request behaviour scripted in the prompt as `[fake:<name>]` or `[fake:<name>:<value>]`
+ * (e.g. "a cat [fake:429x2] [fake:latency:2000]"), so a test that drives requests through
+ * darkroom's API can steer each one. Returns name → value ('' when the directive has none).
+ */
+export function promptDirectives(prompt: string | undefined): ReadonlyMap<string, string> {
+  const found = new Map<string, string>();
+  for (const match of (prompt ?? '').matchAll(/\[fake:([a-z0-9-]+)(?::([^\]]*))?\]/g)) found.set(match[1], match[2] ?? '');
+  return found;
+}
+
+/** Counts how often each key was seen, e.g. to fail only the first N submits of one prompt. */
+export class Occurrences {
+  private readonly seen = new Map<string, number>();
+
+  /** 1 on the first call for `key`, 2 on the second, ... */
+  next(key: string): number {
+    const count = (this.seen.get(key) ?? 0) + 1;
+    this.seen.set(key, count);
+    return count;
+  }
+}
