@@ -1,6 +1,14 @@
 import type { DomainEvent } from './envelope';
 import type { FailureCode } from './failure-codes';
 
+/** An uploaded image a task uses, resolved (and its owner checked) by the gateway. */
+export interface InputImageRef {
+  readonly uploadId: string;
+  /** Object key in our bucket. */
+  readonly key: string;
+  readonly contentType: string;
+}
+
 /** What was asked for, after validation and defaults; what a provider needs to render. */
 export interface GenerationRequest {
   readonly accountId: string;
@@ -14,6 +22,13 @@ export interface GenerationRequest {
   readonly n: number;
   readonly seed: number;
   readonly outputFormat: 'png';
+  /** e.g. "16:9", for models sized by ratio (width and height then approximate it). */
+  readonly aspectRatio?: string;
+  /** A quality the model offers, e.g. "high". */
+  readonly quality?: string;
+  /** Edit targets, in order. */
+  readonly inputImages?: readonly InputImageRef[];
+  readonly referenceImages?: readonly InputImageRef[];
 }
 
 export type GenerationCreated = DomainEvent<
@@ -44,6 +59,25 @@ export type GenerationProcessing = DomainEvent<
     readonly provider: string;
     readonly providerJobId: string;
     readonly processingAt: string;
+  }
+>;
+
+/**
+ * A provider attempt failed in a way another attempt may fix (429, 5xx, network): attempt
+ * `attempt` runs on `model` no earlier than `notBefore`.
+ */
+export type GenerationRetryScheduled = DomainEvent<
+  'GenerationRetryScheduled',
+  {
+    readonly taskId: string;
+    readonly attempt: number;
+    /** Public model id; a fallback model once the first one's attempts are spent. */
+    readonly model: string;
+    readonly provider: string;
+    readonly notBefore: string;
+    /** Why the previous attempt failed. */
+    readonly reason: { readonly code: FailureCode; readonly detail?: unknown };
+    readonly scheduledAt: string;
   }
 >;
 
@@ -85,6 +119,7 @@ export type GenerationEvent =
   | GenerationCreated
   | GenerationQueued
   | GenerationProcessing
+  | GenerationRetryScheduled
   | GenerationOutputStored
   | GenerationCompleted
   | GenerationFailed

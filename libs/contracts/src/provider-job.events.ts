@@ -17,9 +17,13 @@ export type ProviderJobSubmitted = DomainEvent<
     readonly taskId: string;
     readonly accountId: string;
     readonly attempt: number;
+    /** Public model id this attempt runs on (a fallback differs from the task's model). */
+    readonly model: string;
     readonly provider: string;
     readonly providerModel: string;
     readonly providerJobId: string;
+    /** Provider URLs to find the job again (polling, result, cancel), kept verbatim. */
+    readonly handle?: Readonly<Record<string, string>>;
     readonly submittedAt: string;
   }
 >;
@@ -32,6 +36,8 @@ export type ProviderJobObserved = DomainEvent<
     /** The provider's own status word, kept verbatim. */
     readonly providerStatus: string;
     readonly source: 'poll' | 'webhook';
+    /** Place in the provider's queue, where it tells. */
+    readonly queuePosition?: number;
     readonly observedAt: string;
   }
 >;
@@ -55,6 +61,8 @@ export type ProviderJobFailed = DomainEvent<
     readonly attempt: number;
     readonly code: FailureCode;
     readonly retryable: boolean;
+    /** The provider's own retry hint (Retry-After), in seconds. */
+    readonly retryAfterSeconds?: number;
     readonly detail?: unknown;
     readonly failedAt: string;
   }
@@ -65,9 +73,28 @@ export type ProviderJobCanceled = DomainEvent<
   { readonly taskId: string; readonly attempt: number; readonly canceledAt: string }
 >;
 
+/** The task ended (canceled, timed out, failed elsewhere) while this job was open. */
+export type ProviderJobAbandoned = DomainEvent<
+  'ProviderJobAbandoned',
+  { readonly taskId: string; readonly attempt: number; readonly reason: string; readonly abandonedAt: string }
+>;
+
+/** A result that arrived after the job was abandoned: kept for audit, never stored or billed. */
+export type ProviderJobLateResult = DomainEvent<
+  'ProviderJobLateResult',
+  {
+    readonly taskId: string;
+    readonly attempt: number;
+    readonly outcome: 'succeeded' | 'failed' | 'canceled';
+    readonly observedAt: string;
+  }
+>;
+
 export type ProviderJobEvent =
   | ProviderJobSubmitted
   | ProviderJobObserved
   | ProviderJobSucceeded
   | ProviderJobFailed
-  | ProviderJobCanceled;
+  | ProviderJobCanceled
+  | ProviderJobAbandoned
+  | ProviderJobLateResult;

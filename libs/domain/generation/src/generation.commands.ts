@@ -39,6 +39,32 @@ export interface RecordOutputStored extends Timed {
   readonly outputCount: number;
 }
 
+/** One step of the attempt plan: `attempts` tries on `model`, then the next step. */
+export interface AttemptStep {
+  readonly model: string;
+  readonly provider: string;
+  readonly attempts: number;
+}
+
+/**
+ * Attempt `attempt` failed at the provider. A retryable failure schedules the next attempt
+ * of the plan (the model's own, then its fallbacks') when it can start before the deadline;
+ * anything else fails the task.
+ */
+export interface HandleProviderFailure extends Timed {
+  readonly type: 'HandleProviderFailure';
+  readonly attempt: number;
+  readonly code: FailureCode;
+  readonly retryable: boolean;
+  /** The provider's Retry-After, in seconds; waited for when longer than the back-off. */
+  readonly retryAfterSeconds?: number;
+  readonly detail?: unknown;
+  /** From the catalog: the task's model, then its fallbacks. */
+  readonly plan: readonly AttemptStep[];
+  /** Back-off before the next attempt, in seconds (grows with the attempt, from the caller's policy). */
+  readonly backoffSeconds: number;
+}
+
 export interface FailGeneration extends Timed {
   readonly type: 'FailGeneration';
   readonly code: FailureCode;
@@ -58,4 +84,5 @@ export type GenerationCommand =
   | StartProcessing
   | RecordOutputStored
   | FailGeneration
+  | HandleProviderFailure
   | CancelGeneration;

@@ -1,7 +1,7 @@
 import { describe, it } from '@jest/globals';
 import type { FailureCode, GenerationEvent, GenerationRequest } from '@darkroom/contracts';
 import { deciderSpec } from '@darkroom/testing';
-import type { CreateGeneration, GenerationCommand } from './generation.commands';
+import type { CreateGeneration, GenerationCommand, HandleProviderFailure } from './generation.commands';
 import { generationDecider } from './generation.decider';
 
 const taskId = 'task-1';
@@ -148,6 +148,64 @@ describe('generation decider', () => {
     });
   });
 
+  describe('provider failures (attempts and fallbacks)', () => {
+    const plan = [
+      { model: 'nano-banana', provider: 'gemini', attempts: 2 },
+      { model: 'nano-banana-fal', provider: 'fal', attempts: 1 },
+    ];
+    const running = (): GenerationEvent[] => [created(), queued(), processing(1, 'gemini')];
+
+    it('schedules the next attempt on the same model after a retryable failure, after the back-off', () => {
+      spec
+        .given(running())
+        .when(providerFailure(1, { plan, backoffSeconds: 2 }))
+        .then([retryScheduled(2, 'nano-banana', 'gemini', '2025-11-24T10:00:02.000Z')]);
+    });
+
+    it('waits for Retry-After when the provider asks for longer than the back-off', () => {
+      spec
+        .given(running())
+        .when(providerFailure(1, { plan, backoffSeconds: 2, retryAfterSeconds: 30 }))
+        .then([retryScheduled(2, 'nano-banana', 'gemini', '2025-11-24T10:00:30.000Z')]);
+    });
+
+    it('moves to the fallback model once the model attempts are spent', () => {
+      spec
+        .given([...running(), retryScheduled(2, 'nano-banana', 'gemini', now), processing(2, 'gemini')])
+        .when(providerFailure(2, { plan }))
+        .then([retryScheduled(3, 'nano-banana-fal', 'fal', '2025-11-24T10:00:01.000Z')]);
+    });
+
+    it('fails with the provider code once every attempt of the plan is spent', () => {
+      spec
+        .given([...running(), retryScheduled(2, 'nano-banana', 'gemini', now), retryScheduled(3, 'nano-banana-fal', 'fal', now)])
+        .when(providerFailure(3, { plan, detail: { httpStatus: 503 } }))
+        .then([failed('provider_error', 'The provider could not generate this image.', { httpStatus: 503 })]);
+    });
+
+    it('fails at once on a failure no retry can fix', () => {
+      spec
+        .given(running())
+        .when(providerFailure(1, { plan, code: 'content_moderated', retryable: false }))
+        .then([failed('content_moderated', "The provider's safety system blocked this request or its result.")]);
+    });
+
+    it('fails instead of retrying when the retry could not start before the deadline', () => {
+      spec
+        .given(running())
+        .when(providerFailure(1, { plan, retryAfterSeconds: 600 }))
+        .then([failed('provider_error', 'The provider could not generate this image.')]);
+    });
+
+    it('ignores a failure of an attempt older than the one scheduled', () => {
+      spec.given([...running(), retryScheduled(2, 'nano-banana', 'gemini', now)]).when(providerFailure(1, { plan })).then([]);
+    });
+
+    it('ignores provider failures after the task ended', () => {
+      spec.given([...running(), canceled()]).when(providerFailure(1, { plan })).then([]);
+    });
+  });
+
   describe('completed', () => {
     const history = (): GenerationEvent[] => [
       created(),
@@ -234,6 +292,29 @@ function storeOutput(index: number, outputCount: number): GenerationCommand {
 
 function fail(code: FailureCode = 'provider_error', message = 'failed', providerDetail?: unknown): GenerationCommand {
   return { type: 'FailGeneration', code, message, ...(providerDetail === undefined ? {} : { providerDetail }), now };
+}
+
+function providerFailure(
+  attempt: number,
+  extra: Partial<Omit<HandleProviderFailure, 'type' | 'attempt' | 'now'>> = {},
+): GenerationCommand {
+  return {
+    type: 'HandleProviderFailure',
+    attempt,
+    code: 'provider_error',
+    retryable: true,
+    plan: [{ model: 'local', provider: 'local', attempts: 1 }],
+    backoffSeconds: 1,
+    ...extra,
+    now,
+  };
+}
+
+function retryScheduled(attempt: number, model: string, provider: string, notBefore: string): GenerationEvent {
+  return {
+    type: 'GenerationRetryScheduled',
+    data: { taskId, attempt, model, provider, notBefore, reason: { code: 'provider_error' }, scheduledAt: now },
+  };
 }
 
 function cancel(): GenerationCommand {

@@ -1,10 +1,12 @@
-import type { GenerationEvent } from '@darkroom/contracts';
+import type { FailureCode, GenerationEvent } from '@darkroom/contracts';
 import { assertNever, DomainError } from '@darkroom/kernel';
 import type {
+  AttemptStep,
   CancelGeneration,
   CreateGeneration,
   FailGeneration,
   GenerationCommand,
+  HandleProviderFailure,
   RecordOutputStored,
   StartProcessing,
 } from './generation.commands';
@@ -33,6 +35,8 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
       return state.status === 'queued' || state.status === 'processing' ? recordOutput(command, state) : [];
     case 'FailGeneration':
       return isOpen(state) ? fail(command, state) : [];
+    case 'HandleProviderFailure':
+      return isOpen(state) ? providerFailure(command, state) : [];
     case 'CancelGeneration':
       return cancel(command, state);
     default:
@@ -114,6 +118,53 @@ function fail(command: FailGeneration, state: RecordedGeneration): readonly Gene
       },
     },
   ];
+}
+
+const failureMessages: Readonly<Record<FailureCode, string>> = {
+  insufficient_credits: 'There were not enough credits for this task.',
+  provider_error: 'The provider could not generate this image.',
+  provider_rejected: 'The provider rejected this request.',
+  content_moderated: "The provider's safety system blocked this request or its result.",
+  timeout: 'The task did not finish before its deadline.',
+  storage_error: 'An output could not be stored.',
+  invalid_input: 'The request could not be processed as given.',
+};
+
+/** The people-facing sentence for a failure code. */
+export const failureMessage = (code: FailureCode): string => failureMessages[code];
+
+function providerFailure(command: HandleProviderFailure, state: OpenGeneration): readonly GenerationEvent[] {
+  const { attempt, code, retryable, retryAfterSeconds, detail, plan, backoffSeconds, now } = command;
+  if (attempt < state.scheduledAttempt) return []; // an older attempt; a newer one is already on its way
+  const next = retryable ? stepOf(plan, attempt + 1) : undefined;
+  const notBefore = new Date(Date.parse(now) + Math.max(backoffSeconds, retryAfterSeconds ?? 0) * 1000).toISOString();
+  if (next && notBefore < state.deadline) {
+    return [
+      {
+        type: 'GenerationRetryScheduled',
+        data: {
+          taskId: state.taskId,
+          attempt: attempt + 1,
+          model: next.model,
+          provider: next.provider,
+          notBefore,
+          reason: { code, ...(detail === undefined ? {} : { detail }) },
+          scheduledAt: now,
+        },
+      },
+    ];
+  }
+  return fail({ type: 'FailGeneration', code, message: failureMessage(code), providerDetail: detail, now }, state);
+}
+
+/** The plan step attempt `attempt` (1-based, counted across steps) belongs to. */
+function stepOf(plan: readonly AttemptStep[], attempt: number): AttemptStep | undefined {
+  let last = 0;
+  for (const step of plan) {
+    last += step.attempts;
+    if (attempt <= last) return step;
+  }
+  return undefined;
 }
 
 function cancel(command: CancelGeneration, state: GenerationState): readonly GenerationEvent[] {

@@ -21,6 +21,7 @@ describe('generation state', () => {
       price: 4,
       deadline: now,
       attempt: 2,
+      scheduledAttempt: 1,
       outputs: { 0: 'asset-a', 1: 'asset-b' },
     });
     expect(JSON.parse(JSON.stringify(state))).toEqual(state);

@@ -16,6 +16,8 @@ export interface RecordedGeneration {
   readonly idempotencyKey?: string;
   /** Provider attempt in progress; 0 until the first `GenerationProcessing`. */
   readonly attempt: number;
+  /** The latest attempt scheduled (1 once queued); failures of older attempts are stale. */
+  readonly scheduledAttempt: number;
   /** Outputs in our bucket: output index → asset id. A plain record so state serialises. */
   readonly outputs: Readonly<Record<number, string>>;
 }
@@ -51,6 +53,7 @@ export function evolveGeneration(state: GenerationState, event: GenerationEvent)
       deadline,
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       attempt: 0,
+      scheduledAttempt: 0,
       outputs: {},
     };
   }
@@ -58,7 +61,9 @@ export function evolveGeneration(state: GenerationState, event: GenerationEvent)
   if (state.status === 'initial') return state;
   switch (event.type) {
     case 'GenerationQueued':
-      return { ...state, status: 'queued' };
+      return { ...state, status: 'queued', scheduledAttempt: 1 };
+    case 'GenerationRetryScheduled':
+      return { ...state, scheduledAttempt: event.data.attempt };
     case 'GenerationProcessing':
       return { ...state, status: 'processing', attempt: event.data.attempt };
     case 'GenerationOutputStored':

@@ -11,9 +11,12 @@ export interface SubmitProviderJob extends Timed {
   readonly taskId: string;
   readonly accountId: string;
   readonly attempt: number;
+  /** Public model id this attempt runs on. */
+  readonly model: string;
   readonly provider: string;
   readonly providerModel: string;
   readonly providerJobId: string;
+  readonly handle?: Readonly<Record<string, string>>;
 }
 
 /** A non-terminal status seen by a poll or a webhook. */
@@ -22,6 +25,7 @@ export interface ObserveProviderJob extends Timed {
   /** The provider's own status word, kept verbatim. */
   readonly providerStatus: string;
   readonly source: 'poll' | 'webhook';
+  readonly queuePosition?: number;
 }
 
 export interface SucceedProviderJob extends Timed {
@@ -34,6 +38,7 @@ export interface FailProviderJob extends Timed {
   readonly code: FailureCode;
   /** 429, 5xx and network errors may be retried; a rejection may not. */
   readonly retryable: boolean;
+  readonly retryAfterSeconds?: number;
   readonly detail?: unknown;
 }
 
@@ -41,9 +46,16 @@ export interface CancelProviderJob extends Timed {
   readonly type: 'CancelProviderJob';
 }
 
+/** The task ended while this job was open (canceled, timed out, failed elsewhere). */
+export interface AbandonProviderJob extends Timed {
+  readonly type: 'AbandonProviderJob';
+  readonly reason: string;
+}
+
 export type ProviderJobCommand =
   | SubmitProviderJob
   | ObserveProviderJob
   | SucceedProviderJob
   | FailProviderJob
-  | CancelProviderJob;
+  | CancelProviderJob
+  | AbandonProviderJob;

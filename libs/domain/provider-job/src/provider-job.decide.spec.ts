@@ -60,6 +60,35 @@ describe('provider job decider', () => {
     it('cancels', () => {
       spec.given(history()).when(cancel()).then([canceled()]);
     });
+
+    it('records a repeated status only once', () => {
+      spec.given([...history(), observed('running', 'poll')]).when(observe('running', 'webhook')).then([]);
+    });
+
+    it('is abandoned when the task ends while it is open', () => {
+      spec.given(history()).when(abandon()).then([abandoned()]);
+    });
+  });
+
+  describe('abandoned (the task timed out or was canceled)', () => {
+    const history = (): ProviderJobEvent[] => [submitted(), abandoned()];
+
+    it('records a success that arrives afterwards as late, not as a success', () => {
+      spec.given(history()).when(succeed()).then([lateResult('succeeded')]);
+    });
+
+    it('records a late failure', () => {
+      spec.given(history()).when(fail()).then([lateResult('failed')]);
+    });
+
+    it('records only the first late result', () => {
+      spec.given([...history(), lateResult('succeeded')]).when(succeed(later)).then([]);
+    });
+
+    it('ignores observations and a second abandonment', () => {
+      spec.given(history()).when(observe('processing', 'poll')).then([]);
+      spec.given(history()).when(abandon()).then([]);
+    });
   });
 
   describe.each<[string, ProviderJobEvent]>([
@@ -99,7 +128,7 @@ function outputs(): ProviderOutput[] {
 }
 
 function submit(): ProviderJobCommand {
-  return { type: 'SubmitProviderJob', taskId, accountId, attempt, provider: 'local', providerModel: 'sd', providerJobId: 'job-1', now };
+  return { type: 'SubmitProviderJob', taskId, accountId, attempt, model: 'local', provider: 'local', providerModel: 'sd', providerJobId: 'job-1', now };
 }
 
 function observe(providerStatus: string, source: 'poll' | 'webhook'): ProviderJobCommand {
@@ -118,10 +147,22 @@ function cancel(): ProviderJobCommand {
   return { type: 'CancelProviderJob', now };
 }
 
+function abandon(): ProviderJobCommand {
+  return { type: 'AbandonProviderJob', reason: 'timeout', now };
+}
+
+function abandoned(): ProviderJobEvent {
+  return { type: 'ProviderJobAbandoned', data: { taskId, attempt, reason: 'timeout', abandonedAt: now } };
+}
+
+function lateResult(outcome: 'succeeded' | 'failed'): ProviderJobEvent {
+  return { type: 'ProviderJobLateResult', data: { taskId, attempt, outcome, observedAt: now } };
+}
+
 function submitted(): ProviderJobEvent {
   return {
     type: 'ProviderJobSubmitted',
-    data: { taskId, accountId, attempt, provider: 'local', providerModel: 'sd', providerJobId: 'job-1', submittedAt: now },
+    data: { taskId, accountId, attempt, model: 'local', provider: 'local', providerModel: 'sd', providerJobId: 'job-1', submittedAt: now },
   };
 }
 

@@ -33,8 +33,54 @@ export class ProcessEnv {
   LOCAL_PROVIDER_TEST_MARKERS = false;
 }
 
+/**
+ * Providers and the model catalog. A provider without its key is off: its models are
+ * listed as unavailable and refused. Base URLs default to the real APIs; tests point them
+ * at fakes.
+ */
+export class ProvidersEnv extends ProcessEnv {
+  /** A JSON file merged over the shipped catalog (models by id, provider limits by name). */
+  @IsOptional() @IsString() @MinLength(1) MODEL_CATALOG_FILE?: string;
+
+  /**
+   * darkroom's public URL as providers reach it (e.g. https://api.example.com); with it,
+   * async providers call back on /webhooks/providers/{provider} and polling slows to a
+   * safety net. Without it, polling alone finds results.
+   */
+  @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s):// URL' }) WEBHOOK_BASE_URL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600000) PROVIDER_REQUEST_TIMEOUT_MS = 120000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3600) WEBHOOK_TOLERANCE_SECONDS = 300;
+
+  @IsOptional() @IsString() @MinLength(1) OPENAI_API_KEY?: string;
+  @IsOptional() @Matches(/^https?:\/\/.+/) OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+  @IsOptional() @IsString() @MinLength(1) GEMINI_API_KEY?: string;
+  @IsOptional() @Matches(/^https?:\/\/.+/) GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
+
+  @IsOptional() @IsString() @MinLength(1) BFL_API_KEY?: string;
+  @IsOptional() @Matches(/^https?:\/\/.+/) BFL_BASE_URL = 'https://api.bfl.ai';
+  /** Sent with each job; BFL signs callbacks with it (X-BFL-Signature). */
+  @IsOptional() @IsString() @MinLength(16) BFL_WEBHOOK_SECRET?: string;
+
+  @IsOptional() @IsString() @MinLength(1) REPLICATE_API_TOKEN?: string;
+  @IsOptional() @Matches(/^https?:\/\/.+/) REPLICATE_BASE_URL = 'https://api.replicate.com/v1';
+  /** `whsec_…` from GET /v1/webhooks/default/secret. */
+  @IsOptional() @Matches(/^whsec_.+/, { message: 'must start with whsec_' }) REPLICATE_WEBHOOK_SECRET?: string;
+
+  @IsOptional() @IsString() @MinLength(1) FAL_KEY?: string;
+  @IsOptional() @Matches(/^https?:\/\/.+/) FAL_QUEUE_URL = 'https://queue.fal.run';
+  @IsOptional() @Matches(/^https?:\/\/.+/) FAL_JWKS_URL = 'https://rest.alpha.fal.ai/.well-known/jwks.json';
+
+  /**
+   * Hosts whose result URLs may be fetched over plain http (tests' fakes on loopback);
+   * comma-separated host:port. Empty in production: https only.
+   */
+  @IsOptional() @IsString() PROVIDER_HTTP_HOSTS = '';
+}
+
 /** Settings of every distributed service process (DESIGN §10). */
-export class PlatformEnv extends ProcessEnv {
+export class PlatformEnv extends ProvidersEnv {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL!: string;
 
@@ -93,7 +139,7 @@ export class GatewayEnv extends PlatformEnv {
 }
 
 /** The embedded single process needs nothing; these only move it. */
-export class EmbeddedEnv extends ProcessEnv {
+export class EmbeddedEnv extends ProvidersEnv {
   @IsOptional()
   @IsString()
   @MinLength(1)

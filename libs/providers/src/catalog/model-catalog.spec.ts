@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { DomainError } from '@darkroom/kernel';
+import { ModelCatalog } from './model-catalog';
+import type { RequestedParams } from './resolve-request';
+
+const catalog = ModelCatalog.load();
+const ask = (overrides: Partial<RequestedParams> = {}): RequestedParams => ({ inputImages: 0, referenceImages: 0, ...overrides });
+
+function fieldErrors(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('unsupported_by_model');
+    return ((error as DomainError).detail as { errors: { field: string }[] }).errors.map((e) => e.field);
+  }
+  throw new Error('expected unsupported_by_model');
+}
+
+describe('model catalog', () => {
+  it('ships a model for every provider', () => {
+    expect(new Set(catalog.list().map((m) => m.provider))).toEqual(new Set(['local', 'openai', 'gemini', 'bfl', 'replicate', 'fal']));
+  });
+
+  it('fills in model defaults', () => {
+    expect(catalog.resolve('gpt-image-1', ask())).toEqual({ width: 1024, height: 1024, quality: 'auto', n: 1 });
+    expect(catalog.resolve('nano-banana', ask())).toEqual({ width: 1024, height: 1024, aspectRatio: '1:1', n: 1 });
+    expect(catalog.resolve('nano-banana', ask({ aspectRatio: '16:9' }))).toEqual({
+      width: 1360,
+      height: 768,
+      aspectRatio: '16:9',
+      n: 1,
+    });
+  });
+
+  it('refuses an edit on a text-only model', () => {
+    expect(fieldErrors(() => catalog.resolve('local', ask({ inputImages: 1 })))).toEqual(['input_images']);
+  });
+
+  it('refuses too many input images, a size off the list and too many outputs, all at once', () => {
+    expect(fieldErrors(() => catalog.resolve('nano-banana', ask({ inputImages: 3, referenceImages: 1, n: 9 })))).toEqual([
+      'input_images',
+      'n',
+    ]);
+    expect(fieldErrors(() => catalog.resolve('gpt-image-1', ask({ size: '512x512', quality: 'ultra' })))).toEqual([
+      'quality',
+      'size',
+    ]);
+  });
+
+  it('checks free sizes against range and multiple', () => {
+    expect(catalog.resolve('flux-2-pro', ask({ size: '1024x768' }))).toMatchObject({ width: 1024, height: 768 });
+    expect(fieldErrors(() => catalog.resolve('flux-2-pro', ask({ size: '1000x768' })))).toEqual(['size']);
+    expect(fieldErrors(() => catalog.resolve('nano-banana', ask({ size: '1024x1024' })))).toEqual(['size']);
+    expect(fieldErrors(() => catalog.resolve('local', ask({ aspectRatio: '1:1' })))).toEqual(['aspect_ratio']);
+  });
+
+  it('prices by quality, size and count', () => {
+    const gpt = catalog.get('gpt-image-1');
+    expect(catalog.price(gpt, { n: 2, quality: 'high', width: 1024, height: 1024 })).toBe(32);
+    expect(catalog.price(gpt, { n: 1, quality: 'low', width: 1536, height: 1024 })).toBe(2);
+    expect(catalog.price(catalog.get('local'), { n: 3, width: 512, height: 512 })).toBe(3);
+  });
+
+  it('plans the model attempts, then its fallbacks', () => {
+    expect(catalog.attemptPlan('nano-banana')).toEqual([
+      { model: 'nano-banana', provider: 'gemini', attempts: 3 },
+      { model: 'nano-banana-fal', provider: 'fal', attempts: 3 },
+    ]);
+    expect(catalog.attemptPlan('local')).toEqual([{ model: 'local', provider: 'local', attempts: 1 }]);
+  });
+
+  it('merges an override file by model id and provider name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'catalog-'));
+    const path = join(dir, 'models.json');
+    const local = catalog.get('local');
+    writeFileSync(path, JSON.stringify({ providers: { bfl: { concurrency: 8 } }, models: [{ ...local, maxAttempts: 2 }] }));
+    const merged = ModelCatalog.load(path);
+    expect(merged.get('local').maxAttempts).toBe(2);
+    expect(merged.providerLimits('bfl').concurrency).toBe(8);
+    expect(merged.list()).toHaveLength(catalog.list().length);
+  });
+
+  it('refuses an invalid catalog, naming each problem', () => {
+    const local = catalog.get('local');
+    expect(() =>
+      ModelCatalog.from({ version: 1, providers: { local: { concurrency: 0 } }, models: [{ ...local, maxAttempts: 0, fallbacks: ['nope'] }] }),
+    ).toThrow(/models\.0\.maxAttempts[\s\S]*providers\.local\.concurrency/);
+    expect(() => ModelCatalog.from({ version: 1, providers: {}, models: [{ ...local, fallbacks: ['nope'] }] })).toThrow(
+      /fallback "nope" is not a model/,
+    );
+  });
+});
