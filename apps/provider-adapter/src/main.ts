@@ -1,13 +1,19 @@
 import 'reflect-metadata';
 import { loadConfig, PlatformEnv } from '@darkroom/config';
-import { createDistributedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
+import { createDistributedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
 import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
 
 /** The provider-adapter service as its own process (DESIGN §1); configured by environment only. */
 async function main(): Promise<void> {
   const env = loadConfig(PlatformEnv);
   const platform = await createDistributedPlatform(env, 'provider-adapter');
-  await startApp({ name: 'provider-adapter', platform, modules: [ProviderAdapterModule.register({ localTestMarkers: env.LOCAL_PROVIDER_TEST_MARKERS })], port: env.PORT, logLevel: env.LOG_LEVEL });
+  await startApp({
+    name: 'provider-adapter',
+    platform,
+    modules: [ProviderAdapterModule.register(providerSetup(env))],
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+  });
 }
 
 main().catch(exitOnBootError);

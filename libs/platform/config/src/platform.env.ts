@@ -77,6 +77,9 @@ export class ProvidersEnv extends ProcessEnv {
    * comma-separated host:port. Empty in production: https only.
    */
   @IsOptional() @IsString() PROVIDER_HTTP_HOSTS = '';
+
+  /** How often the generation service fails tasks past their deadline. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600000) DEADLINE_SWEEP_INTERVAL_MS = 5000;
 }
 
 /** Settings of every distributed service process (DESIGN §10). */

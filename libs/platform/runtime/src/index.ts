@@ -9,3 +9,4 @@ export * from './embedded-platform';
 export * from './bootstrap';
 export * from './health.controller';
 export * from './migrate';
+export * from './provider-setup';

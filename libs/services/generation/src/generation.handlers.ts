@@ -9,20 +9,27 @@ import {
   type AssetStored,
   type CreditsReservationRejected,
   type CreditsReserved,
+  type GenerationCreated,
+  type ProviderJobCanceled,
   type ProviderJobFailed,
   type ProviderJobSubmitted,
 } from '@darkroom/contracts';
-import { generationDecider, type GenerationCommand } from '@darkroom/domain-generation';
+import { generationDecider, type GenerationCommand, type HandleProviderFailure } from '@darkroom/domain-generation';
 import type { Clock, Untimed } from '@darkroom/kernel';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
+import { ModelCatalog } from '@darkroom/providers';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
+import { retryBackoffSeconds } from './retry-backoff';
 
 export const GENERATION = 'generation';
 
 /** Moves a task through its lifecycle as ledger, provider and storage events arrive. */
 @Controller()
 export class GenerationHandlers {
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly catalog: ModelCatalog,
+  ) {}
 
   @OnEvent(GENERATION, eventKey(Category.creditAccount, 'CreditsReserved'))
   async queue(@Payload() message: MessageOf<CreditsReserved>, @Ctx() ctx: EventContext): Promise<void> {
@@ -45,14 +52,22 @@ export class GenerationHandlers {
     await this.run(ctx, message, taskId, { type: 'StartProcessing', attempt, provider, providerJobId });
   }
 
+  /** Retry, fall back or fail: the decider applies the model's attempt plan from the catalog. */
   @OnEvent(GENERATION, eventKey(Category.providerJob, 'ProviderJobFailed'))
   async failForProvider(@Payload() message: MessageOf<ProviderJobFailed>, @Ctx() ctx: EventContext) {
-    const { taskId, code, detail } = message.data;
-    await this.run(ctx, message, taskId, {
-      type: 'FailGeneration',
-      code,
-      message: 'The provider could not generate this image.',
-      providerDetail: detail,
+    const { taskId, attempt, code, retryable, retryAfterSeconds, detail } = message.data;
+    await this.handleFailure(ctx, message, taskId, { attempt, code, retryable, retryAfterSeconds, detail });
+  }
+
+  /** The provider ended the job on its own (e.g. its deadline): another attempt may succeed. */
+  @OnEvent(GENERATION, eventKey(Category.providerJob, 'ProviderJobCanceled'))
+  async canceledByProvider(@Payload() message: MessageOf<ProviderJobCanceled>, @Ctx() ctx: EventContext) {
+    const { taskId, attempt } = message.data;
+    await this.handleFailure(ctx, message, taskId, {
+      attempt,
+      code: FailureCode.providerError,
+      retryable: true,
+      detail: { message: 'The provider canceled the job.' },
     });
   }
 
@@ -69,6 +84,25 @@ export class GenerationHandlers {
       type: 'FailGeneration',
       code: FailureCode.storageError,
       message: `An output could not be stored: ${reason}`,
+    });
+  }
+
+  private async handleFailure(
+    ctx: EventContext,
+    message: EventMessage,
+    taskId: string,
+    failure: Pick<HandleProviderFailure, 'attempt' | 'code' | 'retryable' | 'retryAfterSeconds' | 'detail'>,
+  ) {
+    const state = await ctx.store.readStream(generationStream(taskId));
+    const created = state.find((event) => event.type === 'GenerationCreated')?.data as GenerationCreated['data'] | undefined;
+    if (!created) return;
+    const request = created.request;
+    const hasInputs = (request.inputImages?.length ?? 0) + (request.referenceImages?.length ?? 0) > 0;
+    await this.run(ctx, message, taskId, {
+      type: 'HandleProviderFailure',
+      ...failure,
+      plan: this.catalog.attemptPlan(request.model, hasInputs),
+      backoffSeconds: retryBackoffSeconds(failure.attempt),
     });
   }
 

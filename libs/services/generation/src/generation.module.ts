@@ -1,5 +1,10 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
-import { PLATFORM, ProjectionHost, type Platform } from '@darkroom/runtime';
+import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
+import type { Sql } from '@darkroom/database';
+import type { EventStore } from '@darkroom/event-store';
+import type { Clock } from '@darkroom/kernel';
+import { ModelCatalog } from '@darkroom/providers';
+import { CLOCK, EVENT_STORE, PLATFORM, ProjectionHost, SQL, type Platform } from '@darkroom/runtime';
+import { DeadlineSweeper } from './deadline-sweeper';
 import { generationProjection } from './generations/generation.projection';
 import { GenerationHandlers } from './generation.handlers';
 
@@ -10,5 +15,28 @@ class GenerationProjections extends ProjectionHost {
   }
 }
 
-@Module({ controllers: [GenerationHandlers], providers: [GenerationProjections] })
-export class GenerationModule {}
+export interface GenerationOptions {
+  readonly catalog: ModelCatalog;
+  /** How often the deadline sweeper looks for overdue tasks (default 5 s). */
+  readonly sweepIntervalMs?: number;
+}
+
+@Module({})
+export class GenerationModule {
+  static register(options: GenerationOptions): DynamicModule {
+    return {
+      module: GenerationModule,
+      controllers: [GenerationHandlers],
+      providers: [
+        GenerationProjections,
+        { provide: ModelCatalog, useValue: options.catalog },
+        {
+          provide: DeadlineSweeper,
+          inject: [SQL, EVENT_STORE, CLOCK],
+          useFactory: (sql: Sql, store: EventStore, clock: Clock) =>
+            new DeadlineSweeper(sql, store, clock, options.sweepIntervalMs ?? 5000),
+        },
+      ],
+    };
+  }
+}

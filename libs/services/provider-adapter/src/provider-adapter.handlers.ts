@@ -4,98 +4,107 @@ import {
   Category,
   eventKey,
   providerJobStream,
+  type GenerationCanceled,
+  type GenerationFailed,
   type GenerationQueued,
-  type ProviderOutput,
+  type GenerationRetryScheduled,
+  type ProviderJobCanceled,
+  type ProviderJobFailed,
+  type ProviderJobSucceeded,
 } from '@darkroom/contracts';
-import { providerJobDecider, type ProviderJobCommand } from '@darkroom/domain-provider-job';
-import type { Clock, Untimed } from '@darkroom/kernel';
-import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
-import type { ObjectStorage } from '@darkroom/object-storage';
+import { providerJobDecider } from '@darkroom/domain-provider-job';
+import type { Clock } from '@darkroom/kernel';
+import { OnEvent, type EventContext } from '@darkroom/messaging';
 import { ModelCatalog } from '@darkroom/providers';
-import { causedBy, CLOCK, OBJECT_STORAGE, type MessageOf } from '@darkroom/runtime';
-import { ProviderRegistry } from './provider-registry';
-import { stagingKey } from './staging';
+import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
+import { ProviderJobsRepository } from './work/provider-jobs.repository';
 
 export const PROVIDER_ADAPTER = 'provider-adapter';
 
-/** Submits queued generations to their provider and records what the provider answered. */
+/**
+ * Keeps the work table in step with the task: a queued task or a scheduled retry becomes
+ * a submit, a terminal provider result ends the row, and a task that ended while its job
+ * was open abandons the job (and cancels it at the provider). Provider calls happen in the
+ * worker, never inside these message transactions.
+ */
 @Controller()
 export class ProviderAdapterHandlers {
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
     private readonly catalog: ModelCatalog,
-    private readonly providers: ProviderRegistry,
+    private readonly repo: ProviderJobsRepository,
   ) {}
 
   @OnEvent(PROVIDER_ADAPTER, eventKey(Category.generation, 'GenerationQueued'))
-  async submit(@Payload() message: MessageOf<GenerationQueued>, @Ctx() ctx: EventContext): Promise<void> {
-    const { taskId, request } = message.data;
-    const attempt = 1;
-    const stream = providerJobStream(taskId, attempt);
-    if ((await ctx.store.readStream(stream)).length > 0) return; // already submitted: a redelivery
-
+  async schedule(@Payload() message: MessageOf<GenerationQueued>, @Ctx() ctx: EventContext): Promise<void> {
+    const { taskId, request, deadline } = message.data;
     const model = this.catalog.get(request.model);
-    // The local renderer answers in milliseconds, so it runs inside the inbox transaction.
-    // Remote providers must not hold a transaction open across an HTTP call: they submit
-    // first and record the outcome in a transaction of its own (issue 3).
-    const outcome = await this.providers.get(model.provider).submit({
-      taskId,
-      attempt,
-      providerModel: model.providerModel,
-      prompt: request.prompt,
-      negativePrompt: request.negativePrompt,
-      width: request.width,
-      height: request.height,
-      n: request.n,
-      seed: request.seed,
-    });
-    const providerJobId = outcome.kind === 'accepted' ? outcome.providerJobId : `${model.provider}-${taskId}-${attempt}`;
-    const record = (body: Untimed<ProviderJobCommand>) =>
-      ctx.store.handle(
-        stream,
-        providerJobDecider,
-        { ...body, now: this.clock.now().toISOString() } as ProviderJobCommand,
-        causedBy(PROVIDER_ADAPTER, message, stream),
-      );
-
-    await record({
-      type: 'SubmitProviderJob',
+    await this.repo.schedule(ctx.tx, {
       taskId,
       accountId: request.accountId,
-      attempt,
+      model: model.id,
       provider: model.provider,
-      providerModel: model.providerModel,
-      providerJobId,
+      request,
+      deadline,
+      causeEventId: message.eventId,
     });
-    switch (outcome.kind) {
-      case 'accepted':
-        return; // results arrive by webhook or poll
-      case 'failed':
-        await record({ type: 'FailProviderJob', code: outcome.code, retryable: outcome.retryable, detail: outcome.detail });
-        return;
-      case 'completed':
-        await record({ type: 'SucceedProviderJob', outputs: await this.stage(message, taskId, attempt, outcome.images) });
-        return;
+  }
+
+  @OnEvent(PROVIDER_ADAPTER, eventKey(Category.generation, 'GenerationRetryScheduled'))
+  async reschedule(@Payload() message: MessageOf<GenerationRetryScheduled>, @Ctx() ctx: EventContext): Promise<void> {
+    const { taskId, attempt, model, provider, notBefore } = message.data;
+    await this.repo.reschedule(ctx.tx, { taskId, attempt, model, provider, notBefore, causeEventId: message.eventId });
+  }
+
+  @OnEvent(PROVIDER_ADAPTER, eventKey(Category.providerJob, 'ProviderJobSucceeded'))
+  async succeeded(@Payload() message: MessageOf<ProviderJobSucceeded>, @Ctx() ctx: EventContext): Promise<void> {
+    await this.finish(ctx, message.data);
+  }
+
+  @OnEvent(PROVIDER_ADAPTER, eventKey(Category.providerJob, 'ProviderJobFailed'))
+  async failed(@Payload() message: MessageOf<ProviderJobFailed>, @Ctx() ctx: EventContext): Promise<void> {
+    await this.finish(ctx, message.data);
+  }
+
+  @OnEvent(PROVIDER_ADAPTER, eventKey(Category.providerJob, 'ProviderJobCanceled'))
+  async canceled(@Payload() message: MessageOf<ProviderJobCanceled>, @Ctx() ctx: EventContext): Promise<void> {
+    await this.finish(ctx, message.data);
+  }
+
+  @OnEvent(PROVIDER_ADAPTER, eventKey(Category.generation, 'GenerationCanceled'))
+  async abandonCanceled(@Payload() message: MessageOf<GenerationCanceled>, @Ctx() ctx: EventContext): Promise<void> {
+    await this.abandon(ctx, message, 'canceled');
+  }
+
+  @OnEvent(PROVIDER_ADAPTER, eventKey(Category.generation, 'GenerationFailed'))
+  async abandonFailed(@Payload() message: MessageOf<GenerationFailed>, @Ctx() ctx: EventContext): Promise<void> {
+    await this.abandon(ctx, message, message.data.code);
+  }
+
+  /** A webhook may end the job before a poll does; either way the row stops running. */
+  private async finish(ctx: EventContext, { taskId, attempt }: { taskId: string; attempt: number }): Promise<void> {
+    const row = await this.repo.lock(ctx.tx, taskId);
+    if (row && row.attempt === attempt && (row.phase === 'submit' || row.phase === 'poll')) {
+      await this.repo.setPhase(ctx.tx, taskId, 'done', attempt);
     }
   }
 
-  private async stage(
-    message: EventMessage,
-    taskId: string,
-    attempt: number,
-    images: readonly { bytes: Buffer; contentType: string }[],
-  ): Promise<ProviderOutput[]> {
-    return Promise.all(
-      images.map(async (image, index) => {
-        const key = stagingKey(taskId, attempt, index);
-        await this.objects.putObject(key, image.bytes, {
-          contentType: image.contentType,
-          contentLength: image.bytes.length,
-          metadata: { 'task-id': taskId, 'event-id': message.eventId },
-        });
-        return { index, stagingKey: key, contentType: image.contentType };
-      }),
+  private async abandon(ctx: EventContext, message: MessageOf<GenerationCanceled | GenerationFailed>, reason: string) {
+    const row = await this.repo.lock(ctx.tx, message.data.taskId);
+    if (!row) return;
+    if (row.phase === 'submit') {
+      // A submit in flight finishes in the worker, which sees `abandoned` and records its result as late.
+      const leased = await this.repo.isLeased(ctx.tx, row.taskId);
+      return this.repo.setPhase(ctx.tx, row.taskId, leased ? 'abandoned' : 'done', row.attempt);
+    }
+    if (row.phase !== 'poll') return;
+    const stream = providerJobStream(row.taskId, row.attempt);
+    await ctx.store.handle(
+      stream,
+      providerJobDecider,
+      { type: 'AbandonProviderJob', reason, now: this.clock.now().toISOString() },
+      causedBy(PROVIDER_ADAPTER, message, stream),
     );
+    await this.repo.setPhase(ctx.tx, row.taskId, 'cancel', row.attempt);
   }
 }

@@ -1,11 +1,30 @@
+import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { LocalRenderer, ModelCatalog } from '@darkroom/providers';
+import type { Sql } from '@darkroom/database';
+import { newId, type Clock } from '@darkroom/kernel';
+import type { ObjectStorage } from '@darkroom/object-storage';
+import { ModelCatalog, type ImageProvider } from '@darkroom/providers';
+import { CLOCK, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
 import { ProviderAdapterHandlers } from './provider-adapter.handlers';
 import { ProviderRegistry } from './provider-registry';
+import { JobRunner } from './work/job-runner';
+import { ProviderJobsRepository } from './work/provider-jobs.repository';
+import { ProviderWorker } from './work/provider-worker';
 
 export interface ProviderAdapterOptions {
-  /** Honour the local renderer's `[fail]` / `[slow]` prompt markers (tests only). */
-  readonly localTestMarkers: boolean;
+  readonly catalog: ModelCatalog;
+  /** The configured providers (the local renderer and every remote one with a key). */
+  readonly providers: readonly ImageProvider[];
+  /** darkroom's public base URL for provider callbacks; undefined → poll only. */
+  readonly webhookBaseUrl?: string;
+  /** Providers whose callbacks can be verified with what is configured. */
+  readonly webhookProviders: readonly string[];
+  /** Longest a single provider HTTP call may take; leases outlive it. */
+  readonly requestTimeoutMs: number;
+  /** Pause between claim rounds when idle (default 250 ms). */
+  readonly idleMs?: number;
+  /** Provider calls at once in this process (default 64). */
+  readonly maxInFlight?: number;
 }
 
 @Module({})
@@ -15,10 +34,28 @@ export class ProviderAdapterModule {
       module: ProviderAdapterModule,
       controllers: [ProviderAdapterHandlers],
       providers: [
-        { provide: ModelCatalog, useFactory: () => new ModelCatalog() },
+        { provide: ModelCatalog, useValue: options.catalog },
+        { provide: ProviderRegistry, useValue: new ProviderRegistry(options.providers) },
+        { provide: ProviderJobsRepository, inject: [SQL], useFactory: (sql: Sql) => new ProviderJobsRepository(sql) },
         {
-          provide: ProviderRegistry,
-          useFactory: () => new ProviderRegistry([new LocalRenderer({ testMarkers: options.localTestMarkers })]),
+          provide: JobRunner,
+          inject: [SQL, OBJECT_STORAGE, CLOCK, ModelCatalog, ProviderRegistry],
+          useFactory: (sql: Sql, objects: ObjectStorage, clock: Clock, catalog: ModelCatalog, registry: ProviderRegistry) =>
+            new JobRunner(sql, objects, clock, catalog, registry, {
+              webhookBaseUrl: options.webhookBaseUrl,
+              webhookProviders: new Set(options.webhookProviders),
+            }),
+        },
+        {
+          provide: ProviderWorker,
+          inject: [ProviderJobsRepository, JobRunner, ModelCatalog, ProviderRegistry],
+          useFactory: (repo: ProviderJobsRepository, runner: JobRunner, catalog: ModelCatalog, registry: ProviderRegistry) =>
+            new ProviderWorker(repo, runner, catalog, registry, {
+              owner: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
+              idleMs: options.idleMs ?? 250,
+              leaseMs: options.requestTimeoutMs * 2 + 30_000,
+              maxInFlight: options.maxInFlight ?? 64,
+            }),
         },
       ],
     };

@@ -1,7 +1,5 @@
 import type { ImageProvider } from '@darkroom/providers';
 
-export const PROVIDERS = Symbol('ImageProviders');
-
 /** Providers by name; the catalog says which one serves a model. */
 export class ProviderRegistry {
   private readonly byName: ReadonlyMap<string, ImageProvider>;
@@ -14,5 +12,13 @@ export class ProviderRegistry {
     const provider = this.byName.get(name);
     if (!provider) throw new Error(`No provider adapter named "${name}" is configured`);
     return provider;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  names(): readonly string[] {
+    return [...this.byName.keys()];
   }
 }

@@ -8,6 +8,7 @@ import type { ObjectStorage } from '@darkroom/object-storage';
 import { causedBy, CLOCK, OBJECT_STORAGE, type MessageOf } from '@darkroom/runtime';
 import { assetIdFor, assetKey } from './asset-keys';
 import { inspectImage } from './image-inspection';
+import { ResultFetcher } from './result-fetcher';
 
 export const STORAGE = 'storage';
 
@@ -17,6 +18,7 @@ export class StorageHandlers {
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
+    private readonly fetcher: ResultFetcher,
   ) {}
 
   @OnEvent(STORAGE, eventKey(Category.providerJob, 'ProviderJobSucceeded'))
@@ -39,12 +41,11 @@ export class StorageHandlers {
     const base = { assetId, taskId, accountId, index: output.index };
     const record = (command: AssetCommand) => ctx.store.handle(stream, assetDecider, command, causedBy(STORAGE, message, stream));
 
-    if (!output.stagingKey) {
-      // Fetching provider URLs safely is its own piece of work (DESIGN §7); until then refuse.
-      await record({ type: 'RejectAsset', ...base, reason: 'output has no staged bytes', now: this.now() });
+    const bytes = await this.bytesOf(output);
+    if (typeof bytes === 'string') {
+      await record({ type: 'RejectAsset', ...base, reason: bytes, now: this.now() });
       return;
     }
-    const bytes = await this.objects.getObjectBytes(output.stagingKey);
     const image = await inspectImage(bytes);
     if (!image.ok) {
       await record({ type: 'RejectAsset', ...base, reason: image.reason, now: this.now() });
@@ -68,6 +69,16 @@ export class StorageHandlers {
       height: image.height,
       now: this.now(),
     });
+  }
+
+  /** The output's bytes, or why there are none. Transient download trouble throws, so the message is retried. */
+  private async bytesOf(output: ProviderOutput): Promise<Buffer | string> {
+    if (output.stagingKey) return this.objects.getObjectBytes(output.stagingKey);
+    if (!output.url) return 'output has neither staged bytes nor a URL';
+    const fetched = await this.fetcher.fetch(output.url);
+    if (fetched.ok) return fetched.bytes;
+    if (fetched.retryable) throw new Error(fetched.reason);
+    return fetched.reason;
   }
 
   private now(): string {

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { PLATFORM, ProjectionHost, type Platform } from '@darkroom/runtime';
 import { assetProjection } from './assets/asset.projection';
+import { ResultFetcher } from './result-fetcher';
 import { StorageHandlers } from './storage.handlers';
 
 @Injectable()
@@ -10,5 +11,18 @@ class StorageProjections extends ProjectionHost {
   }
 }
 
-@Module({ controllers: [StorageHandlers], providers: [StorageProjections] })
-export class StorageModule {}
+export interface StorageOptions {
+  /** host:port pairs whose result URLs may be fetched over plain http (test fakes); none in production. */
+  readonly httpHosts: readonly string[];
+}
+
+@Module({})
+export class StorageModule {
+  static register(options: StorageOptions): DynamicModule {
+    return {
+      module: StorageModule,
+      controllers: [StorageHandlers],
+      providers: [StorageProjections, { provide: ResultFetcher, useValue: new ResultFetcher(new Set(options.httpHosts)) }],
+    };
+  }
+}

@@ -42,9 +42,14 @@ export class ProviderWork1763900000002 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await db.query(`CREATE INDEX uploads_account_idx ON uploads (account_id, created_at DESC)`);
+    // The deadline sweeper's scan: open tasks by deadline.
+    await db.query(
+      `CREATE INDEX generations_open_deadline_idx ON generations (deadline) WHERE status IN ('created', 'queued', 'processing')`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {
+    await db.query(`DROP INDEX generations_open_deadline_idx`);
     await db.query(`DROP TABLE uploads`);
     await db.query(`DROP TABLE provider_jobs`);
   }

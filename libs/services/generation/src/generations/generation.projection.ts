@@ -8,6 +8,7 @@ const generationTypes: readonly GenerationEvent['type'][] = [
   'GenerationCreated',
   'GenerationQueued',
   'GenerationProcessing',
+  'GenerationRetryScheduled',
   'GenerationOutputStored',
   'GenerationCompleted',
   'GenerationFailed',
@@ -94,6 +95,7 @@ export function evolveGeneration(row: GenerationRow | undefined, recorded: Recor
       return { ...row, status: 'queued', queuedAt: event.data.queuedAt };
     case 'GenerationProcessing':
       return { ...row, status: 'processing', processingAt: event.data.processingAt, attempts: event.data.attempt };
+    case 'GenerationRetryScheduled':
     case 'GenerationOutputStored':
       return row;
     case 'GenerationCompleted':

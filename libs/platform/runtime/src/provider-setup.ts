@@ -1,0 +1,76 @@
+import type { ProvidersEnv } from '@darkroom/config';
+import {
+  BflProvider,
+  FalProvider,
+  GeminiProvider,
+  LocalRenderer,
+  ModelCatalog,
+  OpenAiProvider,
+  ReplicateProvider,
+  type ImageProvider,
+} from '@darkroom/providers';
+
+/** The catalog and the providers this process can talk to, from configuration. */
+export interface ProviderSetup {
+  readonly catalog: ModelCatalog;
+  /** The local renderer and every remote provider whose key is configured. */
+  readonly providers: readonly ImageProvider[];
+  /** Providers whose callbacks can be verified with what is configured. */
+  readonly webhookProviders: readonly string[];
+  readonly webhookBaseUrl?: string;
+  readonly requestTimeoutMs: number;
+  /** host:port pairs whose result URLs may be fetched over plain http (test fakes). */
+  readonly httpHosts: readonly string[];
+}
+
+/** Builds the provider adapters from `ProvidersEnv`; a provider without its key is left out. */
+export function providerSetup(env: ProvidersEnv): ProviderSetup {
+  const requestTimeoutMs = env.PROVIDER_REQUEST_TIMEOUT_MS;
+  const tolerance = env.WEBHOOK_TOLERANCE_SECONDS;
+  const providers: ImageProvider[] = [new LocalRenderer({ testMarkers: env.LOCAL_PROVIDER_TEST_MARKERS })];
+  const webhookProviders: string[] = [];
+  if (env.OPENAI_API_KEY) {
+    providers.push(new OpenAiProvider({ baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, requestTimeoutMs }));
+  }
+  if (env.GEMINI_API_KEY) {
+    providers.push(new GeminiProvider({ baseUrl: env.GEMINI_BASE_URL, apiKey: env.GEMINI_API_KEY, requestTimeoutMs }));
+  }
+  if (env.BFL_API_KEY) {
+    providers.push(
+      new BflProvider({ baseUrl: env.BFL_BASE_URL, apiKey: env.BFL_API_KEY, requestTimeoutMs, webhookSecret: env.BFL_WEBHOOK_SECRET }),
+    );
+    if (env.BFL_WEBHOOK_SECRET) webhookProviders.push('bfl');
+  }
+  if (env.REPLICATE_API_TOKEN) {
+    providers.push(
+      new ReplicateProvider({
+        baseUrl: env.REPLICATE_BASE_URL,
+        apiKey: env.REPLICATE_API_TOKEN,
+        requestTimeoutMs,
+        webhookSecret: env.REPLICATE_WEBHOOK_SECRET,
+        webhookToleranceSeconds: tolerance,
+      }),
+    );
+    if (env.REPLICATE_WEBHOOK_SECRET) webhookProviders.push('replicate');
+  }
+  if (env.FAL_KEY) {
+    providers.push(
+      new FalProvider({
+        baseUrl: env.FAL_QUEUE_URL,
+        apiKey: env.FAL_KEY,
+        requestTimeoutMs,
+        jwksUrl: env.FAL_JWKS_URL,
+        webhookToleranceSeconds: tolerance,
+      }),
+    );
+    webhookProviders.push('fal');
+  }
+  return {
+    catalog: ModelCatalog.load(env.MODEL_CATALOG_FILE),
+    providers,
+    webhookProviders,
+    ...(env.WEBHOOK_BASE_URL ? { webhookBaseUrl: env.WEBHOOK_BASE_URL } : {}),
+    requestTimeoutMs,
+    httpHosts: env.PROVIDER_HTTP_HOSTS.split(',').map((host) => host.trim()).filter(Boolean),
+  };
+}

@@ -1,0 +1,64 @@
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { FailureCode, generationStream } from '@darkroom/contracts';
+import type { Sql } from '@darkroom/database';
+import { failureMessage, generationDecider } from '@darkroom/domain-generation';
+import type { EventStore } from '@darkroom/event-store';
+import { newId, type Clock } from '@darkroom/kernel';
+
+/** Tasks failed per sweep; the next sweep takes the rest. */
+const BATCH = 100;
+
+/**
+ * Fails every open task past its deadline with `timeout`, so no task waits forever on a
+ * provider or a lost message; the ledger then releases its credits. Reads the `generations`
+ * read model to find candidates and lets the decider decide: a task that completed in the
+ * meantime, or one another instance swept first, decides nothing.
+ */
+export class DeadlineSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeadlineSweeper.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly store: EventStore,
+    private readonly clock: Clock,
+    private readonly intervalMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .then((swept) => swept > 0 && this.logger.log(`failed ${swept} task(s) past their deadline`))
+        .catch((error: unknown) => this.logger.error(`sweep failed: ${String(error)}`))
+        .then(() => (this.running = undefined));
+    }, this.intervalMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; resolves with how many tasks it failed. */
+  async sweep(): Promise<number> {
+    const now = this.clock.now();
+    const { rows } = await this.sql.query<{ id: string; account_id: string }>(
+      `SELECT id, account_id FROM generations
+        WHERE status IN ('created', 'queued', 'processing') AND deadline < $1
+        ORDER BY deadline LIMIT ${BATCH}`,
+      [now],
+    );
+    let swept = 0;
+    for (const { id, account_id: accountId } of rows) {
+      const result = await this.store.handle(
+        generationStream(id),
+        generationDecider,
+        { type: 'FailGeneration', code: FailureCode.timeout, message: failureMessage(FailureCode.timeout), now: now.toISOString() },
+        { metadata: { correlationId: id, accountId, schemaVersion: 1 }, eventId: () => newId() },
+      );
+      swept += result.events.length > 0 ? 1 : 0;
+    }
+    return swept;
+  }
+}

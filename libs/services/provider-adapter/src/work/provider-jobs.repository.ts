@@ -1,0 +1,135 @@
+import type { GenerationRequest } from '@darkroom/contracts';
+import type { Sql } from '@darkroom/database';
+import { fromDb, type ProviderJobDbRow, type ProviderJobRow, type WorkPhase } from './provider-job-row';
+
+/** Phases a worker claims; `abandoned` and `done` are never run. */
+const RUNNABLE: readonly WorkPhase[] = ['submit', 'poll', 'cancel'];
+
+/**
+ * SQL of the work table. Claims lease rows with `FOR UPDATE SKIP LOCKED` so instances never
+ * take the same row; a lease that runs out (a crashed worker) makes the row claimable again.
+ * No timer per task lives in memory: the schedule is `next_run_at`.
+ */
+export class ProviderJobsRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** The first attempt of a task; a redelivered `GenerationQueued` changes nothing. */
+  async schedule(
+    tx: Sql,
+    job: { taskId: string; accountId: string; model: string; provider: string; request: GenerationRequest; deadline: string; causeEventId: string },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO provider_jobs (task_id, account_id, attempt, model, provider, phase, request, deadline, cause_event_id, next_run_at)
+       VALUES ($1, $2, 1, $3, $4, 'submit', $5, $6, $7, now())
+       ON CONFLICT (task_id) DO NOTHING`,
+      [job.taskId, job.accountId, job.model, job.provider, JSON.stringify(job.request), job.deadline, job.causeEventId],
+    );
+  }
+
+  /** A later attempt (retry or fallback); an older or repeated schedule changes nothing. */
+  async reschedule(
+    tx: Sql,
+    job: { taskId: string; attempt: number; model: string; provider: string; notBefore: string; causeEventId: string },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE provider_jobs
+          SET attempt = $2, model = $3, provider = $4, phase = 'submit', next_run_at = $5, cause_event_id = $6,
+              provider_job_id = NULL, handle = NULL, polls = 0, last_status = NULL,
+              lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE task_id = $1 AND attempt < $2 AND phase <> 'abandoned'`,
+      [job.taskId, job.attempt, job.model, job.provider, job.notBefore, job.causeEventId],
+    );
+  }
+
+  /** The row, locked for the rest of `tx`. */
+  async lock(tx: Sql, taskId: string): Promise<ProviderJobRow | undefined> {
+    const { rows } = await tx.query<ProviderJobDbRow>(`SELECT * FROM provider_jobs WHERE task_id = $1 FOR UPDATE`, [taskId]);
+    return rows[0] ? fromDb(rows[0]) : undefined;
+  }
+
+  /** Whether a worker holds an unexpired lease on the row (an HTTP call may be in flight). */
+  async isLeased(tx: Sql, taskId: string): Promise<boolean> {
+    const { rows } = await tx.query(`SELECT 1 FROM provider_jobs WHERE task_id = $1 AND lease_until > now()`, [taskId]);
+    return rows.length > 0;
+  }
+
+  async setPhase(tx: Sql, taskId: string, phase: WorkPhase, attempt?: number): Promise<void> {
+    await tx.query(
+      `UPDATE provider_jobs SET phase = $2, next_run_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE task_id = $1 AND ($3::int IS NULL OR attempt = $3)`,
+      [taskId, phase, attempt ?? null],
+    );
+  }
+
+  /** The job was accepted: poll it from `nextRunAt`. */
+  async accepted(tx: Sql, taskId: string, providerJobId: string, handle: Readonly<Record<string, string>> | undefined, nextRunAt: Date) {
+    await tx.query(
+      `UPDATE provider_jobs SET phase = 'poll', provider_job_id = $2, handle = $3, next_run_at = $4, polls = 0,
+              lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE task_id = $1`,
+      [taskId, providerJobId, handle ? JSON.stringify(handle) : null, nextRunAt],
+    );
+  }
+
+  /** Run the row again at `nextRunAt` (a poll that saw a pending job, a webhook hint to re-poll). */
+  async later(tx: Sql, taskId: string, nextRunAt: Date, lastStatus?: string, countPoll = true): Promise<void> {
+    await tx.query(
+      `UPDATE provider_jobs SET next_run_at = $2, polls = polls + $4, last_status = coalesce($3, last_status),
+              lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE task_id = $1`,
+      [taskId, nextRunAt, lastStatus ?? null, countPoll ? 1 : 0],
+    );
+  }
+
+  /** Which (provider, phase) pairs have rows due and unleased now. */
+  async due(): Promise<{ provider: string; phase: WorkPhase }[]> {
+    const { rows } = await this.sql.query<{ provider: string; phase: WorkPhase }>(
+      `SELECT DISTINCT provider, phase FROM provider_jobs
+        WHERE phase IN ('submit', 'poll', 'cancel') AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())`,
+    );
+    return rows;
+  }
+
+  /**
+   * Leases up to `limit` due rows of one provider and phase. For submits, `concurrency`
+   * caps the provider's jobs in flight across every instance (an advisory lock per provider
+   * serialises the count and the claim), so a burst waits here instead of drawing 429s.
+   */
+  async claim(options: {
+    provider: string;
+    phase: WorkPhase;
+    limit: number;
+    owner: string;
+    leaseMs: number;
+    /** Counted for submits: async jobs being polled plus leased submits. */
+    concurrency?: number;
+  }): Promise<ProviderJobRow[]> {
+    const { provider, phase, owner, leaseMs, concurrency } = options;
+    if (!RUNNABLE.includes(phase) || options.limit <= 0) return [];
+    return this.sql.transaction(async (tx) => {
+      let limit = options.limit;
+      if (concurrency !== undefined) {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('darkroom.provider-concurrency'), hashtext($1))`, [provider]);
+        const { rows } = await tx.query<{ active: string }>(
+          `SELECT count(*) AS active FROM provider_jobs
+            WHERE provider = $1 AND (phase = 'poll' OR (phase = 'submit' AND lease_until > now()))`,
+          [provider],
+        );
+        limit = Math.min(limit, concurrency - Number(rows[0].active));
+        if (limit <= 0) return [];
+      }
+      const { rows } = await tx.query<ProviderJobDbRow>(
+        `UPDATE provider_jobs SET lease_owner = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000)
+          WHERE task_id IN (
+            SELECT task_id FROM provider_jobs
+             WHERE provider = $1 AND phase = $2 AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
+             ORDER BY next_run_at
+             LIMIT $3
+             FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [provider, phase, limit, owner, leaseMs],
+      );
+      return rows.map(fromDb);
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { ModelCatalog } from '@darkroom/providers';
+import type { ProviderRegistry } from '../provider-registry';
+import type { JobRunner } from './job-runner';
+import { PollBudget } from './poll-schedule';
+import type { ProviderJobRow, WorkPhase } from './provider-job-row';
+import type { ProviderJobsRepository } from './provider-jobs.repository';
+
+export interface ProviderWorkerOptions {
+  /** Unique per process; names the lease holder. */
+  readonly owner: string;
+  /** Pause between claim rounds when there was nothing to claim. */
+  readonly idleMs: number;
+  /** A claimed row is reclaimable by another worker after this long (a crashed worker's work resumes). */
+  readonly leaseMs: number;
+  /** Provider calls this process runs at once, all providers together. */
+  readonly maxInFlight: number;
+}
+
+/**
+ * Claims due rows of `provider_jobs` (submits within each provider's concurrency limit,
+ * polls within its poll budget, cancels) and runs them. Several instances share the table
+ * safely; nothing per task lives in memory beyond the calls in flight.
+ */
+export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProviderWorker.name);
+  private readonly budgets = new Map<string, PollBudget>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private due = 0;
+  private running = false;
+  private stopped = true;
+
+  constructor(
+    private readonly repo: ProviderJobsRepository,
+    private readonly runner: JobRunner,
+    private readonly catalog: ModelCatalog,
+    private readonly providers: ProviderRegistry,
+    private readonly options: ProviderWorkerOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** One claim round; resolves with how many rows were started. */
+  async tick(): Promise<number> {
+    let started = 0;
+    for (const { provider, phase } of await this.repo.due()) {
+      if (!this.providers.has(provider)) continue;
+      const limits = this.catalog.providerLimits(provider);
+      if (phase === 'submit') started += await this.claimAndRun(provider, phase, { concurrency: limits.concurrency });
+      if (phase === 'poll') started += await this.claimAndRun(provider, phase, { budget: this.budget(provider, limits.pollsPerSecond) });
+      if (phase === 'cancel') started += await this.claimAndRun(provider, phase, {});
+    }
+    return started;
+  }
+
+  private async claimAndRun(
+    provider: string,
+    phase: WorkPhase,
+    options: { concurrency?: number; budget?: PollBudget },
+  ): Promise<number> {
+    const free = this.options.maxInFlight - this.inFlight.size;
+    const budget = options.budget?.available(Date.now()) ?? Number.POSITIVE_INFINITY;
+    const limit = Math.min(free, budget, 50);
+    if (limit <= 0) return 0;
+    const rows = await this.repo.claim({
+      provider,
+      phase,
+      limit,
+      owner: this.options.owner,
+      leaseMs: this.options.leaseMs,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    });
+    options.budget?.spend(rows.length);
+    for (const row of rows) this.start(row);
+    return rows.length;
+  }
+
+  private start(row: ProviderJobRow): void {
+    const work = this.runner
+      .run(row)
+      .catch((error: unknown) => this.runner.warn(row, error))
+      .finally(() => {
+        this.inFlight.delete(work);
+        this.schedule(10); // a slot is free: claim again soon
+      });
+    this.inFlight.add(work);
+  }
+
+  private budget(provider: string, perSecond = 20): PollBudget {
+    let budget = this.budgets.get(provider);
+    if (!budget) this.budgets.set(provider, (budget = new PollBudget(perSecond, Date.now())));
+    return budget;
+  }
+
+  /** Keeps one pending round, the earliest asked for; a round never overlaps another. */
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    const due = Date.now() + delayMs;
+    if (this.timer && this.due <= due) return;
+    clearTimeout(this.timer);
+    this.due = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.round();
+    }, delayMs);
+  }
+
+  private async round(): Promise<void> {
+    if (this.stopped || this.running) return;
+    this.running = true;
+    let started = 0;
+    try {
+      started = await this.tick();
+    } catch (error) {
+      this.logger.error(`claim round failed: ${String(error)}`);
+    }
+    this.running = false;
+    this.schedule(started > 0 ? 0 : this.options.idleMs);
+  }
+}
