@@ -1,5 +1,5 @@
 import { FailureCode } from '@darkroom/contracts';
-import type { ProviderFailure } from '../image-provider';
+import type { ProviderFailure, ProviderImage, ProviderInputImage } from '../image-provider';
 
 /** An HTTP answer, read whole; `json` is undefined when the body is not JSON. */
 export interface HttpAnswer {
@@ -85,3 +85,26 @@ export function header(headers: Readonly<Record<string, string | readonly string
 }
 
 const truncate = (text: string) => (text.length > 2000 ? `${text.slice(0, 2000)}…` : text);
+
+/**
+ * A result image given as a URI: a `data:` URI becomes bytes (some providers inline small
+ * outputs), anything else a URL to copy from. Undefined for a `data:` URI we cannot read.
+ */
+export function imageFromUri(uri: string, contentType?: string): ProviderImage | undefined {
+  if (!uri.startsWith('data:')) return { kind: 'url', url: uri, ...(contentType ? { contentType } : {}) };
+  const comma = uri.indexOf(',');
+  if (comma < 0) return undefined;
+  const meta = uri.slice('data:'.length, comma).split(';');
+  const data = uri.slice(comma + 1);
+  try {
+    const bytes = meta.includes('base64') ? Buffer.from(data, 'base64') : Buffer.from(decodeURIComponent(data), 'utf8');
+    return { kind: 'bytes', bytes, contentType: meta[0] || contentType || 'application/octet-stream' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An input image as a link when we have one, else its bytes inline as a `data:` URI. */
+export function imageUri(image: ProviderInputImage): string {
+  return image.url ?? `data:${image.contentType};base64,${image.bytes.toString('base64')}`;
+}

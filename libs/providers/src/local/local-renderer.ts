@@ -50,8 +50,9 @@ export class LocalRenderer implements ImageProvider {
     return Promise.reject(new Error('The local renderer is synchronous and has no jobs to poll'));
   }
 
-  /** Nothing runs after `submit` returns, so there is nothing to cancel. */
-  async cancel(): Promise<void> {}
+  async cancel(): Promise<void> {
+    // Nothing runs after `submit` returns, so there is nothing to cancel.
+  }
 
   /** The local renderer never calls back. */
   async verifyWebhook(): Promise<boolean> {
