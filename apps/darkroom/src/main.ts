@@ -4,7 +4,7 @@ import { creditAccountStream } from '@darkroom/contracts';
 import { EmbeddedEnv, loadConfig } from '@darkroom/config';
 import { creditAccountDecider } from '@darkroom/domain-ledger';
 import { deriveId } from '@darkroom/kernel';
-import { createEmbeddedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
+import { createEmbeddedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
 import { AccountsRepository, GatewayModule } from '@darkroom/service-gateway';
 import { GenerationModule } from '@darkroom/service-generation';
 import { LedgerModule } from '@darkroom/service-ledger';
@@ -18,17 +18,19 @@ const DEV_CREDITS = 100;
 async function main(): Promise<void> {
   const env = loadConfig(EmbeddedEnv);
   const dataDir = resolve(env.DARKROOM_DATA_DIR);
+  // Read before the platform starts: a bad catalog file stops the process with nothing to clean up.
+  const providers = providerSetup(env);
   const platform = await createEmbeddedPlatform({ dataDir });
   const dev = await loadOrCreateDevCredentials(dataDir);
   const app = await startApp({
     name: 'darkroom',
     platform,
     modules: [
-      GatewayModule.register({ adminApiKey: dev.adminKey }),
-      GenerationModule,
+      GatewayModule.register({ adminApiKey: dev.adminKey, ...providers }),
+      GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: env.DEADLINE_SWEEP_INTERVAL_MS }),
       LedgerModule,
-      ProviderAdapterModule.register({ localTestMarkers: env.LOCAL_PROVIDER_TEST_MARKERS }),
-      StorageModule,
+      ProviderAdapterModule.register(providers),
+      StorageModule.register({ httpHosts: providers.httpHosts }),
     ],
     port: env.PORT,
     host: '127.0.0.1',

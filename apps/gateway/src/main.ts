@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DatabaseEnv, GatewayEnv, loadConfig } from '@darkroom/config';
-import { createDistributedPlatform, exitOnBootError, migrate, startApp } from '@darkroom/runtime';
+import { createDistributedPlatform, exitOnBootError, migrate, providerSetup, startApp } from '@darkroom/runtime';
 import { GatewayModule } from '@darkroom/service-gateway';
 
 /**
@@ -14,11 +14,20 @@ async function main(): Promise<void> {
     return;
   }
   const env = loadConfig(GatewayEnv);
+  // Read before connecting: a bad catalog file stops the process with nothing to clean up.
+  const { catalog, providers, webhookProviders } = providerSetup(env);
   const platform = await createDistributedPlatform(env, 'gateway');
   await startApp({
     name: 'gateway',
     platform,
-    modules: [GatewayModule.register({ adminApiKey: env.ADMIN_API_KEY })],
+    modules: [
+      GatewayModule.register({
+        adminApiKey: env.ADMIN_API_KEY,
+        catalog,
+        providers,
+        webhookProviders,
+      }),
+    ],
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
   });

@@ -3,7 +3,6 @@ export * from './provider-settings';
 export * from './http/provider-http';
 export * from './local/local-renderer';
 export * from './catalog/model-catalog';
-export * from './catalog/available-providers';
 export * from './replicate/replicate.provider';
 export * from './fal/fal.provider';
 export * from './openai/openai.provider';

@@ -48,6 +48,11 @@ export interface ObjectStorage {
   headObject(key: string): Promise<ObjectMetadata | undefined>;
   /** Succeeds whether or not the key exists. */
   deleteObject(key: string): Promise<void>;
+  /**
+   * A URL anyone holding it may GET the object from until it expires (providers fetch edit
+   * inputs this way). Signing is local: the key is not checked to exist.
+   */
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
   /** Creates the bucket if it is missing; safe to call any number of times. */
   ensureBucket(): Promise<void>;
 }

@@ -92,6 +92,32 @@ describe('S3ObjectStorage against s3rver', () => {
     expect(await storage.headObject(k)).toBeUndefined();
   });
 
+  it('presigns a GET that serves the exact bytes without credentials', async () => {
+    const bytes = randomBytes(80_000);
+    const k = key();
+    await storage.putObject(k, bytes, { contentType: 'image/png' });
+    const url = await storage.presignGet(k, 60);
+    expect(url).toContain('X-Amz-Signature=');
+    expect(url).toContain('X-Amz-Expires=60');
+
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect(sha256(Buffer.from(await response.arrayBuffer()))).toBe(sha256(bytes));
+  });
+
+  it('presigns a GET that stops working once it expires', async () => {
+    const k = key();
+    await storage.putObject(k, Buffer.from('short-lived'), { contentType: 'text/plain' });
+    const url = await storage.presignGet(k, 1);
+    expect((await fetch(url)).status).toBe(200);
+    // X-Amz-Date has second resolution: wait past the whole second after expiry.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const expired = await fetch(url);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('Request has expired');
+  });
+
   it('ensureBucket is idempotent and keeps existing objects', async () => {
     const k = key();
     await storage.putObject(k, Buffer.from('kept'), { contentType: 'text/plain' });

@@ -31,7 +31,8 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
     controllers: [HealthController],
   })
   class DarkroomApp {}
-  const app = await NestFactory.create(DarkroomApp, { logger: logLevelsUpTo(options.logLevel), abortOnError: false });
+  // rawBody: provider webhooks are verified on the bytes as sent.
+  const app = await NestFactory.create(DarkroomApp, { logger: logLevelsUpTo(options.logLevel), abortOnError: false, rawBody: true });
   app.connectMicroservice(
     { strategy: new EventTransport({ bus: options.platform.bus, sql: options.platform.sql }) },
     { inheritAppConfig: true },

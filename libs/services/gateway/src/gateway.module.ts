@@ -12,6 +12,12 @@ import { GenerationsService } from './generations/generations.service';
 import { AdminGuard, ApiKeyGuard } from './http/auth.guards';
 import { ProblemFilter } from './http/problem.filter';
 import { validationPipe } from './http/validation';
+import { ModelsController } from './models/models.controller';
+import { UploadsController } from './uploads/uploads.controller';
+import { UploadsRepository } from './uploads/uploads.repository';
+import { UploadsService } from './uploads/uploads.service';
+import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
+import { ProviderWebhooksService } from './webhooks/provider-webhooks.service';
 
 /** The public HTTP API: it appends the first event of a task and reads projections. */
 @Module({})
@@ -19,17 +25,28 @@ export class GatewayModule {
   static register(options: GatewayOptions): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [GenerationsController, AssetsController, CreditsController, AdminController],
+      controllers: [
+        GenerationsController,
+        UploadsController,
+        AssetsController,
+        ModelsController,
+        CreditsController,
+        AdminController,
+        ProviderWebhooksController,
+      ],
       providers: [
         { provide: GATEWAY_OPTIONS, useValue: options },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useValue: validationPipe },
-        { provide: ModelCatalog, useFactory: () => new ModelCatalog() },
+        { provide: ModelCatalog, useValue: options.catalog },
         AccountsRepository,
         ApiKeyGuard,
         AdminGuard,
         GenerationsService,
         AssetsService,
+        UploadsRepository,
+        UploadsService,
+        ProviderWebhooksService,
       ],
       exports: [AccountsRepository],
     };

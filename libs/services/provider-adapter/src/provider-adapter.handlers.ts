@@ -10,6 +10,7 @@ import {
   type GenerationRetryScheduled,
   type ProviderJobCanceled,
   type ProviderJobFailed,
+  type ProviderJobObserved,
   type ProviderJobSucceeded,
 } from '@darkroom/contracts';
 import { providerJobDecider } from '@darkroom/domain-provider-job';
@@ -54,6 +55,15 @@ export class ProviderAdapterHandlers {
   async reschedule(@Payload() message: MessageOf<GenerationRetryScheduled>, @Ctx() ctx: EventContext): Promise<void> {
     const { taskId, attempt, model, provider, notBefore } = message.data;
     await this.repo.reschedule(ctx.tx, { taskId, attempt, model, provider, notBefore, causeEventId: message.eventId });
+  }
+
+  /** A callback that is only a hint (BFL's unconfirmed scheme) asks for a poll now. */
+  @OnEvent(PROVIDER_ADAPTER, eventKey(Category.providerJob, 'ProviderJobObserved'))
+  async observed(@Payload() message: MessageOf<ProviderJobObserved>, @Ctx() ctx: EventContext): Promise<void> {
+    const { taskId, attempt, source } = message.data;
+    if (source !== 'webhook') return;
+    const row = await this.repo.lock(ctx.tx, taskId);
+    if (row?.attempt === attempt && row.phase === 'poll') await this.repo.later(ctx.tx, taskId, this.clock.now(), undefined, false);
   }
 
   @OnEvent(PROVIDER_ADAPTER, eventKey(Category.providerJob, 'ProviderJobSucceeded'))

@@ -1,6 +1,22 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { IsMetadata } from '../http/validation';
+
+/** Most upload ids one list may name; the model's own limit is usually lower. */
+export const MAX_REQUEST_IMAGES = 16;
 
 /** Body of `POST /v1/generations` (snake_case, as on the wire). */
 export class CreateGenerationDto {
@@ -19,10 +35,36 @@ export class CreateGenerationDto {
   @MaxLength(4000)
   negative_prompt?: string;
 
-  /** "WxH" in pixels; default 512x512. */
+  /** "WxH" in pixels; default the model's. Give size or aspect_ratio, not both. */
   @IsOptional()
   @Matches(/^[1-9]\d{0,4}x[1-9]\d{0,4}$/, { message: 'size must look like "1024x768"' })
   size?: string;
+
+  /** "W:H", for models sized by ratio (see `GET /v1/models`); default the model's. */
+  @IsOptional()
+  @Matches(/^[1-9]\d?:[1-9]\d?$/, { message: 'aspect_ratio must look like "16:9"' })
+  aspect_ratio?: string;
+
+  /** One of the model's qualities, e.g. "high"; default the model's. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(32)
+  quality?: string;
+
+  /** Upload ids (`POST /v1/uploads`) of the images to edit, in order. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_REQUEST_IMAGES)
+  @IsUUID('all', { each: true })
+  input_images?: string[];
+
+  /** Upload ids of style or subject references. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_REQUEST_IMAGES)
+  @IsUUID('all', { each: true })
+  reference_images?: string[];
 
   /** Number of images; default 1. */
   @IsOptional()

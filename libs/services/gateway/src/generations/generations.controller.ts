@@ -20,6 +20,13 @@ export class GenerationsController {
     return toTaskResource(row, baseUrlOf(request));
   }
 
+  /** 200 with the canceled task; a finished one is a 409 `generation_not_cancelable`. */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
+    return toTaskResource(await this.generations.cancel(request.accountId, id, newId()), baseUrlOf(request));
+  }
+
   @Get(':id')
   async get(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
     return toTaskResource(await this.generations.get(request.accountId, id), baseUrlOf(request));

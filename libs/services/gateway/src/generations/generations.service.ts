@@ -1,35 +1,67 @@
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { generationStream, type GenerationRequest, type RecordedEvent } from '@darkroom/contracts';
+import { generationStream, type GenerationRequest, type InputImageRef, type RecordedEvent } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { generationDecider } from '@darkroom/domain-generation';
 import type { EventStore } from '@darkroom/event-store';
 import { DomainError, newId, type Clock } from '@darkroom/kernel';
-import { ModelCatalog } from '@darkroom/providers';
+import { ModelCatalog, type ModelEntry } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
 import { evolveGeneration, generationProjection, loadGeneration, type GenerationRow } from '@darkroom/service-generation';
 import { creditBalanceProjection } from '@darkroom/service-ledger';
-import type { CreateGenerationDto } from './create-generation.dto';
+import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { isUuid } from '../http/ids';
+import { UploadsService } from '../uploads/uploads.service';
+import type { CreateGenerationDto } from './create-generation.dto';
 
 const notFound = (id: string) => new DomainError('generation_not_found', 'not_found', `No generation ${id}.`);
 
-/** The gateway's use cases on tasks: accept a request, read one back. */
+/** The gateway's use cases on tasks: accept a request, read one back, cancel one. */
 @Injectable()
 export class GenerationsService {
   constructor(
     @Inject(SQL) private readonly sql: Sql,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
     private readonly catalog: ModelCatalog,
+    private readonly uploads: UploadsService,
   ) {}
 
+  /** Everything a request can be refused for is checked here, before anything is appended or charged. */
   async create(accountId: string, dto: CreateGenerationDto, requestId: string): Promise<GenerationRow> {
-    const request = this.toRequest(accountId, dto);
-    const model = this.catalog.get(request.model);
-    const price = this.catalog.price(model, request.n);
+    const model = this.availableModel(dto.model);
+    // The caller's own mistake (an id it does not have) is named before what the model can do with it.
+    const images = await this.uploads.resolve(accountId, {
+      input_images: dto.input_images ?? [],
+      reference_images: dto.reference_images ?? [],
+    });
+    const resolved = this.catalog.resolve(model.id, {
+      size: dto.size,
+      aspectRatio: dto.aspect_ratio,
+      n: dto.n,
+      quality: dto.quality,
+      inputImages: images.input_images.length,
+      referenceImages: images.reference_images.length,
+    });
+    const price = this.catalog.price(model, resolved);
     await this.assertAffordable(accountId, price);
 
+    const request: GenerationRequest = {
+      accountId,
+      model: model.id,
+      prompt: dto.prompt,
+      ...(dto.negative_prompt ? { negativePrompt: dto.negative_prompt } : {}),
+      width: resolved.width,
+      height: resolved.height,
+      n: resolved.n,
+      seed: dto.seed ?? randomInt(0, 2147483647),
+      outputFormat: dto.output_format ?? 'png',
+      ...(resolved.aspectRatio === undefined ? {} : { aspectRatio: resolved.aspectRatio }),
+      ...(resolved.quality === undefined ? {} : { quality: resolved.quality }),
+      ...nonEmpty('inputImages', images.input_images),
+      ...nonEmpty('referenceImages', images.reference_images),
+    };
     const taskId = newId();
     const now = this.clock.now();
     const deadline = new Date(now.getTime() + model.deadlineSeconds * 1000).toISOString();
@@ -51,6 +83,23 @@ export class GenerationsService {
     return row;
   }
 
+  /**
+   * Cancels the caller's task; the decider refuses a terminal one (`generation_not_cancelable`).
+   * The task comes back folded from its events: the read model may not have the cancel yet.
+   */
+  async cancel(accountId: string, taskId: string, requestId: string): Promise<GenerationRow> {
+    await this.get(accountId, taskId);
+    await this.store.handle(
+      generationStream(taskId),
+      generationDecider,
+      { type: 'CancelGeneration', now: this.clock.now().toISOString() },
+      { metadata: { correlationId: taskId, accountId, requestId, schemaVersion: 1 }, eventId: () => newId() },
+    );
+    const row = this.fold(await this.store.readCorrelated(taskId));
+    if (!row) throw notFound(taskId);
+    return row;
+  }
+
   async isCompleted(taskId: string): Promise<boolean> {
     return (await this.load(taskId))?.status === 'completed';
   }
@@ -67,32 +116,16 @@ export class GenerationsService {
       .reduce<GenerationRow | undefined>((row, event) => evolveGeneration(row, event as RecordedEvent), undefined);
   }
 
-  private toRequest(accountId: string, dto: CreateGenerationDto): GenerationRequest {
-    const model = this.catalog.get(dto.model);
-    const [width, height] = (dto.size ?? '512x512').split('x').map(Number);
-    const { minSide, maxSide, maxN } = model.capabilities;
-    const fieldErrors: { field: string; message: string }[] = [];
-    if ([width, height].some((side) => side < minSide || side > maxSide)) {
-      fieldErrors.push({ field: 'size', message: `each side must be between ${minSide} and ${maxSide} for ${model.id}` });
-    }
-    const n = dto.n ?? 1;
-    if (n > maxN) fieldErrors.push({ field: 'n', message: `${model.id} makes at most ${maxN} images per request` });
-    if (fieldErrors.length > 0) {
-      throw new DomainError('unsupported_by_model', 'validation', `The model ${model.id} cannot serve this request.`, {
-        errors: fieldErrors,
+  /** The model, unless its provider has no credentials here. */
+  private availableModel(id: string): ModelEntry {
+    const model = this.catalog.get(id);
+    if (!availableProviders(this.options).includes(model.provider)) {
+      throw new DomainError('model_unavailable', 'validation', `The model ${model.id} is not available on this server.`, {
+        field: 'model',
+        provider: model.provider,
       });
     }
-    return {
-      accountId,
-      model: model.id,
-      prompt: dto.prompt,
-      ...(dto.negative_prompt ? { negativePrompt: dto.negative_prompt } : {}),
-      width,
-      height,
-      n,
-      seed: dto.seed ?? randomInt(0, 2147483647),
-      outputFormat: dto.output_format ?? 'png',
-    };
+    return model;
   }
 
   /** Fast 402 from the balance read model; the ledger's reservation stays the real check. */
@@ -107,4 +140,9 @@ export class GenerationsService {
       );
     }
   }
+}
+
+/** `{ [key]: refs }` when there are any: a text-to-image request carries no empty lists. */
+function nonEmpty<K extends 'inputImages' | 'referenceImages'>(key: K, refs: readonly InputImageRef[]) {
+  return refs.length > 0 ? ({ [key]: refs } as { [P in K]: readonly InputImageRef[] }) : {};
 }

@@ -12,9 +12,13 @@ export function toTaskResource(row: GenerationRow, baseUrl: string) {
     params: {
       negative_prompt: request.negativePrompt ?? null,
       size: `${request.width}x${request.height}`,
+      aspect_ratio: request.aspectRatio ?? null,
+      quality: request.quality ?? null,
       n: request.n,
       seed: request.seed,
       output_format: request.outputFormat,
+      input_images: (request.inputImages ?? []).map((image) => image.uploadId),
+      reference_images: (request.referenceImages ?? []).map((image) => image.uploadId),
     },
     created_at: row.createdAt,
     queued_at: row.queuedAt,

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError, type ErrorCategory } from '@darkroom/kernel';
+import { HttpProblem } from './http-problem';
 
 const statusOf: Readonly<Record<ErrorCategory, number>> = {
   validation: HttpStatus.BAD_REQUEST,
@@ -36,14 +37,18 @@ export interface Problem {
   readonly [extension: string]: unknown;
 }
 
+/**
+ * Extensions come first so that a domain detail named like a standard member (the
+ * decider's `status: "canceled"`) cannot replace it: `status` is always the HTTP status.
+ */
 export function problem(status: number, code: string, detail: string, extensions: Record<string, unknown> = {}): Problem {
   return {
+    ...extensions,
     type: `https://darkroom.dev/problems/${code}`,
     title: titles[status] ?? 'Error',
     status,
     detail,
     code,
-    ...extensions,
   };
 }
 
@@ -68,6 +73,8 @@ export class ProblemFilter implements ExceptionFilter {
     let body: Problem;
     if (error instanceof DomainError) {
       body = problem(statusOf[error.category], error.code, error.message, { ...(error.detail ?? {}) });
+    } else if (error instanceof HttpProblem) {
+      body = problem(error.status, error.code, error.message, { ...error.extensions });
     } else if (error instanceof HttpException) {
       body = fromHttpException(error);
     } else {

@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import { ModelCatalog } from '@darkroom/providers';
+import { toModelList, toModelResource } from './model.resource';
+
+const catalog = ModelCatalog.load();
+
+describe('toModelResource', () => {
+  it('puts a model sized by a fixed list, with qualities and price tables, on the wire in snake_case', () => {
+    expect(toModelResource(catalog.get('gpt-image-1'), true)).toEqual({
+      id: 'gpt-image-1',
+      object: 'model',
+      provider: 'openai',
+      description: expect.any(String),
+      available: true,
+      capabilities: {
+        text_to_image: true,
+        edit: true,
+        reference_images: true,
+        max_input_images: 16,
+        max_n: 10,
+        sizes: ['1024x1024', '1536x1024', '1024x1536'],
+        qualities: ['low', 'medium', 'high', 'auto'],
+      },
+      defaults: { size: '1024x1024', quality: 'auto' },
+      pricing: { per_image: 4, by_quality: { low: 1, medium: 4, high: 16, auto: 4 }, by_size: { '1536x1024': 1.5, '1024x1536': 1.5 } },
+      deadline_seconds: 300,
+      max_attempts: 3,
+      fallbacks: [],
+    });
+  });
+
+  it('leaves out what a model does not have instead of sending nulls', () => {
+    const local = toModelResource(catalog.get('local'), true);
+    expect(local.capabilities).toEqual({
+      text_to_image: true,
+      edit: false,
+      reference_images: false,
+      max_input_images: 0,
+      max_n: 4,
+      min_side: 16,
+      max_side: 2048,
+    });
+    expect(local.defaults).toEqual({ size: '512x512' });
+    expect(local.pricing).toEqual({ per_image: 1 });
+    const banana = toModelResource(catalog.get('nano-banana'), false);
+    expect(banana).toMatchObject({ defaults: { aspect_ratio: '1:1' }, fallbacks: ['nano-banana-fal'], available: false });
+    expect(banana.capabilities).not.toHaveProperty('sizes');
+  });
+});
+
+describe('toModelList', () => {
+  it('marks a model available only when its provider is configured', () => {
+    const list = toModelList(catalog.list(), ['local', 'bfl']);
+    expect(list.object).toBe('list');
+    expect(Object.fromEntries(list.data.map((model) => [model.id, model.available]))).toEqual({
+      local: true,
+      'gpt-image-1': false,
+      'nano-banana': false,
+      'flux-2-pro': true,
+      'nano-banana-replicate': false,
+      'nano-banana-fal': false,
+    });
+  });
+});

@@ -1,0 +1,41 @@
+import type { ModelEntry } from '@darkroom/providers';
+
+/** Drops the keys whose value is undefined, so optional capabilities are absent rather than null. */
+const defined = <T extends Record<string, unknown>>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+
+/** A catalog model as `GET /v1/models` lists it (snake_case); `available` says whether its provider is configured. */
+export function toModelResource(model: ModelEntry, available: boolean) {
+  const { capabilities: caps, defaults, pricing } = model;
+  return {
+    id: model.id,
+    object: 'model',
+    provider: model.provider,
+    description: model.description,
+    available,
+    capabilities: {
+      text_to_image: caps.textToImage,
+      edit: caps.edit,
+      reference_images: caps.referenceImages,
+      max_input_images: caps.maxInputImages,
+      max_n: caps.maxN,
+      ...defined({
+        sizes: caps.sizes,
+        aspect_ratios: caps.aspectRatios,
+        min_side: caps.minSide,
+        max_side: caps.maxSide,
+        side_multiple: caps.sideMultiple,
+        qualities: caps.qualities,
+      }),
+    },
+    defaults: defined({ size: defaults.size, aspect_ratio: defaults.aspectRatio, quality: defaults.quality }),
+    pricing: { per_image: pricing.perImage, ...defined({ by_quality: pricing.byQuality, by_size: pricing.bySize }) },
+    deadline_seconds: model.deadlineSeconds,
+    max_attempts: model.maxAttempts,
+    fallbacks: model.fallbacks ?? [],
+  };
+}
+
+export function toModelList(models: readonly ModelEntry[], availableProviders: readonly string[]) {
+  return { object: 'list', data: models.map((model) => toModelResource(model, availableProviders.includes(model.provider))) };
+}

@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { providerJobStream, type ProviderJobEvent, type ProviderOutput } from '@darkroom/contracts';
+import type { Sql } from '@darkroom/database';
+import { providerJobDecider, type ProviderJobCommand } from '@darkroom/domain-provider-job';
+import { PgEventStore, type EventStore } from '@darkroom/event-store';
+import { deriveId, DomainError, fold, newId, type Clock, type Untimed } from '@darkroom/kernel';
+import type { ObjectStorage } from '@darkroom/object-storage';
+import {
+  ProviderPayloadError,
+  type ImageProvider,
+  type JobObservation,
+  type WebhookDelivery,
+  type WebhookHeaders,
+} from '@darkroom/providers';
+import { CLOCK, EVENT_STORE, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
+import { stagingKey } from '@darkroom/service-provider-adapter';
+import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import { isUuid } from '../http/ids';
+
+export interface WebhookReceipt {
+  readonly received: true;
+  /** True for an exact replay of a delivery already applied: nothing changed. */
+  readonly duplicate: boolean;
+}
+
+const notFound = () => new DomainError('provider_job_not_found', 'not_found', 'No such provider job.');
+
+/**
+ * Provider callbacks (DESIGN §5.5): the signature is checked on the raw body before anything
+ * else, an exact replay is dropped by its delivery id (the inbox table, in the same
+ * transaction as the events), and what the provider says goes through the provider-job
+ * decider, so a webhook racing a poll settles once.
+ */
+@Injectable()
+export class ProviderWebhooksService {
+  private readonly providers: ReadonlyMap<string, ImageProvider>;
+
+  constructor(
+    @Inject(GATEWAY_OPTIONS) options: GatewayOptions,
+    @Inject(SQL) private readonly sql: Sql,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    const webhookProviders = new Set(options.webhookProviders);
+    this.providers = new Map(options.providers.filter((p) => webhookProviders.has(p.name)).map((p) => [p.name, p]));
+  }
+
+  async receive(
+    providerName: string,
+    query: { task?: string; attempt?: string },
+    headers: WebhookHeaders,
+    rawBody: Buffer | undefined,
+  ): Promise<WebhookReceipt> {
+    const provider = this.providers.get(providerName);
+    if (!provider) throw new DomainError('unknown_provider', 'not_found', `No webhooks are configured for "${providerName}".`);
+    if (!rawBody || !(await provider.verifyWebhook(headers, rawBody))) {
+      throw new DomainError('webhook_signature_invalid', 'unauthorized', 'The webhook signature or timestamp is not valid.');
+    }
+    const delivery = this.parse(provider, headers, rawBody);
+    const attempt = Number(query.attempt);
+    if (!query.task || !isUuid(query.task) || !Number.isInteger(attempt) || attempt < 1) throw notFound();
+    const stream = providerJobStream(query.task, attempt);
+    const job = fold(providerJobDecider, (await this.store.readStream(stream)) as unknown as ProviderJobEvent[]);
+    if (job.status === 'initial' || job.providerJobId !== delivery.providerJobId) throw notFound();
+
+    const outputs = delivery.observation.kind === 'succeeded' && !delivery.confirmByPoll
+      ? await this.stage(query.task, attempt, delivery.observation)
+      : [];
+    return this.sql.transaction(async (tx) => {
+      const { rows } = await tx.query(
+        `INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
+        [`webhook.${providerName}`, deriveId(providerName, delivery.deliveryId)],
+      );
+      if (rows.length === 0) return { received: true, duplicate: true } as const;
+      const txStore = new PgEventStore(tx);
+      for (const command of this.commandsFor(delivery, outputs)) {
+        await txStore.handle(stream, providerJobDecider, { ...command, now: this.clock.now().toISOString() } as ProviderJobCommand, {
+          metadata: { correlationId: job.taskId, accountId: job.accountId, schemaVersion: 1 },
+          eventId: () => newId(),
+        });
+      }
+      return { received: true, duplicate: false } as const;
+    });
+  }
+
+  private parse(provider: ImageProvider, headers: WebhookHeaders, rawBody: Buffer): WebhookDelivery {
+    try {
+      return provider.parseWebhook(headers, rawBody);
+    } catch (error) {
+      if (error instanceof ProviderPayloadError) throw new DomainError('malformed_webhook', 'validation', error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * A hint-only callback (an unconfirmed signing scheme) is recorded as an observation; the
+   * provider-adapter then polls at once and the poll is the source of truth.
+   */
+  private commandsFor(delivery: WebhookDelivery, outputs: readonly ProviderOutput[]): Untimed<ProviderJobCommand>[] {
+    const { observation } = delivery;
+    if (delivery.confirmByPoll || observation.kind === 'pending') {
+      return [{ type: 'ObserveProviderJob', providerStatus: observation.providerStatus, source: 'webhook' }];
+    }
+    switch (observation.kind) {
+      case 'succeeded':
+        return [{ type: 'SucceedProviderJob', outputs }];
+      case 'failed':
+        return [{ type: 'FailProviderJob', ...observation.failure }];
+      case 'canceled':
+        return [{ type: 'CancelProviderJob' }];
+    }
+  }
+
+  private async stage(
+    taskId: string,
+    attempt: number,
+    observation: Extract<JobObservation, { kind: 'succeeded' }>,
+  ): Promise<ProviderOutput[]> {
+    return Promise.all(
+      observation.images.map(async (image, index): Promise<ProviderOutput> => {
+        if (image.kind === 'url') return { index, url: image.url, ...(image.contentType ? { contentType: image.contentType } : {}) };
+        const key = stagingKey(taskId, attempt, index);
+        await this.objects.putObject(key, image.bytes, {
+          contentType: image.contentType,
+          contentLength: image.bytes.length,
+          metadata: { 'task-id': taskId },
+        });
+        return { index, stagingKey: key, contentType: image.contentType };
+      }),
+    );
+  }
+}
