@@ -27,8 +27,13 @@ export interface ServiceProcess {
 }
 
 /** Runs a built app (`dist/apps/<name>/main.js`) with its own environment; logs go to a file. */
-export async function startService(name: string, env: NodeJS.ProcessEnv, logDir: string): Promise<ServiceProcess> {
-  const port = await freePort();
+export async function startService(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  fixedPort?: number,
+): Promise<ServiceProcess> {
+  const port = fixedPort ?? (await freePort());
   await mkdir(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });

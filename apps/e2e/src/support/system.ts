@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { connect } from 'amqplib';
 import { consumerQueues, exchangeTopology } from '@darkroom/messaging';
 import { createTestDatabase, rabbitMqTestUrl, startS3rver, uniqueName, type TestDatabase } from '@darkroom/testing';
-import { runCommand, startService, workspaceRoot, type ServiceProcess } from './processes';
+import { freePort, runCommand, startService, workspaceRoot, type ServiceProcess } from './processes';
 
 export const AMQP_URL = rabbitMqTestUrl();
 export const SERVICES = ['ledger', 'generation', 'provider-adapter', 'storage', 'gateway'] as const;
@@ -21,8 +21,19 @@ export interface System {
   stop(): Promise<void>;
 }
 
-export async function startSystem(label: string): Promise<System> {
+export interface SystemOptions {
+  /**
+   * Settings added to every service's environment (provider keys and base URLs, catalog
+   * file, ...). A function gets the gateway's URL first, e.g. for WEBHOOK_BASE_URL.
+   */
+  readonly env?: NodeJS.ProcessEnv | ((gatewayUrl: string) => NodeJS.ProcessEnv);
+}
+
+export async function startSystem(label: string, options: SystemOptions = {}): Promise<System> {
   const run = uniqueName(label);
+  const gatewayPort = await freePort();
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const extraEnv = typeof options.env === 'function' ? options.env(gatewayUrl) : (options.env ?? {});
   const db = await createTestDatabase({ migrate: false, poolSize: 4 });
   const s3 = await startS3rver();
   const adminKey = `adm_${randomBytes(16).toString('hex')}`;
@@ -39,22 +50,24 @@ export async function startSystem(label: string): Promise<System> {
     ADMIN_API_KEY: adminKey,
     LOG_LEVEL: 'log',
     LOCAL_PROVIDER_TEST_MARKERS: 'true',
+    ...extraEnv,
   };
   await runCommand([join(workspaceRoot, 'dist/apps/gateway/main.js'), 'migrate'], env);
 
   const logDir = join(workspaceRoot, 'test-results/e2e-logs', run);
   const services = new Map<ServiceName, ServiceProcess>();
-  for (const name of SERVICES) services.set(name, await startService(name, env, logDir));
+  const portOf = (name: ServiceName) => (name === 'gateway' ? gatewayPort : undefined);
+  for (const name of SERVICES) services.set(name, await startService(name, env, logDir, portOf(name)));
 
   return {
     db,
     adminKey,
     env,
     services,
-    gatewayUrl: `http://127.0.0.1:${services.get('gateway')!.port}`,
+    gatewayUrl,
     async restart(name, signal = 'SIGTERM') {
       await services.get(name)!.kill(signal);
-      services.set(name, await startService(name, env, logDir));
+      services.set(name, await startService(name, env, logDir, portOf(name)));
     },
     async stop() {
       await Promise.all([...services.values()].map((service) => service.kill()));

@@ -1,0 +1,79 @@
+import { expect } from '@jest/globals';
+import type { RecordedEvent } from '@darkroom/contracts';
+import { PgEventStore } from '@darkroom/event-store';
+import { call, eventually, type ApiResponse, type Body } from './api';
+import type { System } from './system';
+
+/** Steps every end-to-end test takes through the public API, bound to one running system. */
+export interface Account {
+  readonly id: string;
+  readonly key: string;
+}
+
+export const TERMINAL = ['completed', 'failed', 'canceled'];
+
+export function flows(system: () => System) {
+  const url = () => system().gatewayUrl;
+
+  async function balance(accountId: string) {
+    const { rows } = await system().db.sql.query<{ available: string; reserved: string; captured: string }>(
+      `SELECT available, reserved, captured FROM credit_balances WHERE account_id = $1`,
+      [accountId],
+    );
+    return {
+      available: Number(rows[0]?.available ?? 0),
+      reserved: Number(rows[0]?.reserved ?? 0),
+      captured: Number(rows[0]?.captured ?? 0),
+    };
+  }
+
+  async function createAccount(credits: number): Promise<Account> {
+    const created = await call(url(), 'POST', '/admin/accounts', { key: system().adminKey, body: { name: 'e2e' } });
+    expect(created.status).toBe(201);
+    const { id, api_key: key } = created.body;
+    if (credits > 0) {
+      const granted = await call(url(), 'POST', `/admin/accounts/${id}/credits`, {
+        key: system().adminKey,
+        body: { amount: credits, reason: 'e2e' },
+      });
+      expect(granted.status).toBe(201);
+      // The fast 402 check reads the balance projection: wait until it has the grant.
+      await eventually(async () => ((await balance(id)).available === credits ? true : undefined), 30_000, 'balance projection');
+    }
+    return { id, key };
+  }
+
+  const generate = (key: string, body: Record<string, unknown>) => call(url(), 'POST', '/v1/generations', { key, body });
+
+  async function waitForTerminal(key: string, taskId: string, timeoutMs = 60_000): Promise<Body> {
+    return eventually(async () => {
+      const task = await call(url(), 'GET', `/v1/generations/${taskId}`, { key });
+      return TERMINAL.includes(task.body?.status) ? task.body : undefined;
+    }, timeoutMs, `task ${taskId} to finish`);
+  }
+
+  /** Terminal, and its credits resolved (captured, released or never reserved): the ledger runs after the task ends. */
+  async function waitForSettled(key: string, taskId: string, timeoutMs = 60_000): Promise<Body> {
+    return eventually(async () => {
+      const task = await call(url(), 'GET', `/v1/generations/${taskId}`, { key });
+      const settled = TERMINAL.includes(task.body?.status) && !['pending', 'reserved'].includes(task.body?.credits?.state);
+      return settled ? task.body : undefined;
+    }, timeoutMs, `task ${taskId} to settle`);
+  }
+
+  /** Every event of the task (all its streams), in commit order. */
+  const eventsOf = (taskId: string): Promise<RecordedEvent[]> => new PgEventStore(system().db.sql).readCorrelated(taskId);
+
+  /** `POST /v1/uploads` as a browser form would send it; the declared type is the client's claim only. */
+  async function upload(key: string, bytes: Buffer, filename = 'image.png', declaredType = 'image/png'): Promise<ApiResponse> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)], { type: declaredType }), filename);
+    const response = await fetch(`${url()}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+    const raw = Buffer.from(await response.arrayBuffer());
+    const type = response.headers.get('content-type') ?? '';
+    const body = type.includes('json') ? JSON.parse(raw.toString()) : undefined;
+    return { status: response.status, headers: response.headers, bytes: raw, body };
+  }
+
+  return { balance, createAccount, generate, waitForTerminal, waitForSettled, eventsOf, upload };
+}
