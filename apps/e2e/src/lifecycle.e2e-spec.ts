@@ -4,6 +4,7 @@ import { creditAccountStream, routingKey, type RecordedEvent } from '@darkroom/c
 import { PgEventStore } from '@darkroom/event-store';
 import { RabbitMqBus } from '@darkroom/messaging';
 import { call, eventually, type Body } from './support/api';
+import { flows } from './support/flows';
 import { AMQP_URL, startSystem, type System } from './support/system';
 
 jest.setTimeout(180_000);
@@ -17,36 +18,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function createAccount(credits: number): Promise<{ id: string; key: string }> {
-  const created = await call(system.gatewayUrl, 'POST', '/admin/accounts', { key: system.adminKey, body: { name: 'e2e' } });
-  expect(created.status).toBe(201);
-  const { id, api_key: key } = created.body;
-  if (credits > 0) {
-    const granted = await call(system.gatewayUrl, 'POST', `/admin/accounts/${id}/credits`, {
-      key: system.adminKey,
-      body: { amount: credits, reason: 'e2e' },
-    });
-    expect(granted.status).toBe(201);
-    // The fast 402 check reads the balance projection: wait until it has the grant.
-    await eventually(async () => {
-      const { rows } = await system.db.sql.query<{ available: string }>(
-        `SELECT available FROM credit_balances WHERE account_id = $1`,
-        [id],
-      );
-      return Number(rows[0]?.available) === credits ? true : undefined;
-    }, 30_000, 'balance projection');
-  }
-  return { id, key };
-}
-
-const terminal = ['completed', 'failed', 'canceled'];
-
-async function waitForTerminal(key: string, taskId: string) {
-  return eventually(async () => {
-    const task = await call(system.gatewayUrl, 'GET', `/v1/generations/${taskId}`, { key });
-    return terminal.includes(task.body?.status) ? task.body : undefined;
-  }, 60_000, `task ${taskId} to finish`);
-}
+const { balance, createAccount, waitForTerminal } = flows(() => system);
 
 const store = () => new PgEventStore(system.db.sql);
 
@@ -55,13 +27,6 @@ async function creditEventsOf(accountId: string, taskId: string): Promise<string
   return events.filter((e) => (e.data as { reservationId?: string }).reservationId === taskId).map((e) => e.type);
 }
 
-async function balance(accountId: string) {
-  const { rows } = await system.db.sql.query<{ available: string; reserved: string; captured: string }>(
-    `SELECT available, reserved, captured FROM credit_balances WHERE account_id = $1`,
-    [accountId],
-  );
-  return { available: Number(rows[0].available), reserved: Number(rows[0].reserved), captured: Number(rows[0].captured) };
-}
 
 describe('one generation through five processes', () => {
   let account: { id: string; key: string };

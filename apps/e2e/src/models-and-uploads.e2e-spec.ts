@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { S3ObjectStorage } from '@darkroom/object-storage';
-import { call, eventually, type ApiResponse, type Body } from './support/api';
+import { call, eventually, type Body } from './support/api';
+import { flows, type Account } from './support/flows';
 import { startSystem, type System } from './support/system';
 
 jest.setTimeout(180_000);
@@ -15,34 +16,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-interface Account {
-  readonly id: string;
-  readonly key: string;
-}
-
-async function createAccount(credits: number): Promise<Account> {
-  const created = await call(system.gatewayUrl, 'POST', '/admin/accounts', { key: system.adminKey, body: { name: 'e2e' } });
-  expect(created.status).toBe(201);
-  const { id, api_key: key } = created.body;
-  if (credits > 0) {
-    const granted = await call(system.gatewayUrl, 'POST', `/admin/accounts/${id}/credits`, {
-      key: system.adminKey,
-      body: { amount: credits, reason: 'e2e' },
-    });
-    expect(granted.status).toBe(201);
-    // The fast 402 check reads the balance projection: wait until it has the grant.
-    await eventually(async () => ((await balance(id)).available === credits ? true : undefined), 30_000, 'balance projection');
-  }
-  return { id, key };
-}
-
-async function balance(accountId: string) {
-  const { rows } = await system.db.sql.query<{ available: string; reserved: string }>(
-    `SELECT available, reserved FROM credit_balances WHERE account_id = $1`,
-    [accountId],
-  );
-  return { available: Number(rows[0]?.available ?? 0), reserved: Number(rows[0]?.reserved ?? 0) };
-}
+const { balance, createAccount, generate, upload } = flows(() => system);
 
 async function tasksCreatedBy(accountId: string): Promise<number> {
   const { rows } = await system.db.sql.query(
@@ -52,27 +26,11 @@ async function tasksCreatedBy(accountId: string): Promise<number> {
   return rows.length;
 }
 
-/** `POST /v1/uploads` as a browser form would send it; the declared type is the client's claim only. */
-async function upload(key: string, bytes: Buffer, filename = 'image.png', declaredType = 'image/png'): Promise<ApiResponse> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(bytes)], { type: declaredType }), filename);
-  const response = await fetch(`${system.gatewayUrl}/v1/uploads`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}` },
-    body: form,
-  });
-  const raw = Buffer.from(await response.arrayBuffer());
-  const type = response.headers.get('content-type') ?? '';
-  const body = type.includes('json') ? JSON.parse(raw.toString()) : undefined;
-  return { status: response.status, headers: response.headers, bytes: raw, body };
-}
-
 const png = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: { r: 30, g: 90, b: 160 } } }).png().toBuffer();
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const fields = (body: Body): string[] => body.errors.map((error: { field: string }) => error.field).sort();
 
-const generate = (key: string, body: Record<string, unknown>) => call(system.gatewayUrl, 'POST', '/v1/generations', { key, body });
 
 describe('GET /v1/models', () => {
   it('needs an API key', async () => {
@@ -233,7 +191,7 @@ describe('POST /v1/generations checks what the model and the uploads allow befor
   /** The request was refused with nothing appended and nothing reserved. */
   async function expectNothingCharged(): Promise<void> {
     expect(await tasksCreatedBy(account.id)).toBe(0);
-    expect(await balance(account.id)).toEqual({ available: 5, reserved: 0 });
+    expect(await balance(account.id)).toMatchObject({ available: 5, reserved: 0 });
   }
 
   it("refuses another account's upload in input_images as upload_not_found", async () => {

@@ -162,6 +162,15 @@ export function promptDirectives(prompt: string | undefined): ReadonlyMap<string
   return found;
 }
 
+/** N from a `[fake:<status>x<N>]` directive (its whole text is the name), else 0. */
+export function times(directives: ReadonlyMap<string, string>, status: number): number {
+  for (const name of directives.keys()) {
+    const match = new RegExp(`^${status}x(\\d+)$`).exec(name);
+    if (match) return Number(match[1]);
+  }
+  return 0;
+}
+
 /** Counts how often each key was seen, e.g. to fail only the first N submits of one prompt. */
 export class Occurrences {
   private readonly seen = new Map<string, number>();

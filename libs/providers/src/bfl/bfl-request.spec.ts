@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ProviderInputImage, ProviderSubmitRequest } from '../image-provider';
 import { bflSubmitBody } from './bfl-request';
+import { submitRequest } from '../provider-request.fixtures';
 
 describe('bflSubmitBody', () => {
   it('rounds sizes down to multiples of 16, never below 16', () => {
@@ -37,16 +38,5 @@ describe('bflSubmitBody', () => {
 
 const image = (text: string): ProviderInputImage => ({ bytes: Buffer.from(text), contentType: 'image/png' });
 
-const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest => ({
-  taskId: 't',
-  attempt: 1,
-  providerModel: 'flux-2-pro',
-  prompt: 'p',
-  width: 512,
-  height: 512,
-  n: 1,
-  seed: 1,
-  inputImages: [],
-  referenceImages: [],
-  ...overrides,
-});
+const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest =>
+  submitRequest({ taskId: 't', providerModel: 'flux-2-pro', prompt: 'p', width: 512, height: 512, seed: 1, ...overrides });

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeBfl, FakeServer, sendJson, type RecordedRequest } from '@darkroom/fake-providers';
 import { ProviderPayloadError, type JobObservation, type ProviderJobRef, type ProviderSubmitRequest, type SubmitOutcome } from '../image-provider';
 import { BflProvider } from './bfl.provider';
+import { submitRequest } from '../provider-request.fixtures';
 
 const fake = new FakeBfl().configure({ apiKey: 'bfl-key', pendingMs: 150, latencyMs: 2 });
 const receiver = new FakeServer().on('POST', /^\/hook$/, (_, res) => sendJson(res, 200, { ok: true }));
@@ -215,18 +216,7 @@ function accepted(outcome: SubmitOutcome): ProviderJobRef {
   return outcome.job;
 }
 
-const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest => ({
-  taskId: 'task-1',
-  attempt: 1,
-  providerModel: 'flux-2-pro',
-  prompt: 'a lighthouse',
-  width: 128,
-  height: 128,
-  n: 1,
-  seed: 42,
-  inputImages: [],
-  referenceImages: [],
-  ...overrides,
-});
+const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest =>
+  submitRequest({ providerModel: 'flux-2-pro', prompt: 'a lighthouse', width: 128, height: 128, seed: 42, ...overrides });
 
 const failed = (failure: unknown): SubmitOutcome => ({ kind: 'failed', failure }) as SubmitOutcome;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ProviderSubmitRequest } from '../image-provider';
 import { falJobUrls, falSubmitCall } from './fal-request';
+import { submitRequest } from '../provider-request.fixtures';
 
 const base = 'https://queue.fal.run';
 
@@ -51,16 +52,5 @@ describe('falJobUrls', () => {
   });
 });
 
-const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest => ({
-  taskId: 't1',
-  attempt: 1,
-  providerModel: 'fal-ai/nano-banana',
-  prompt: 'a fox',
-  width: 512,
-  height: 384,
-  n: 1,
-  seed: 7,
-  inputImages: [],
-  referenceImages: [],
-  ...overrides,
-});
+const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest =>
+  submitRequest({ taskId: 't1', providerModel: 'fal-ai/nano-banana', prompt: 'a fox', width: 512, height: 384, seed: 7, ...overrides });

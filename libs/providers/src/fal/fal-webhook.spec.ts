@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeFal, FakeServer, sendJson } from '@darkroom/fake-providers';
 import { ProviderPayloadError, type ProviderSubmitRequest } from '../image-provider';
 import { FalProvider } from './fal.provider';
+import { submitRequest } from '../provider-request.fixtures';
 
 const fake = new FakeFal({ queueStepMs: 10, processingMs: 20 });
 const receiver = new FakeServer().on('POST', /^\/hook$/, (_req, res) => sendJson(res, 200, {}));
@@ -138,16 +139,5 @@ async function deliveries(id: string, count: number): Promise<{ headers: Record<
   return received(id).map((r) => ({ headers: r.headers as Record<string, string>, body: r.body }));
 }
 
-const request = (prompt: string): ProviderSubmitRequest => ({
-  taskId: 't1',
-  attempt: 1,
-  providerModel: 'fal-ai/nano-banana',
-  prompt,
-  width: 64,
-  height: 64,
-  n: 1,
-  seed: 1,
-  inputImages: [],
-  referenceImages: [],
-  webhookUrl: `${receiver.url}/hook?task=t1`,
-});
+const request = (prompt: string): ProviderSubmitRequest =>
+  submitRequest({ taskId: 't1', providerModel: 'fal-ai/nano-banana', prompt, width: 64, height: 64, seed: 1, webhookUrl: `${receiver.url}/hook?task=t1` });

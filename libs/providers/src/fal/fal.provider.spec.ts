@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeFal, FakeServer } from '@darkroom/fake-providers';
 import type { JobObservation, ProviderJobRef, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
 import { FalProvider } from './fal.provider';
+import { submitRequest } from '../provider-request.fixtures';
 
 const fake = new FakeFal({ queueStepMs: 40, processingMs: 40 });
 let provider: FalProvider;
@@ -180,16 +181,5 @@ async function settle(job: ProviderJobRef, seen: JobObservation[] = []): Promise
   throw new Error('the request never finished');
 }
 
-const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest => ({
-  taskId: 'task-1',
-  attempt: 1,
-  providerModel: 'fal-ai/nano-banana',
-  prompt: 'a cat',
-  width: 96,
-  height: 64,
-  n: 1,
-  seed: 42,
-  inputImages: [],
-  referenceImages: [],
-  ...overrides,
-});
+const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest =>
+  submitRequest({ providerModel: 'fal-ai/nano-banana', prompt: 'a cat', width: 96, height: 64, seed: 42, ...overrides });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeGemini } from '@darkroom/fake-providers';
 import type { ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
 import { GeminiProvider } from './gemini.provider';
+import { submitRequest } from '../provider-request.fixtures';
 
 const fake = new FakeGemini().configure({ apiKey: 'g-key', latencyMs: 5 });
 let provider: GeminiProvider;
@@ -142,18 +143,7 @@ describe('GeminiProvider as a synchronous provider', () => {
   });
 });
 
-const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest => ({
-  taskId: 'task-1',
-  attempt: 1,
-  providerModel: 'gemini-2.5-flash-image',
-  prompt: 'a lighthouse',
-  width: 1024,
-  height: 1024,
-  n: 1,
-  seed: 7,
-  inputImages: [],
-  referenceImages: [],
-  ...overrides,
-});
+const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest =>
+  submitRequest({ providerModel: 'gemini-2.5-flash-image', prompt: 'a lighthouse', width: 1024, height: 1024, seed: 7, ...overrides });
 
 const failed = (failure: unknown): SubmitOutcome => ({ kind: 'failed', failure }) as SubmitOutcome;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
 import { LocalRenderer } from './local-renderer';
+import { submitRequest } from '../provider-request.fixtures';
 
 const renderer = new LocalRenderer();
 const withMarkers = new LocalRenderer({ testMarkers: true });
@@ -64,19 +65,8 @@ describe('LocalRenderer', () => {
   });
 });
 
-const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest => ({
-  taskId: 'task-1',
-  attempt: 1,
-  providerModel: 'darkroom-local-v1',
-  prompt: 'a red fox in the snow',
-  width: 512,
-  height: 512,
-  n: 1,
-  seed: 42,
-  inputImages: [],
-  referenceImages: [],
-  ...overrides,
-});
+const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest =>
+  submitRequest({ providerModel: 'darkroom-local-v1', prompt: 'a red fox in the snow', width: 512, height: 512, seed: 42, ...overrides });
 
 function imagesOf(outcome: SubmitOutcome) {
   if (outcome.kind !== 'completed') throw new Error(`expected completed, got ${JSON.stringify(outcome)}`);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeOpenAi, FakeServer } from '@darkroom/fake-providers';
 import type { ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
 import { OpenAiProvider } from './openai.provider';
+import { submitRequest } from '../provider-request.fixtures';
 
 const fake = new FakeOpenAi().configure({ apiKey: 'sk-test', latencyMs: 5, retryAfterMs: 250 });
 let provider: OpenAiProvider;
@@ -141,19 +142,8 @@ describe('OpenAiProvider as a synchronous provider', () => {
   });
 });
 
-const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest => ({
-  taskId: 'task-1',
-  attempt: 1,
-  providerModel: 'gpt-image-1',
-  prompt: 'a lighthouse',
-  width: 256,
-  height: 192,
-  n: 1,
-  seed: 7,
-  inputImages: [],
-  referenceImages: [],
-  ...overrides,
-});
+const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest =>
+  submitRequest({ providerModel: 'gpt-image-1', prompt: 'a lighthouse', width: 256, height: 192, seed: 7, ...overrides });
 
 /** A loopback URL nothing listens on: a server started and stopped again. */
 async function closedPortUrl(): Promise<string> {

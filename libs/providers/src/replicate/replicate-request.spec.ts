@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ProviderSubmitRequest } from '../image-provider';
 import { predictionCall } from './replicate-request';
+import { submitRequest } from '../provider-request.fixtures';
 
 const base = 'https://api.replicate.com/v1';
 const version = 'f0a9d34b'.padEnd(64, '0');
@@ -55,16 +56,5 @@ describe('predictionCall', () => {
   });
 });
 
-const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest => ({
-  taskId: 't1',
-  attempt: 1,
-  providerModel: 'google/nano-banana',
-  prompt: 'a fox',
-  width: 512,
-  height: 384,
-  n: 1,
-  seed: 7,
-  inputImages: [],
-  referenceImages: [],
-  ...overrides,
-});
+const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest =>
+  submitRequest({ taskId: 't1', providerModel: 'google/nano-banana', prompt: 'a fox', width: 512, height: 384, seed: 7, ...overrides });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeReplicate, FakeServer, sendJson, type RecordedRequest } from '@darkroom/fake-providers';
 import { ProviderPayloadError, type ProviderSubmitRequest, type SubmitOutcome } from '../image-provider';
 import { ReplicateProvider } from './replicate.provider';
+import { submitRequest } from '../provider-request.fixtures';
 
 const fake = new FakeReplicate({ startingMs: 10, processingMs: 20 });
 const receiver = new FakeServer().on('POST', /^\/hook$/, (_req, res) => sendJson(res, 200, {}));
@@ -134,16 +135,5 @@ async function deliveries(id: string, count: number): Promise<{ headers: Record<
   return received(id).map((r: RecordedRequest) => ({ headers: r.headers as Record<string, string>, body: r.body }));
 }
 
-const request = (prompt: string, webhookUrl: string): ProviderSubmitRequest => ({
-  taskId: 'task-1',
-  attempt: 1,
-  providerModel: 'google/nano-banana',
-  prompt,
-  width: 64,
-  height: 64,
-  n: 1,
-  seed: 1,
-  inputImages: [],
-  referenceImages: [],
-  webhookUrl,
-});
+const request = (prompt: string, webhookUrl: string): ProviderSubmitRequest =>
+  submitRequest({ providerModel: 'google/nano-banana', prompt, width: 64, height: 64, seed: 1, webhookUrl });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeReplicate, FakeServer, sendJson } from '@darkroom/fake-providers';
 import type { JobObservation, ProviderJobRef, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
 import { ReplicateProvider } from './replicate.provider';
+import { submitRequest } from '../provider-request.fixtures';
 
 const fake = new FakeReplicate({ startingMs: 20, processingMs: 40 });
 let provider: ReplicateProvider;
@@ -211,16 +212,5 @@ async function settle(job: ProviderJobRef): Promise<JobObservation> {
   throw new Error('the prediction never finished');
 }
 
-const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest => ({
-  taskId: 'task-1',
-  attempt: 1,
-  providerModel: 'google/nano-banana',
-  prompt: 'a cat',
-  width: 96,
-  height: 64,
-  n: 1,
-  seed: 42,
-  inputImages: [],
-  referenceImages: [],
-  ...overrides,
-});
+const request = (overrides: Partial<ProviderSubmitRequest> = {}): ProviderSubmitRequest =>
+  submitRequest({ providerModel: 'google/nano-banana', prompt: 'a cat', width: 96, height: 64, seed: 42, ...overrides });

@@ -32,11 +32,3 @@ export function validate(body: Record<string, unknown> | undefined): object | un
   return undefined;
 }
 
-/** N from a `[fake:<status>x<N>]` directive (its whole text is the name), else 0. */
-export function times(directives: ReadonlyMap<string, string>, status: number): number {
-  for (const name of directives.keys()) {
-    const match = new RegExp(`^${status}x(\\d+)$`).exec(name);
-    if (match) return Number(match[1]);
-  }
-  return 0;
-}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { ConcurrencyMeter, FakeServer, Occurrences, fakePng, promptDirectives, sendJson, sleep, type FakeRequest } from '../fake-server';
-import { detailsFor, terminalFor, times, validate } from './fake-bfl-rules';
+import { ConcurrencyMeter, FakeServer, Occurrences, fakePng, promptDirectives, sendJson, sleep, times, type FakeRequest } from '../fake-server';
+import { detailsFor, terminalFor, validate } from './fake-bfl-rules';
 import { bflSignature, deliverWebhook, webhookChaos, type FakeBflWebhook, type WebhookChaos } from './fake-bfl-webhooks';
 
 export type { FakeBflWebhook } from './fake-bfl-webhooks';

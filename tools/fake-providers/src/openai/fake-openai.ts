@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
-import { ConcurrencyMeter, FakeServer, Occurrences, fakePng, promptDirectives, sendJson, sleep, type FakeRequest } from '../fake-server';
+import { ConcurrencyMeter, FakeServer, Occurrences, fakePng, promptDirectives, sendJson, sleep, times, type FakeRequest } from '../fake-server';
 
 export interface FakeOpenAiOptions {
   /** Milliseconds before each answer; `[fake:latency:<ms>]` overrides it per request. */
@@ -137,15 +137,6 @@ export class FakeOpenAi {
       },
     };
   }
-}
-
-/** N from a `[fake:<status>x<N>]` directive (its whole text is the name), else 0. */
-function times(directives: ReadonlyMap<string, string>, status: number): number {
-  for (const name of directives.keys()) {
-    const match = new RegExp(`^${status}x(\\d+)$`).exec(name);
-    if (match) return Number(match[1]);
-  }
-  return 0;
 }
 
 function parseGeneration(request: FakeRequest): Parsed {
