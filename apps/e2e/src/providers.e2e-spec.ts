@@ -190,18 +190,47 @@ describe('async providers: webhooks and polling', () => {
   });
 });
 
-describe('retries', () => {
-  it('429 then success completes, with both attempts in the task history', async () => {
+describe('retries and fallbacks', () => {
+  it.each(['gpt-image-1', 'nano-banana-replicate', 'flux-2-pro'])(
+    '%s: 429 then success completes, with both attempts in the task history',
+    async (model) => {
+      const account = await createAccount(20);
+      const created = await generate(account.key, { model, prompt: `busy at first (${model}) [fake:429x1]` });
+      const task = await waitForSettled(account.key, created.body.id);
+      expect(task).toMatchObject({ status: 'completed', attempts: 2, credits: { state: 'captured' } });
+      const events = await eventsOf(task.id);
+      const failed = events.find((event) => event.type === 'ProviderJobFailed')!;
+      expect(failed.data).toMatchObject({ attempt: 1, retryable: true, code: 'provider_error' });
+      expect((failed.data as { retryAfterSeconds?: number }).retryAfterSeconds).toBeGreaterThan(0);
+      expect(events.filter((event) => event.type === 'GenerationRetryScheduled').map(attemptOf)).toEqual([2]);
+      expect(events.filter((event) => event.type === 'ProviderJobSubmitted').map(attemptOf)).toEqual([1, 2]);
+      expect(count(events, 'CreditsCaptured')).toBe(1);
+    },
+  );
+
+  it('moves to the fallback model once the model attempts are spent', async () => {
     const account = await createAccount(20);
-    const created = await generate(account.key, { model: 'gpt-image-1', prompt: 'busy at first [fake:429x1]' });
-    const task = await waitForSettled(account.key, created.body.id);
-    expect(task).toMatchObject({ status: 'completed', attempts: 2, credits: { state: 'captured' } });
-    const events = await eventsOf(task.id);
-    const failed = events.find((event) => event.type === 'ProviderJobFailed')!;
-    expect(failed.data).toMatchObject({ attempt: 1, retryable: true, code: 'provider_error', retryAfterSeconds: 1 });
-    expect(events.filter((event) => event.type === 'GenerationRetryScheduled').map(attemptOf)).toEqual([2]);
-    expect(events.filter((event) => event.type === 'ProviderJobSubmitted').map(attemptOf)).toEqual([1, 2]);
-    expect(count(events, 'CreditsCaptured')).toBe(1);
+    const created = await generate(account.key, { model: 'nano-banana', prompt: 'overloaded [fake:gemini:503x3]' });
+    const task = await waitForSettled(account.key, created.body.id, 90_000);
+    expect(task).toMatchObject({ status: 'completed', attempts: 4, credits: { price: 3, state: 'captured' } });
+    const submitted = (await eventsOf(task.id))
+      .filter((event) => event.type === 'ProviderJobSubmitted')
+      .map((event) => (event.data as { attempt: number; model: string }))
+      .map(({ attempt, model }) => [attempt, model]);
+    expect(submitted).toEqual([
+      [1, 'nano-banana'],
+      [2, 'nano-banana'],
+      [3, 'nano-banana'],
+      [4, 'nano-banana-fal'],
+    ]);
+  });
+
+  it('fails with the provider error once every attempt and fallback is spent, releasing the credits', async () => {
+    const account = await createAccount(20);
+    const created = await generate(account.key, { model: 'gpt-image-1', prompt: 'always down [fake:500x9]' });
+    const task = await waitForSettled(account.key, created.body.id, 90_000);
+    expect(task).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'provider_error' }, credits: { state: 'released' } });
+    expect(await settledBalance(account.id)).toMatchObject({ available: 20, captured: 0 });
   });
 });
 

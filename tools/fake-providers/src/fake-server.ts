@@ -162,10 +162,17 @@ export function promptDirectives(prompt: string | undefined): ReadonlyMap<string
   return found;
 }
 
-/** N from a `[fake:<status>x<N>]` directive (its whole text is the name), else 0. */
-export function times(directives: ReadonlyMap<string, string>, status: number): number {
+/**
+ * N from a `[fake:<status>x<N>]` directive (its whole text is the name), else 0. With a
+ * `scope`, `[fake:<scope>:<status>x<N>]` counts too and only this fake reads it — so a test
+ * can fail one provider and not the fallback that gets the same prompt.
+ */
+export function times(directives: ReadonlyMap<string, string>, status: number, scope?: string): number {
+  const pattern = new RegExp(`^${status}x(\\d+)$`);
+  const scoped = scope === undefined ? undefined : pattern.exec(directives.get(scope) ?? '');
+  if (scoped) return Number(scoped[1]);
   for (const name of directives.keys()) {
-    const match = new RegExp(`^${status}x(\\d+)$`).exec(name);
+    const match = pattern.exec(name);
     if (match) return Number(match[1]);
   }
   return 0;

@@ -46,7 +46,7 @@ const scales: Readonly<Record<string, number>> = { '1K': 1, '2K': 2, '4K': 4 };
  * `expectedImage(prompt, k, aspectRatio)`. Prompt directives script one request:
  * `[fake:no-image:<FINISH_REASON>]`, `[fake:blocked:<BLOCK_REASON>]`, `[fake:text-only]`,
  * `[fake:bad-base64]`, `[fake:malformed]` (200, truncated JSON), `[fake:invalid]`, `[fake:429x<N>]` / `[fake:500x<N>]` / `[fake:503x<N>]` /
- * `[fake:504x<N>]` (the first N requests with this exact prompt), `[fake:latency:<ms>]`.
+ * `[fake:504x<N>]` (the first N requests with this exact prompt; `[fake:gemini:503x<N>]` is read by this fake only), `[fake:latency:<ms>]`.
  */
 export class FakeGemini {
   readonly server = new FakeServer();
@@ -107,13 +107,13 @@ export class FakeGemini {
       const seen = this.occurrences.next(prompt);
       await sleep(Number(directives.get('latency') ?? this.options.latencyMs));
 
-      if (seen <= times(directives, 429)) {
+      if (seen <= times(directives, 429, 'gemini')) {
         const headers: Record<string, string> = this.options.retryAfterHeader ? { 'retry-after': '1' } : {};
         return googleError(res, 429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).', quotaDetails(model), headers);
       }
-      if (seen <= times(directives, 500)) return googleError(res, 500, 'INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting');
-      if (seen <= times(directives, 503)) return googleError(res, 503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.');
-      if (seen <= times(directives, 504)) return googleError(res, 504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.');
+      if (seen <= times(directives, 500, 'gemini')) return googleError(res, 500, 'INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting');
+      if (seen <= times(directives, 503, 'gemini')) return googleError(res, 503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.');
+      if (seen <= times(directives, 504, 'gemini')) return googleError(res, 504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.');
       if (directives.has('invalid')) return googleError(res, 400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.');
       if (directives.has('malformed')) {
         res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
