@@ -175,6 +175,19 @@ describe('async providers: webhooks and polling', () => {
     expect(await balance(account.id)).toEqual(before);
   });
 
+  it('an expired result URL fails the task with storage_error and releases the credits', async () => {
+    const before = await settledBalance(account.id);
+    fakes.bfl.configure({ resultTtlMs: 1 });
+    try {
+      const task = await run('flux-2-pro', 'expires at once');
+      expect(task).toMatchObject({ status: 'failed', error: { code: 'storage_error' }, credits: { state: 'released' } });
+      expect(task.error.message).toContain('403');
+    } finally {
+      fakes.bfl.configure({ resultTtlMs: 600_000 });
+    }
+    expect(await settledBalance(account.id)).toEqual(before);
+  });
+
   it('cancel releases the credits and cancels the job at the provider', async () => {
     const before = await settledBalance(account.id);
     const created = await generate(account.key, { model: 'nano-banana-fal', prompt: 'long queue [fake:queue:200]' });
