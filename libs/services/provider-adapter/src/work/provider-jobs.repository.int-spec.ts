@@ -97,6 +97,17 @@ describe('provider jobs work table', () => {
     expect((await claim('other', 1)).map((r) => r.taskId)).toEqual([row.taskId]);
   });
 
+  it('takes back a row its worker gave up on, after the pause', async () => {
+    const [taskId] = await schedule(1);
+    await claim('a', 1);
+    await repo.release(taskId, 'someone-else', 0);
+    expect(await claim('b', 1)).toHaveLength(0);
+    await repo.release(taskId, 'a', 50);
+    expect(await claim('b', 1)).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect((await claim('b', 1)).map((row) => row.taskId)).toEqual([taskId]);
+  });
+
   it('moves to a later attempt only, and not after the task was abandoned', async () => {
     const [taskId, abandoned] = await schedule(2);
     const retry = (id: string, attempt: number) =>

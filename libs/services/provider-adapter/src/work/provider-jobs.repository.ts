@@ -81,6 +81,16 @@ export class ProviderJobsRepository {
     );
   }
 
+  /** Gives back a row this owner leased, to run again after `pauseMs`. */
+  async release(taskId: string, owner: string, pauseMs: number): Promise<void> {
+    await this.sql.query(
+      `UPDATE provider_jobs SET lease_owner = NULL, lease_until = NULL,
+              next_run_at = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
+        WHERE task_id = $1 AND lease_owner = $2`,
+      [taskId, owner, pauseMs],
+    );
+  }
+
   /** Which (provider, phase) pairs have rows due and unleased now. */
   async due(): Promise<{ provider: string; phase: WorkPhase }[]> {
     const { rows } = await this.sql.query<{ provider: string; phase: WorkPhase }>(

@@ -6,6 +6,9 @@ import { PollBudget } from './poll-schedule';
 import type { ProviderJobRow, WorkPhase } from './provider-job-row';
 import type { ProviderJobsRepository } from './provider-jobs.repository';
 
+/** Pause before a row whose run failed unexpectedly is tried again. */
+const ERROR_PAUSE_MS = 2000;
+
 export interface ProviderWorkerOptions {
   /** Unique per process; names the lease holder. */
   readonly owner: string;
@@ -88,12 +91,21 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
   private start(row: ProviderJobRow): void {
     const work = this.runner
       .run(row)
-      .catch((error: unknown) => this.runner.warn(row, error))
+      .catch((error: unknown) => this.retryLater(row, error))
       .finally(() => {
         this.inFlight.delete(work);
         this.schedule(10); // a slot is free: claim again soon
       });
     this.inFlight.add(work);
+  }
+
+  /**
+   * The run failed before its outcome was recorded (the bucket or the database was down):
+   * give the row back with a short pause instead of waiting for its lease to run out.
+   */
+  private async retryLater(row: ProviderJobRow, error: unknown): Promise<void> {
+    this.runner.warn(row, error);
+    await this.repo.release(row.taskId, this.options.owner, ERROR_PAUSE_MS).catch(() => undefined);
   }
 
   private budget(provider: string, perSecond = 20): PollBudget {
