@@ -28,5 +28,6 @@ if (process.env.SKIP_BUILD !== '1') {
 
 const jest = require.resolve('jest/bin/jest', { paths: [root] });
 process.exit(
-  run(process.execPath, [jest, '--json', '--outputFile=test-results/jest.json', '--maxWorkers=2', ...process.argv.slice(2)]),
+  // A generous per-test limit: loopback fakes and real services are slower on a busy 2-core machine.
+  run(process.execPath, [jest, '--json', '--outputFile=test-results/jest.json', '--maxWorkers=2', '--testTimeout=20000', ...process.argv.slice(2)]),
 );

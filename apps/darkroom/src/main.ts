@@ -9,7 +9,7 @@ import { AccountsRepository, GatewayModule } from '@darkroom/service-gateway';
 import { GenerationModule } from '@darkroom/service-generation';
 import { LedgerModule } from '@darkroom/service-ledger';
 import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
-import { StorageModule } from '@darkroom/service-storage';
+import { STORAGE, STORAGE_CONSUMER, StorageModule } from '@darkroom/service-storage';
 import { loadOrCreateDevCredentials } from './dev-credentials';
 
 const DEV_CREDITS = 100;
@@ -30,8 +30,15 @@ async function main(): Promise<void> {
       GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: env.DEADLINE_SWEEP_INTERVAL_MS }),
       LedgerModule,
       ProviderAdapterModule.register(providers),
-      StorageModule.register({ httpHosts: providers.httpHosts }),
+      StorageModule.register({
+        httpHosts: providers.httpHosts,
+        catalog: providers.catalog,
+        moderation: providers.moderation,
+        maxPixels: env.IMAGE_MAX_PIXELS,
+        retention: { defaultDays: env.ASSET_RETENTION_DAYS, sweepIntervalMs: env.RETENTION_SWEEP_INTERVAL_MS },
+      }),
     ],
+    consumerOptions: { [STORAGE]: STORAGE_CONSUMER },
     port: env.PORT,
     host: '127.0.0.1',
     logLevel: env.LOG_LEVEL,

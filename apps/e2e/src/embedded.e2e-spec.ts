@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { call, eventually } from './support/api';
+import { downloadAsset } from './support/flows';
 import { freePort, waitOrTimeout, workspaceRoot } from './support/processes';
 
 jest.setTimeout(180_000);
@@ -16,11 +18,11 @@ interface Embedded {
   stop(): Promise<void>;
 }
 
-async function startEmbedded(dataDir: string): Promise<Embedded> {
+async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Embedded> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(workspaceRoot, 'dist/apps/darkroom/main.js')], {
     cwd: workspaceRoot,
-    env: { PATH: process.env['PATH'], PORT: String(port), DARKROOM_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { PATH: process.env['PATH'], PORT: String(port), DARKROOM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -54,8 +56,11 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
 describe('embedded single process (npm start)', () => {
   let taskId: string;
+  let asset: { id: string; sha256: string };
 
   it('prints a ready-to-paste curl line with its URL and dev key', async () => {
     app = await startEmbedded(dataDir);
@@ -78,11 +83,16 @@ describe('embedded single process (npm start)', () => {
       return current.body.status === 'completed' && current.body.credits.state === 'captured' ? current.body : undefined;
     }, 60_000, 'completion');
     expect(task.assets).toHaveLength(1);
+    asset = task.assets[0];
 
-    const image = await call(embedded.url, 'GET', `/v1/assets/${task.assets[0].id}`, { key: embedded.apiKey });
+    // The bucket is s3rver on loopback: its presigned URLs work from this machine.
+    const image = await downloadAsset(embedded.url, embedded.apiKey, asset.id);
+    expect(new URL(image.location).hostname).toBe('127.0.0.1');
+    expect(image.location).toContain('X-Amz-Signature=');
     expect(image.status).toBe(200);
     const meta = await sharp(image.bytes).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 640, 480]);
+    expect(sha256(image.bytes)).toBe(asset.sha256);
 
     const credits = await eventually(async () => {
       const balance = await call(embedded.url, 'GET', '/v1/credits', { key: embedded.apiKey });
@@ -93,7 +103,8 @@ describe('embedded single process (npm start)', () => {
 
   it('keeps tasks and credits across a restart on the same data folder, without granting again', async () => {
     await app!.stop();
-    app = await startEmbedded(dataDir);
+    // Restarted with the opt-in for browsers that cannot reach the bucket: the gateway streams the bytes.
+    app = await startEmbedded(dataDir, { ASSET_DELIVERY: 'proxy' });
     const task = await call(app.url, 'GET', `/v1/generations/${taskId}`, { key: app.apiKey });
     expect(task.body).toMatchObject({ id: taskId, status: 'completed' });
     const balance = await eventually(async () => {
@@ -101,5 +112,27 @@ describe('embedded single process (npm start)', () => {
       return current.status === 200 ? current.body : undefined;
     }, 30_000, 'balance');
     expect(balance).toMatchObject({ granted: 100, available: 99 });
+
+    const image = await call(app.url, 'GET', `/v1/assets/${asset.id}`, { key: app.apiKey });
+    expect(image.status).toBe(200);
+    expect(image.headers.get('location')).toBeNull();
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(image.headers.get('etag')).toBe(`"${asset.sha256}"`);
+    expect(sha256(image.bytes)).toBe(asset.sha256);
+  });
+
+  it('redirects to the stable CDN URL when ASSET_PUBLIC_BASE_URL is set, cacheable by anyone', async () => {
+    await app!.stop();
+    app = await startEmbedded(dataDir, { ASSET_PUBLIC_BASE_URL: 'https://cdn.example.test/darkroom/' });
+    const redirect = await call(app.url, 'GET', `/v1/assets/${asset.id}`, { key: app.apiKey });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toMatch(
+      new RegExp(`^https://cdn\\.example\\.test/darkroom/accounts/[0-9a-f-]{36}/generations/${taskId}/0\\.png$`),
+    );
+    expect(redirect.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(redirect.headers.get('vary')).toContain('Authorization');
+    expect(redirect.headers.get('etag')).toBe(`"${asset.sha256}"`);
+    const again = await call(app.url, 'GET', `/v1/assets/${asset.id}`, { key: app.apiKey });
+    expect(again.headers.get('location')).toBe(redirect.headers.get('location'));
   });
 });

@@ -18,7 +18,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-const { balance, createAccount, waitForTerminal } = flows(() => system);
+const { balance, createAccount, waitForTerminal, download } = flows(() => system);
 
 const store = () => new PgEventStore(system.db.sql);
 
@@ -26,7 +26,6 @@ async function creditEventsOf(accountId: string, taskId: string): Promise<string
   const events = await store().readStream(creditAccountStream(accountId));
   return events.filter((e) => (e.data as { reservationId?: string }).reservationId === taskId).map((e) => e.type);
 }
-
 
 describe('one generation through five processes', () => {
   let account: { id: string; key: string };
@@ -67,20 +66,28 @@ describe('one generation through five processes', () => {
     expect(completed.assets[0]).toMatchObject({ content_type: 'image/png', width: 320, height: 240 });
   });
 
-  it('serves each asset as a valid PNG of the requested size whose sha256 matches', async () => {
+  it('redirects to each asset, a valid PNG of the requested size whose sha256 matches', async () => {
     for (const asset of completed.assets) {
-      const download = await call(system.gatewayUrl, 'GET', `/v1/assets/${asset.id}`, { key: account.key });
-      expect(download.status).toBe(200);
-      expect(download.headers.get('content-type')).toBe('image/png');
-      const meta = await sharp(download.bytes).metadata();
+      const fetched = await download(account.key, asset.id);
+      expect(fetched.redirect.headers.get('etag')).toBe(`"${asset.sha256}"`);
+      expect(fetched.redirect.headers.get('cache-control')).toBe('private, max-age=240');
+      // A presigned GET on our bucket, valid for ASSET_URL_TTL_SECONDS (default 300).
+      expect(fetched.location).toContain('X-Amz-Signature=');
+      expect(fetched.location).toContain('X-Amz-Expires=300');
+      expect(fetched.status).toBe(200);
+      expect(fetched.headers.get('content-type')).toBe('image/png');
+      const meta = await sharp(fetched.bytes).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['png', 320, 240]);
-      expect(createHash('sha256').update(download.bytes).digest('hex')).toBe(asset.sha256);
-      expect(download.bytes.length).toBe(asset.bytes);
+      expect(createHash('sha256').update(fetched.bytes).digest('hex')).toBe(asset.sha256);
+      expect(fetched.bytes.length).toBe(asset.bytes);
       const cached = await call(system.gatewayUrl, 'GET', `/v1/assets/${asset.id}`, {
         key: account.key,
-        headers: { 'if-none-match': download.headers.get('etag')! },
+        headers: { 'if-none-match': fetched.redirect.headers.get('etag')! },
       });
       expect(cached.status).toBe(304);
+      expect(cached.bytes).toHaveLength(0);
+      // A cache revalidating its stored redirect gets a fresh presigned URL with the 304.
+      expect(cached.headers.get('location')).toContain('X-Amz-Signature=');
     }
     expect(completed.assets[0].sha256).not.toBe(completed.assets[1].sha256);
   });

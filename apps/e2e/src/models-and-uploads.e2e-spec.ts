@@ -31,7 +31,6 @@ const png = (width: number, height: number) =>
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const fields = (body: Body): string[] => body.errors.map((error: { field: string }) => error.field).sort();
 
-
 describe('GET /v1/models', () => {
   it('needs an API key', async () => {
     const response = await call(system.gatewayUrl, 'GET', '/v1/models');
@@ -39,14 +38,14 @@ describe('GET /v1/models', () => {
     expect(response.body).toMatchObject({ code: 'unauthorized' });
   });
 
-  it('lists the six shipped models with their prices; only local is available without provider keys', async () => {
+  it('lists the seven shipped models with their prices; only local is available without provider keys', async () => {
     const account = await createAccount(0);
     const response = await call(system.gatewayUrl, 'GET', '/v1/models', { key: account.key });
     expect(response.status).toBe(200);
     expect(response.body.object).toBe('list');
     const byId = Object.fromEntries(response.body.data.map((model: Body) => [model.id, model]));
     expect(Object.keys(byId).sort()).toEqual(
-      ['flux-2-pro', 'gpt-image-1', 'local', 'nano-banana', 'nano-banana-fal', 'nano-banana-replicate'].sort(),
+      ['flux-2-pro', 'flux-schnell', 'gpt-image-1', 'local', 'nano-banana', 'nano-banana-fal', 'nano-banana-replicate'].sort(),
     );
     const prices = Object.fromEntries(Object.entries(byId).map(([id, model]) => [id, (model as Body).pricing.per_image]));
     expect(prices).toEqual({
@@ -55,6 +54,7 @@ describe('GET /v1/models', () => {
       'nano-banana': 3,
       'flux-2-pro': 5,
       'nano-banana-replicate': 3,
+      'flux-schnell': 1,
       'nano-banana-fal': 3,
     });
     const available = Object.entries(byId).filter(([, model]) => (model as Body).available).map(([id]) => id);
@@ -67,9 +67,9 @@ describe('GET /v1/models', () => {
       available: true,
       capabilities: {
         text_to_image: true,
-        edit: false,
+        edit: true,
         reference_images: false,
-        max_input_images: 0,
+        max_input_images: 1,
         max_n: 4,
         min_side: 16,
         max_side: 2048,
@@ -84,6 +84,12 @@ describe('GET /v1/models', () => {
     expect(byId['nano-banana']).toMatchObject({
       capabilities: { edit: true, aspect_ratios: expect.arrayContaining(['16:9']) },
       fallbacks: ['nano-banana-fal'],
+    });
+    expect(byId['flux-schnell']).toMatchObject({
+      provider: 'replicate',
+      available: false,
+      capabilities: { text_to_image: true, edit: false, reference_images: false, max_input_images: 0, max_n: 4 },
+      defaults: { aspect_ratio: '1:1' },
     });
   });
 });
@@ -210,11 +216,24 @@ describe('POST /v1/generations checks what the model and the uploads allow befor
     await expectNothingCharged();
   });
 
-  it('refuses an edit on local, which only draws from text', async () => {
-    const response = await generate(account.key, { model: 'local', prompt: 'edit it', input_images: [ownUpload] });
+  // The text-only flux-schnell refusing an edit is in providers.e2e-spec.ts: here no provider key
+  // is set, so it would be refused as model_unavailable first.
+  it('refuses reference images and a second input image on local, which edits one image', async () => {
+    const references = await generate(account.key, { model: 'local', prompt: 'like this', reference_images: [ownUpload] });
+    expect(references.status).toBe(400);
+    expect(references.body).toMatchObject({ code: 'unsupported_by_model' });
+    expect(fields(references.body)).toEqual(['reference_images']);
+    const two = await generate(account.key, { model: 'local', prompt: 'edit both', input_images: [ownUpload, ownUpload] });
+    expect(two.status).toBe(400);
+    expect(two.body).toMatchObject({ code: 'unsupported_by_model' });
+    expect(fields(two.body)).toEqual(['input_images']);
+    await expectNothingCharged();
+  });
+
+  it('refuses flux-schnell here as model_unavailable: its provider has no key', async () => {
+    const response = await generate(account.key, { model: 'flux-schnell', prompt: 'edit it', input_images: [ownUpload] });
     expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ code: 'unsupported_by_model' });
-    expect(fields(response.body)).toEqual(['input_images']);
+    expect(response.body).toMatchObject({ code: 'model_unavailable', field: 'model', provider: 'replicate' });
     await expectNothingCharged();
   });
 

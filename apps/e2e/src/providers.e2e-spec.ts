@@ -22,7 +22,7 @@ const catalog = {
 
 let fakes: Fakes;
 let system: System;
-const { balance, createAccount, generate, waitForSettled, eventsOf, upload } = flows(() => system);
+const { balance, createAccount, generate, waitForSettled, eventsOf, upload, download } = flows(() => system);
 
 beforeAll(async () => {
   fakes = await startFakes(catalog);
@@ -50,6 +50,7 @@ const models = [
   { model: 'nano-banana', provider: 'gemini', moderated: '[fake:blocked:SAFETY]', price: 3 },
   { model: 'flux-2-pro', provider: 'bfl', moderated: '[fake:content-moderated]', price: 5 },
   { model: 'nano-banana-replicate', provider: 'replicate', moderated: '[fake:moderated]', price: 3 },
+  { model: 'flux-schnell', provider: 'replicate', moderated: '[fake:moderated]', price: 1 },
   { model: 'nano-banana-fal', provider: 'fal', moderated: '[fake:moderated]', price: 3 },
 ];
 
@@ -66,10 +67,10 @@ describe.each(models)('$provider ($model)', ({ model, moderated, price }) => {
     const task = await waitForSettled(account.key, created.body.id);
     expect(task).toMatchObject({ status: 'completed', credits: { price, state: 'captured' }, error: null });
     expect(task.assets).toHaveLength(1);
-    const download = await call(system.gatewayUrl, 'GET', `/v1/assets/${task.assets[0].id}`, { key: account.key });
-    expect(download.status).toBe(200);
-    expect(sha256(download.bytes)).toBe(task.assets[0].sha256);
-    expect((await sharp(download.bytes).metadata()).format).toBe('png');
+    const fetched = await download(account.key, task.assets[0].id);
+    expect(fetched.status).toBe(200);
+    expect(sha256(fetched.bytes)).toBe(task.assets[0].sha256);
+    expect((await sharp(fetched.bytes).metadata()).format).toBe('png');
     expect(await settledBalance(account.id)).toMatchObject({ available: 100 - price, captured: price });
   });
 
@@ -278,9 +279,10 @@ describe('edits with input images', () => {
 
   it('is refused with 400 on a model that cannot edit, before anything is charged', async () => {
     const before = await settledBalance(account.id);
-    const refused = await generate(account.key, { model: 'local', prompt: 'edit me', input_images: [uploadId] });
+    const refused = await generate(account.key, { model: 'flux-schnell', prompt: 'edit me', input_images: [uploadId] });
     expect(refused.status).toBe(400);
-    expect(refused.body.errors.map((error: { field: string }) => error.field)).toContain('input_images');
+    expect(refused.body).toMatchObject({ code: 'unsupported_by_model' });
+    expect(refused.body.errors.map((error: { field: string }) => error.field)).toEqual(['input_images']);
     expect(await balance(account.id)).toEqual(before);
   });
 });

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   }
   const env = loadConfig(GatewayEnv);
   // Read before connecting: a bad catalog file stops the process with nothing to clean up.
-  const { catalog, providers, webhookProviders } = providerSetup(env);
+  const { catalog, providers, webhookProviders, assetServing } = providerSetup(env);
   const platform = await createDistributedPlatform(env, 'gateway');
   await startApp({
     name: 'gateway',
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
         catalog,
         providers,
         webhookProviders,
+        assetServing,
       }),
     ],
     port: env.PORT,

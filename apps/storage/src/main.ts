@@ -1,17 +1,26 @@
 import 'reflect-metadata';
 import { loadConfig, PlatformEnv } from '@darkroom/config';
 import { createDistributedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
-import { StorageModule } from '@darkroom/service-storage';
+import { STORAGE, STORAGE_CONSUMER, StorageModule } from '@darkroom/service-storage';
 
 /** The storage service as its own process (DESIGN §1); configured by environment only. */
 async function main(): Promise<void> {
   const env = loadConfig(PlatformEnv);
   const platform = await createDistributedPlatform(env, 'storage');
-  const { httpHosts } = providerSetup(env);
+  const { httpHosts, catalog, moderation } = providerSetup(env);
   await startApp({
     name: 'storage',
     platform,
-    modules: [StorageModule.register({ httpHosts })],
+    modules: [
+      StorageModule.register({
+        httpHosts,
+        catalog,
+        moderation,
+        maxPixels: env.IMAGE_MAX_PIXELS,
+        retention: { defaultDays: env.ASSET_RETENTION_DAYS, sweepIntervalMs: env.RETENTION_SWEEP_INTERVAL_MS },
+      }),
+    ],
+    consumerOptions: { [STORAGE]: STORAGE_CONSUMER },
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
   });

@@ -1,4 +1,8 @@
 import type { DomainEvent } from './envelope';
+import type { FailureCode } from './failure-codes';
+
+/** How a rejected output fails its task: not a keepable image, or refused by moderation. */
+export type AssetRejectionCode = Extract<FailureCode, 'storage_error' | 'content_moderated'>;
 
 export type AssetStored = DomainEvent<
   'AssetStored',
@@ -16,6 +20,8 @@ export type AssetStored = DomainEvent<
     readonly width: number;
     readonly height: number;
     readonly storedAt: string;
+    /** Where the provider-adapter staged the bytes, if it did; storage deletes it once this is recorded. */
+    readonly stagingKey?: string;
   }
 >;
 
@@ -28,6 +34,10 @@ export type AssetRejected = DomainEvent<
     readonly index: number;
     readonly reason: string;
     readonly rejectedAt: string;
+    /** The task's failure code; absent (events before moderation) means `storage_error`. */
+    readonly code?: AssetRejectionCode;
+    /** Where the provider-adapter staged the bytes, if it did; storage deletes it once this is recorded. */
+    readonly stagingKey?: string;
   }
 >;
 

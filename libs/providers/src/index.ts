@@ -1,6 +1,7 @@
 export * from './image-provider';
 export * from './provider-settings';
 export * from './http/provider-http';
+export * from './http/decode-base64-capped';
 export * from './local/local-renderer';
 export * from './catalog/model-catalog';
 export * from './replicate/replicate.provider';
@@ -8,3 +9,5 @@ export * from './fal/fal.provider';
 export * from './openai/openai.provider';
 export * from './gemini/gemini.provider';
 export * from './bfl/bfl.provider';
+export * from './moderation/moderation';
+export * from './moderation/rule-based-moderation';

@@ -7,6 +7,13 @@ export interface RunningS3rver {
   /** e.g. "http://127.0.0.1:41235" */
   readonly endpoint: string;
   readonly port: number;
+  /**
+   * Stops serving, as an outage would: open connections are cut and new ones refused.
+   * The stored objects stay; `start()` serves them again on the same port.
+   */
+  stop(): Promise<void>;
+  /** Serves again after `stop()`, on the same port and directory; a no-op while running. */
+  start(): Promise<void>;
   /** Stops the server and removes its directory. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -14,7 +21,7 @@ export interface RunningS3rver {
 /** An S3-compatible server on a free port, storing into a fresh temp directory. */
 export async function startS3rver(): Promise<RunningS3rver> {
   const directory = await mkdtemp(join(tmpdir(), 'darkroom-s3rver-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory });
+  let server: S3rver | undefined = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory });
   let port: number;
   try {
     ({ port } = await server.run());
@@ -22,15 +29,28 @@ export async function startS3rver(): Promise<RunningS3rver> {
     await rm(directory, { recursive: true, force: true });
     throw error;
   }
+  const stop = async () => {
+    const running = server;
+    server = undefined;
+    if (!running) return;
+    // Clients keep sockets alive; without this close() waits for them to time out.
+    running.httpServer?.closeAllConnections();
+    await running.close();
+  };
   let closed: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
+    stop,
+    async start() {
+      if (server || closed) return;
+      const next = new S3rver({ port, address: '127.0.0.1', silent: true, directory });
+      await next.run();
+      server = next;
+    },
     close() {
       closed ??= (async () => {
-        // Clients keep sockets alive; without this close() waits for them to time out.
-        server.httpServer?.closeAllConnections();
-        await server.close();
+        await stop();
         await rm(directory, { recursive: true, force: true });
       })();
       return closed;

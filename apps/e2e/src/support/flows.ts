@@ -12,6 +12,30 @@ export interface Account {
 
 export const TERMINAL = ['completed', 'failed', 'canceled'];
 
+/** An asset fetched the way a client does: the gateway's 302, then the bytes from its Location. */
+export interface Download {
+  /** The gateway's answer (302, with ETag, Cache-Control and Location). */
+  readonly redirect: ApiResponse;
+  readonly location: string;
+  readonly status: number;
+  readonly headers: Headers;
+  readonly bytes: Buffer;
+}
+
+/**
+ * `GET /v1/assets/{id}` with the key, asserting the 302, then a plain GET of the Location
+ * without the key (a presigned or public URL needs none).
+ */
+export async function downloadAsset(baseUrl: string, key: string, assetId: string): Promise<Download> {
+  const redirect = await call(baseUrl, 'GET', `/v1/assets/${assetId}`, { key });
+  expect(redirect.status).toBe(302);
+  const location = redirect.headers.get('location');
+  expect(location).toBeTruthy();
+  const response = await fetch(location!);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return { redirect, location: location!, status: response.status, headers: response.headers, bytes };
+}
+
 export function flows(system: () => System) {
   const url = () => system().gatewayUrl;
 
@@ -75,5 +99,8 @@ export function flows(system: () => System) {
     return { status: response.status, headers: response.headers, bytes: raw, body };
   }
 
-  return { balance, createAccount, generate, waitForTerminal, waitForSettled, eventsOf, upload };
+  /** The asset's bytes through the gateway's redirect; see `downloadAsset`. */
+  const download = (key: string, assetId: string): Promise<Download> => downloadAsset(url(), key, assetId);
+
+  return { balance, createAccount, generate, waitForTerminal, waitForSettled, eventsOf, upload, download };
 }

@@ -1,8 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { connect } from 'amqplib';
 import { consumerQueues, exchangeTopology } from '@darkroom/messaging';
-import { createTestDatabase, rabbitMqTestUrl, startS3rver, uniqueName, type TestDatabase } from '@darkroom/testing';
+import {
+  createTestDatabase,
+  rabbitMqTestUrl,
+  s3TestConfig,
+  startS3rver,
+  uniqueName,
+  type RunningS3rver,
+  type TestDatabase,
+} from '@darkroom/testing';
 import { freePort, runCommand, startService, workspaceRoot, type ServiceProcess } from './processes';
 
 export const AMQP_URL = rabbitMqTestUrl();
@@ -17,6 +26,10 @@ export interface System {
   readonly gatewayUrl: string;
   readonly env: NodeJS.ProcessEnv;
   readonly services: Map<ServiceName, ServiceProcess>;
+  /** The system's S3 server: `stop()` is an outage (objects are kept), `start()` ends it on the same port. */
+  readonly s3: Pick<RunningS3rver, 'stop' | 'start'>;
+  /** Keys in the system's bucket under `prefix`, sorted. */
+  objectKeys(prefix: string): Promise<string[]>;
   restart(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
@@ -58,6 +71,8 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
   const services = new Map<ServiceName, ServiceProcess>();
   const portOf = (name: ServiceName) => (name === 'gateway' ? gatewayPort : undefined);
   for (const name of SERVICES) services.set(name, await startService(name, env, logDir, portOf(name)));
+  const bucket = env['S3_BUCKET']!;
+  const s3Client = new S3Client({ ...s3TestConfig(s3.endpoint, bucket), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
 
   return {
     db,
@@ -65,6 +80,11 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     env,
     services,
     gatewayUrl,
+    s3: { stop: () => s3.stop(), start: () => s3.start() },
+    async objectKeys(prefix) {
+      const listed = await s3Client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+      return (listed.Contents ?? []).map((object) => object.Key!).sort();
+    },
     async restart(name, signal = 'SIGTERM') {
       await services.get(name)!.kill(signal);
       services.set(name, await startService(name, env, logDir, portOf(name)));
@@ -72,6 +92,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     async stop() {
       await Promise.all([...services.values()].map((service) => service.kill()));
       await deleteTopology(env['AMQP_EXCHANGE']!, run);
+      s3Client.destroy();
       await s3.close();
       await db.drop();
     },

@@ -1,7 +1,7 @@
 import { describe, it } from '@jest/globals';
-import type { AssetEvent } from '@darkroom/contracts';
+import type { AssetEvent, AssetRejected, AssetStored } from '@darkroom/contracts';
 import { deciderSpec } from '@darkroom/testing';
-import type { AssetCommand } from './asset.commands';
+import type { AssetCommand, RejectAsset, StoreAsset } from './asset.commands';
 import { assetDecider } from './asset.decider';
 
 const assetId = 'asset-1';
@@ -19,6 +19,20 @@ describe('asset decider', () => {
 
     it('rejects an output', () => {
       spec.given([]).when(reject('not an image')).then([rejected('not an image')]);
+    });
+
+    it('rejects an output blocked by moderation with its code and the staged copy to delete', () => {
+      spec
+        .given([])
+        .when({ ...reject('blocked'), code: 'content_moderated', stagingKey: 'staging/task-1/1/0' })
+        .then([{ type: 'AssetRejected', data: { ...rejected('blocked').data, code: 'content_moderated', stagingKey: 'staging/task-1/1/0' } }]);
+    });
+
+    it('stores an output promoted from staging, naming the staged copy', () => {
+      spec
+        .given([])
+        .when({ ...store(), stagingKey: 'staging/task-1/1/0' })
+        .then([{ type: 'AssetStored', data: { ...stored().data, stagingKey: 'staging/task-1/1/0' } }]);
     });
 
     it('ignores a delete of an asset never stored', () => {
@@ -79,7 +93,7 @@ describe('asset decider', () => {
   });
 });
 
-function store(extra: { sha256?: string; bytes?: number } = {}): AssetCommand {
+function store(extra: { sha256?: string; bytes?: number } = {}): StoreAsset {
   return {
     type: 'StoreAsset',
     assetId,
@@ -98,7 +112,7 @@ function store(extra: { sha256?: string; bytes?: number } = {}): AssetCommand {
   };
 }
 
-function reject(reason: string): AssetCommand {
+function reject(reason: string): RejectAsset {
   return { type: 'RejectAsset', assetId, taskId, accountId, index: 0, reason, now };
 }
 
@@ -106,7 +120,7 @@ function remove(): AssetCommand {
   return { type: 'DeleteAsset', now };
 }
 
-function stored(): AssetEvent {
+function stored(): AssetStored {
   return {
     type: 'AssetStored',
     data: {
@@ -126,7 +140,7 @@ function stored(): AssetEvent {
   };
 }
 
-function rejected(reason: string): AssetEvent {
+function rejected(reason: string): AssetRejected {
   return { type: 'AssetRejected', data: { assetId, taskId, accountId, index: 0, reason, rejectedAt: now } };
 }
 

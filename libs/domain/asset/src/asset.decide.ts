@@ -20,16 +20,44 @@ export function decideAsset(command: AssetCommand, state: AssetState): readonly 
 }
 
 function store(command: StoreAsset): readonly AssetEvent[] {
-  const { assetId, taskId, accountId, index, outputCount, key, sha256, bytes, contentType, width, height, now } = command;
+  const { assetId, taskId, accountId, index, outputCount, key, sha256, bytes, contentType, width, height, stagingKey, now } = command;
   return [
     {
       type: 'AssetStored',
-      data: { assetId, taskId, accountId, index, outputCount, key, sha256, bytes, contentType, width, height, storedAt: now },
+      data: {
+        assetId,
+        taskId,
+        accountId,
+        index,
+        outputCount,
+        key,
+        sha256,
+        bytes,
+        contentType,
+        width,
+        height,
+        storedAt: now,
+        ...(stagingKey === undefined ? {} : { stagingKey }),
+      },
     },
   ];
 }
 
 function reject(command: RejectAsset): readonly AssetEvent[] {
-  const { assetId, taskId, accountId, index, reason, now } = command;
-  return [{ type: 'AssetRejected', data: { assetId, taskId, accountId, index, reason, rejectedAt: now } }];
+  const { assetId, taskId, accountId, index, reason, code, stagingKey, now } = command;
+  return [
+    {
+      type: 'AssetRejected',
+      data: {
+        assetId,
+        taskId,
+        accountId,
+        index,
+        reason,
+        rejectedAt: now,
+        ...(code === undefined ? {} : { code }),
+        ...(stagingKey === undefined ? {} : { stagingKey }),
+      },
+    },
+  ];
 }

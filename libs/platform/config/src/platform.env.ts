@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** A number when the text is one; otherwise the text, so the error shows what was given. */
 const toInt = ({ value }: { value: unknown }) =>
@@ -80,6 +80,39 @@ export class ProvidersEnv extends ProcessEnv {
 
   /** How often the generation service fails tasks past their deadline. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600000) DEADLINE_SWEEP_INTERVAL_MS = 5000;
+
+  /** Largest result image storage accepts, in pixels, read from its header before decoding. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000) IMAGE_MAX_PIXELS = 40_000_000;
+  /** Days assets are kept unless their account sets its own (`PATCH /admin/accounts/{id}`); fractions allowed. */
+  @IsOptional() @Transform(toInt) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() ASSET_RETENTION_DAYS = 30;
+  /** How often storage deletes assets past their retention. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000) RETENTION_SWEEP_INTERVAL_MS = 60_000;
+  /**
+   * Words or phrases refused in prompts and negative prompts, comma-separated, matched
+   * case-insensitively on word boundaries; a match fails the task with content_moderated
+   * before any provider sees it.
+   */
+  @IsOptional() @IsString() MODERATION_BLOCKLIST = '';
+  /** Hex SHA-256 digests of result images refused (content_moderated), comma-separated. */
+  @IsOptional()
+  @Matches(/^\s*([0-9a-fA-F]{64}\s*(,\s*[0-9a-fA-F]{64}\s*)*)?$/, { message: 'must be comma-separated hex SHA-256 digests' })
+  MODERATION_BLOCKED_IMAGE_SHA256 = '';
+
+  /**
+   * How `GET /v1/assets/{id}` hands out an image once the caller's ownership is checked:
+   * `redirect` (302 to a presigned GET, or to ASSET_PUBLIC_BASE_URL when set) or `proxy`
+   * (the gateway streams the bytes itself), for browsers that cannot reach the bucket, e.g.
+   * the embedded mode's s3rver, which listens on loopback and sends no CORS headers.
+   */
+  @IsOptional() @IsIn(['redirect', 'proxy']) ASSET_DELIVERY: 'redirect' | 'proxy' = 'redirect';
+  /** Seconds a presigned asset URL stays valid; the redirect to it is cached for less. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(604800) ASSET_URL_TTL_SECONDS = 300;
+  /**
+   * A CDN (or public bucket) domain serving the bucket's keys, e.g. https://img.example.com;
+   * assets then redirect to the stable `${ASSET_PUBLIC_BASE_URL}/${key}` instead of a presigned URL.
+   */
+  @IsOptional() @Matches(/^https?:\/\/[^\s?#]+$/, { message: 'must be an http(s):// URL without query or fragment' })
+  ASSET_PUBLIC_BASE_URL?: string;
 }
 
 /** Settings of every distributed service process (DESIGN §10). */

@@ -2,8 +2,14 @@ import { DataSource } from 'typeorm';
 import { EventStore1763900000000 } from './migrations/1763900000000-event-store';
 import { ReadModels1763900000001 } from './migrations/1763900000001-read-models';
 import { ProviderWork1763900000002 } from './migrations/1763900000002-provider-work';
+import { AssetRetention1763900000003 } from './migrations/1763900000003-asset-retention';
 
-export const migrations = [EventStore1763900000000, ReadModels1763900000001, ProviderWork1763900000002];
+export const migrations = [
+  EventStore1763900000000,
+  ReadModels1763900000001,
+  ProviderWork1763900000002,
+  AssetRetention1763900000003,
+];
 
 export interface DatabaseOptions {
   readonly url: string;

@@ -1,6 +1,6 @@
 import { Logger, Module, type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventTransport } from '@darkroom/messaging';
+import { EventTransport, type ConsumerOptions } from '@darkroom/messaging';
 import { HealthController } from './health.controller';
 import type { Platform } from './platform';
 import { PlatformModule } from './platform.module';
@@ -13,6 +13,8 @@ export interface AppOptions {
   readonly port: number;
   readonly host?: string;
   readonly logLevel?: string;
+  /** Delivery settings by consumer name, where a service needs other than the bus defaults. */
+  readonly consumerOptions?: Readonly<Record<string, ConsumerOptions>>;
 }
 
 const levels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -34,7 +36,13 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
   // rawBody: provider webhooks are verified on the bytes as sent.
   const app = await NestFactory.create(DarkroomApp, { logger: logLevelsUpTo(options.logLevel), abortOnError: false, rawBody: true });
   app.connectMicroservice(
-    { strategy: new EventTransport({ bus: options.platform.bus, sql: options.platform.sql }) },
+    {
+      strategy: new EventTransport({
+        bus: options.platform.bus,
+        sql: options.platform.sql,
+        ...(options.consumerOptions ? { consumerOptions: options.consumerOptions } : {}),
+      }),
+    },
     { inheritAppConfig: true },
   );
   await app.startAllMicroservices();

@@ -7,8 +7,21 @@ import {
   ModelCatalog,
   OpenAiProvider,
   ReplicateProvider,
+  RuleBasedModeration,
+  commaList,
   type ImageProvider,
+  type Moderation,
 } from '@darkroom/providers';
+
+/**
+ * How the gateway hands out a stored image after checking the caller owns it: a 302 to a
+ * presigned GET valid for `ttlSeconds`, a 302 to the stable URL under a CDN's `baseUrl`, or
+ * the bytes streamed through the gateway (`proxy`, for clients that cannot reach the bucket).
+ */
+export type AssetServing =
+  | { readonly mode: 'presigned'; readonly ttlSeconds: number }
+  | { readonly mode: 'public'; readonly baseUrl: string }
+  | { readonly mode: 'proxy' };
 
 /** The catalog and the providers this process can talk to, from configuration. */
 export interface ProviderSetup {
@@ -21,6 +34,14 @@ export interface ProviderSetup {
   readonly requestTimeoutMs: number;
   /** host:port pairs whose result URLs may be fetched over plain http (test fakes). */
   readonly httpHosts: readonly string[];
+  /**
+   * darkroom's own content checks (prompts in provider-adapter, result images in storage).
+   * The rule-based default reads MODERATION_BLOCKLIST and MODERATION_BLOCKED_IMAGE_SHA256;
+   * a provider-backed classifier implementing `Moderation` is plugged in here.
+   */
+  readonly moderation: Moderation;
+  /** Carried here so every entry point passes the gateway the same setting; providers do not read it. */
+  readonly assetServing: AssetServing;
 }
 
 /** Builds the provider adapters from `ProvidersEnv`; a provider without its key is left out. */
@@ -72,5 +93,17 @@ export function providerSetup(env: ProvidersEnv): ProviderSetup {
     ...(env.WEBHOOK_BASE_URL ? { webhookBaseUrl: env.WEBHOOK_BASE_URL } : {}),
     requestTimeoutMs,
     httpHosts: env.PROVIDER_HTTP_HOSTS.split(',').map((host) => host.trim()).filter(Boolean),
+    moderation: new RuleBasedModeration({
+      blocklist: commaList(env.MODERATION_BLOCKLIST),
+      blockedImageSha256: commaList(env.MODERATION_BLOCKED_IMAGE_SHA256),
+    }),
+    assetServing: assetServing(env),
   };
+}
+
+/** `ASSET_DELIVERY=proxy` wins: it is the explicit opt-out of sending clients to the bucket. */
+function assetServing(env: ProvidersEnv): AssetServing {
+  if (env.ASSET_DELIVERY === 'proxy') return { mode: 'proxy' };
+  if (env.ASSET_PUBLIC_BASE_URL) return { mode: 'public', baseUrl: env.ASSET_PUBLIC_BASE_URL.replace(/\/+$/, '') };
+  return { mode: 'presigned', ttlSeconds: env.ASSET_URL_TTL_SECONDS };
 }

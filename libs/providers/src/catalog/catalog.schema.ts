@@ -20,6 +20,8 @@ import {
 
 const SIZE = /^[1-9]\d{0,4}x[1-9]\d{0,4}$/;
 const RATIO = /^[1-9]\d?:[1-9]\d?$/;
+/** A lower-case DNS name of two labels or more, optionally `*.`-prefixed; never an IP address. */
+const RESULT_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** What a model can do; the gateway refuses requests outside it before charging. */
 export class ModelCapabilities {
@@ -83,6 +85,12 @@ export class ProviderLimits {
   @IsInt() @Min(1) concurrency!: number;
   /** Status polls per second across all instances (async providers). */
   @IsOptional() @IsNumber() @IsPositive() pollsPerSecond?: number;
+  /**
+   * Hosts the provider's result URLs may be downloaded from: exact names or `*.suffix`
+   * (any subdomain). None for providers that answer with bytes; a URL from elsewhere is refused.
+   */
+  @IsOptional() @IsArray() @ArrayUnique() @Matches(RESULT_HOST, { each: true, message: 'resultHosts must be host names or *.suffix wildcards' })
+  resultHosts?: string[];
 }
 
 export class CatalogFile {

@@ -37,7 +37,28 @@ describe('model catalog', () => {
   });
 
   it('refuses an edit on a text-only model', () => {
-    expect(fieldErrors(() => catalog.resolve('local', ask({ inputImages: 1 })))).toEqual(['input_images']);
+    expect(fieldErrors(() => catalog.resolve('flux-schnell', ask({ inputImages: 1 })))).toEqual(['input_images']);
+    expect(fieldErrors(() => catalog.resolve('flux-schnell', ask({ referenceImages: 1 })))).toEqual(['reference_images']);
+  });
+
+  it('lets local edit one input image, and no more, without references', () => {
+    expect(catalog.resolve('local', ask({ inputImages: 1, size: '320x240' }))).toEqual({ width: 320, height: 240, n: 1 });
+    expect(fieldErrors(() => catalog.resolve('local', ask({ inputImages: 2 })))).toEqual(['input_images']);
+    expect(fieldErrors(() => catalog.resolve('local', ask({ referenceImages: 1 })))).toEqual(['reference_images']);
+  });
+
+  it('ships flux-schnell as a text-only Replicate model sized by aspect ratio', () => {
+    expect(catalog.get('flux-schnell')).toMatchObject({
+      provider: 'replicate',
+      providerModel: 'black-forest-labs/flux-schnell',
+      capabilities: { textToImage: true, edit: false, referenceImages: false, maxInputImages: 0, maxN: 4 },
+      pricing: { perImage: 1 },
+      maxAttempts: 3,
+      deadlineSeconds: 600,
+      pollIntervalSeconds: 1,
+    });
+    expect(catalog.resolve('flux-schnell', ask({ n: 4 }))).toEqual({ width: 1024, height: 1024, aspectRatio: '1:1', n: 4 });
+    expect(fieldErrors(() => catalog.resolve('flux-schnell', ask({ size: '512x512' })))).toEqual(['size']);
   });
 
   it('refuses too many input images, a size off the list and too many outputs, all at once', () => {
@@ -82,6 +103,24 @@ describe('model catalog', () => {
     expect(merged.get('local').maxAttempts).toBe(2);
     expect(merged.providerLimits('bfl').concurrency).toBe(8);
     expect(merged.list()).toHaveLength(catalog.list().length);
+  });
+
+  it('lists the hosts each URL-answering provider delivers results from', () => {
+    expect(catalog.resultHosts('replicate')).toEqual(['replicate.delivery', '*.replicate.delivery']);
+    expect(catalog.resultHosts('fal')).toEqual(expect.arrayContaining(['v3.fal.media', 'v3b.fal.media', '*.fal.media']));
+    expect(catalog.resultHosts('bfl')).toEqual(expect.arrayContaining(['*.bfl.ai']));
+    expect(catalog.resultHosts('openai')).toEqual([]);
+    expect(catalog.resultHosts('unknown')).toEqual([]);
+    expect(catalog.providerNames()).toEqual(expect.arrayContaining(['local', 'openai', 'gemini', 'bfl', 'replicate', 'fal']));
+  });
+
+  it('refuses result hosts that are not host names or *.suffix wildcards', () => {
+    const local = catalog.get('local');
+    for (const host of ['*', '*.com', '127.0.0.1', 'Replicate.Delivery', 'https://replicate.delivery', 'replicate.delivery:443', '*.*.fal.media']) {
+      expect(() => ModelCatalog.from({ version: 1, providers: { local: { concurrency: 1, resultHosts: [host] } }, models: [local] })).toThrow(
+        /providers\.local\.resultHosts/,
+      );
+    }
   });
 
   it('refuses an invalid catalog, naming each problem', () => {

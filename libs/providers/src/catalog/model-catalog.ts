@@ -70,6 +70,16 @@ export class ModelCatalog {
     return this.limits.get(provider) ?? { concurrency: 4 };
   }
 
+  /** Hosts `provider`'s result URLs may come from (`*.suffix` wildcards allowed); empty when it answers with bytes. */
+  resultHosts(provider: string): readonly string[] {
+    return this.limits.get(provider)?.resultHosts ?? [];
+  }
+
+  /** Every provider with limits in the catalog. */
+  providerNames(): readonly string[] {
+    return [...this.limits.keys()];
+  }
+
   /** Sizes, ratio, quality and inputs checked against the model; an `unsupported_by_model` error lists every field. */
   resolve(modelId: string, params: RequestedParams): ResolvedParams {
     return resolveRequest(this.get(modelId), params);

@@ -1,5 +1,6 @@
 import { FailureCode } from '@darkroom/contracts';
 import type { ProviderFailure, ProviderImage } from '../image-provider';
+import { decodeBase64Capped } from '../http/decode-base64-capped';
 
 interface Part {
   readonly text?: string;
@@ -48,7 +49,9 @@ export function geminiResult(json: unknown, text: string): GeminiResult {
     const images: ProviderImage[] = [];
     for (const { inlineData } of imageParts) {
       if (!isBase64(inlineData?.data)) return failed(FailureCode.providerError, { malformedBase64: true, mimeType: inlineData?.mimeType });
-      images.push({ kind: 'bytes', bytes: Buffer.from(inlineData.data, 'base64'), contentType: inlineData.mimeType! });
+      const decoded = decodeBase64Capped(inlineData.data);
+      if (!decoded.ok) return failed(FailureCode.providerError, { inlineImage: decoded.message, mimeType: inlineData.mimeType });
+      images.push({ kind: 'bytes', bytes: decoded.bytes, contentType: inlineData.mimeType! });
     }
     return { ok: true, images };
   }

@@ -1,4 +1,5 @@
 import { FailureCode } from '@darkroom/contracts';
+import { decodeBase64Capped } from './decode-base64-capped';
 import type { ProviderFailure, ProviderImage, ProviderInputImage } from '../image-provider';
 
 /** An HTTP answer, read whole; `json` is undefined when the body is not JSON. */
@@ -97,7 +98,11 @@ export function imageFromUri(uri: string, contentType?: string): ProviderImage |
   const meta = uri.slice('data:'.length, comma).split(';');
   const data = uri.slice(comma + 1);
   try {
-    const bytes = meta.includes('base64') ? Buffer.from(data, 'base64') : Buffer.from(decodeURIComponent(data), 'utf8');
+    if (meta.includes('base64')) {
+      const decoded = decodeBase64Capped(data);
+      return decoded.ok ? { kind: 'bytes', bytes: decoded.bytes, contentType: meta[0] || contentType || 'application/octet-stream' } : undefined;
+    }
+    const bytes = Buffer.from(decodeURIComponent(data), 'utf8');
     return { kind: 'bytes', bytes, contentType: meta[0] || contentType || 'application/octet-stream' };
   } catch {
     return undefined;

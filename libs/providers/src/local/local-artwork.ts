@@ -9,12 +9,18 @@ export interface ArtworkInput {
   readonly index: number;
 }
 
+export interface ArtworkStyle {
+  /** Of the whole picture, from 0 to 1 (default 1): below 1 it lets an image beneath show through. */
+  readonly opacity?: number;
+}
+
 /**
  * An abstract SVG picture drawn entirely from a sha256 of the input: a gradient background
  * and a handful of translucent shapes. No text: glyph rendering depends on the fonts
- * installed, which would make the bytes differ between machines.
+ * installed, which would make the bytes differ between machines. The style changes how it
+ * is laid over something, never what is drawn.
  */
-export function artworkSvg(input: ArtworkInput): string {
+export function artworkSvg(input: ArtworkInput, style: ArtworkStyle = {}): string {
   const random = randomFrom(JSON.stringify([input.prompt, input.width, input.height, input.seed, input.index]));
   const { width: w, height: h } = input;
   const side = Math.min(w, h);
@@ -65,9 +71,11 @@ export function artworkSvg(input: ArtworkInput): string {
     }
   }
 
+  const picture = `<rect width="${w}" height="${h}" fill="url(#bg)"/>${shapes.join('')}`;
+  const opacity = style.opacity ?? 1;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +
-    `<defs>${background}</defs><rect width="${w}" height="${h}" fill="url(#bg)"/>${shapes.join('')}</svg>`
+    `<defs>${background}</defs>${opacity < 1 ? `<g opacity="${opacity.toFixed(3)}">${picture}</g>` : picture}</svg>`
   );
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import type { ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
-import { LocalRenderer } from './local-renderer';
+import type { ProviderInputImage, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
+import { EDIT_OVERLAY_OPACITY, LocalRenderer } from './local-renderer';
 import { submitRequest } from '../provider-request.fixtures';
 
 const renderer = new LocalRenderer();
@@ -61,6 +61,85 @@ describe('LocalRenderer', () => {
     for (const bad of [{ width: 0 }, { height: 5000 }, { width: 10.5 }, { n: 0 }, { n: 17 }]) {
       const outcome = await renderer.submit(request(bad));
       expect(outcome).toMatchObject({ kind: 'failed', failure: { code: 'invalid_input', retryable: false } });
+    }
+  });
+});
+
+describe('LocalRenderer edits', () => {
+  /** 120×60: red on the left half, blue on the right; a 60×60 cover crop keeps the middle. */
+  let input: ProviderInputImage;
+
+  beforeAll(async () => {
+    const half = (r: number, b: number) => sharp({ create: { width: 60, height: 60, channels: 3, background: { r, g: 0, b } } });
+    const bytes = await half(220, 20)
+      .extend({ right: 60, background: { r: 20, g: 0, b: 220 } })
+      .png()
+      .toBuffer();
+    input = { bytes, contentType: 'image/png' };
+  });
+
+  const edit = (overrides: Partial<ProviderSubmitRequest> = {}) => request({ inputImages: [input], width: 64, height: 48, ...overrides });
+
+  it('renders a PNG of exactly the requested size, whatever the input size', async () => {
+    for (const [width, height] of [[64, 48], [300, 500], [16, 16]] as const) {
+      const [image] = imagesOf(await renderer.submit(edit({ width, height })));
+      expect(image.contentType).toBe('image/png');
+      expect(await sharp(image.bytes).metadata()).toMatchObject({ format: 'png', width, height });
+    }
+  });
+
+  it('gives byte-identical images for the same input, prompt, size and seed', async () => {
+    const first = imagesOf(await renderer.submit(edit({ n: 2 })));
+    const copy = { bytes: Buffer.from(input.bytes), contentType: input.contentType, url: 'https://elsewhere.example/x.png' };
+    const second = imagesOf(await renderer.submit(edit({ n: 2, inputImages: [copy], taskId: 'another-task' })));
+    expect(second.map((i) => sha256(i.bytes))).toEqual(first.map((i) => sha256(i.bytes)));
+  });
+
+  it('differs from the text-to-image render of the same request, and with another input, prompt or seed', async () => {
+    const other = await sharp({ create: { width: 80, height: 80, channels: 3, background: '#30a040' } }).png().toBuffer();
+    const renders = await Promise.all(
+      [
+        edit(),
+        edit({ inputImages: [] }),
+        edit({ inputImages: [{ bytes: other, contentType: 'image/png' }] }),
+        edit({ prompt: 'a lighthouse at dawn' }),
+        edit({ seed: 43 }),
+      ].map(async (r) => sha256(imagesOf(await renderer.submit(r))[0].bytes)),
+    );
+    expect(new Set(renders).size).toBe(renders.length);
+  });
+
+  it('blends the artwork over the input covered to size: each pixel is part artwork, part input', async () => {
+    const { width, height } = { width: 64, height: 48 };
+    const [edited] = imagesOf(await renderer.submit(edit({ width, height })));
+    const [plain] = imagesOf(await renderer.submit(edit({ width, height, inputImages: [] })));
+    const covered = await sharp(input.bytes).resize(width, height, { fit: 'cover' }).raw().toBuffer();
+    const [out, art] = await Promise.all([edited, plain].map((image) => sharp(image.bytes).removeAlpha().raw().toBuffer()));
+    expect(out.length).toBe(covered.length);
+    let worst = 0;
+    for (let i = 0; i < out.length; i++) {
+      const expected = EDIT_OVERLAY_OPACITY * art[i] + (1 - EDIT_OVERLAY_OPACITY) * covered[i];
+      worst = Math.max(worst, Math.abs(out[i] - expected));
+    }
+    expect(worst).toBeLessThanOrEqual(3);
+    // The crop kept the middle of the input: red shows through on the left, blue on the right.
+    const at = (x: number, channel: number) => out[(24 * width + x) * 3 + channel] - EDIT_OVERLAY_OPACITY * art[(24 * width + x) * 3 + channel];
+    expect(at(2, 0)).toBeGreaterThan(at(2, 2));
+    expect(at(width - 3, 2)).toBeGreaterThan(at(width - 3, 0));
+  });
+
+  it('renders n distinct edits', async () => {
+    const images = imagesOf(await renderer.submit(edit({ n: 3 })));
+    expect(new Set(images.map((i) => sha256(i.bytes))).size).toBe(3);
+  });
+
+  it('refuses a second input image, reference images and an input it cannot decode, without retry', async () => {
+    const garbage = { bytes: Buffer.from('not an image at all'), contentType: 'image/png' };
+    for (const bad of [{ inputImages: [input, input] }, { referenceImages: [input] }, { inputImages: [garbage] }]) {
+      expect(await renderer.submit(edit(bad))).toMatchObject({
+        kind: 'failed',
+        failure: { code: 'invalid_input', retryable: false, detail: { message: expect.any(String) } },
+      });
     }
   });
 });

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import type { ImageProvider, JobObservation, ProviderSubmitRequest, SubmitOutcome, WebhookDelivery } from '../image-provider';
+import type {
+  ImageProvider,
+  JobObservation,
+  ProviderInputImage,
+  ProviderSubmitRequest,
+  SubmitOutcome,
+  WebhookDelivery,
+} from '../image-provider';
 import { artworkSvg } from './local-artwork';
 
 /** Largest side and batch the renderer accepts; keeps one request from starving the process. */
@@ -8,11 +15,16 @@ export const LOCAL_MAX_SIDE = 4096;
 export const LOCAL_MAX_N = 16;
 /** Longest `[slow]` wait honoured. */
 export const MAX_SLOW_MS = 30_000;
+/** How much of the artwork covers an edited image; the rest of each pixel is the input's. */
+export const EDIT_OVERLAY_OPACITY = 0.5;
 
 /**
  * The built-in provider: renders abstract PNGs with no external account. Image `i` of a
  * request is a pure function of (prompt, width, height, seed, i), so the same request
- * gives byte-identical images and a new seed gives new ones.
+ * gives byte-identical images and a new seed gives new ones. An edit (one input image, no
+ * references) is the input turned upright, resized to cover the requested size (cropped
+ * to centre), with that same artwork laid over it at `EDIT_OVERLAY_OPACITY`: a pure
+ * function of (input bytes, prompt, width, height, seed, i) as well.
  *
  * With `testMarkers` on (never in production: any API user could use them), markers in the
  * prompt drive the failure and timing paths:
@@ -35,14 +47,21 @@ export class LocalRenderer implements ImageProvider {
     const invalid = validate(request);
     if (invalid) return { kind: 'failed', failure: { code: 'invalid_input', retryable: false, detail: { message: invalid } } };
 
-    const images = await Promise.all(
-      Array.from({ length: request.n }, async (_, index) => ({
-        kind: 'bytes' as const,
-        bytes: await render(artworkSvg({ ...request, index })),
-        contentType: 'image/png',
-      })),
-    );
-    return { kind: 'completed', images };
+    const [input] = request.inputImages;
+    const draw = (index: number): Promise<Buffer> => {
+      const artwork = { ...request, index };
+      return input ? renderOver(input, artworkSvg(artwork, { opacity: EDIT_OVERLAY_OPACITY }), request) : render(artworkSvg(artwork));
+    };
+    let rendered: Buffer[];
+    try {
+      rendered = await Promise.all(Array.from({ length: request.n }, (_, index) => draw(index)));
+    } catch (error) {
+      // Only an input image can make sharp fail here (the artwork is ours); it is the request's fault.
+      if (!input) throw error;
+      const message = `The input image could not be decoded: ${error instanceof Error ? error.message : String(error)}`;
+      return { kind: 'failed', failure: { code: 'invalid_input', retryable: false, detail: { message } } };
+    }
+    return { kind: 'completed', images: rendered.map((bytes) => ({ kind: 'bytes' as const, bytes, contentType: 'image/png' })) };
   }
 
   /** Synchronous: there is never a job to poll. */
@@ -80,14 +99,29 @@ export class LocalRenderer implements ImageProvider {
   }
 }
 
-function validate({ width, height, n }: ProviderSubmitRequest): string | undefined {
+function validate({ width, height, n, inputImages, referenceImages }: ProviderSubmitRequest): string | undefined {
   const side = (value: number) => Number.isInteger(value) && value >= 1 && value <= LOCAL_MAX_SIDE;
   if (!side(width) || !side(height)) return `width and height must be integers from 1 to ${LOCAL_MAX_SIDE}`;
   if (!Number.isInteger(n) || n < 1 || n > LOCAL_MAX_N) return `n must be an integer from 1 to ${LOCAL_MAX_N}`;
+  if (inputImages.length > 1) return 'the local renderer edits one input image at a time';
+  if (referenceImages.length > 0) return 'the local renderer takes no reference images';
   return undefined;
 }
 
+const PNG_OPTIONS = { compressionLevel: 6 } as const;
+
 async function render(svg: string): Promise<Buffer> {
   // The SVG's integer width/height set the output size; no resize needed.
-  return sharp(Buffer.from(svg)).png({ compressionLevel: 6 }).toBuffer();
+  return sharp(Buffer.from(svg)).png(PNG_OPTIONS).toBuffer();
+}
+
+/** The input, upright and covering width × height, with the translucent artwork on top. */
+async function renderOver(input: ProviderInputImage, svg: string, { width, height }: ProviderSubmitRequest): Promise<Buffer> {
+  // sharp applies rotate (EXIF orientation) and resize before composite; an animated input gives its first frame.
+  return sharp(input.bytes)
+    .rotate()
+    .resize(width, height, { fit: 'cover' })
+    .composite([{ input: Buffer.from(svg) }])
+    .png(PNG_OPTIONS)
+    .toBuffer();
 }

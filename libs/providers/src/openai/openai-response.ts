@@ -1,5 +1,6 @@
 import { FailureCode } from '@darkroom/contracts';
 import type { ImagesResponse } from 'openai/resources/images';
+import { decodeBase64Capped } from '../http/decode-base64-capped';
 import type { ProviderImage, SubmitOutcome } from '../image-provider';
 
 const contentTypes: Readonly<Record<string, string>> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
@@ -11,7 +12,9 @@ export function openAiOutcome(response: ImagesResponse): SubmitOutcome {
   const images: ProviderImage[] = [];
   for (const item of data) {
     if (typeof item.b64_json !== 'string' || item.b64_json === '') break;
-    images.push({ kind: 'bytes', bytes: Buffer.from(item.b64_json, 'base64'), contentType });
+    const decoded = decodeBase64Capped(item.b64_json);
+    if (!decoded.ok) break;
+    images.push({ kind: 'bytes', bytes: decoded.bytes, contentType });
   }
   if (images.length === 0 || images.length !== data.length) {
     return {

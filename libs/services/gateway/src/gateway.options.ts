@@ -1,4 +1,5 @@
 import type { ImageProvider, ModelCatalog } from '@darkroom/providers';
+import type { AssetServing } from '@darkroom/runtime';
 
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
 
@@ -14,6 +15,8 @@ export interface GatewayOptions {
   readonly providers: readonly ImageProvider[];
   /** Providers whose callbacks can be verified with what is configured. */
   readonly webhookProviders: readonly string[];
+  /** How `GET /v1/assets/{id}` hands out bytes: `providerSetup(env).assetServing`. */
+  readonly assetServing: AssetServing;
 }
 
 /** Names of the configured providers. */

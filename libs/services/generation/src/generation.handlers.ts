@@ -77,13 +77,18 @@ export class GenerationHandlers {
     await this.run(ctx, message, taskId, { type: 'RecordOutputStored', assetId, index, outputCount });
   }
 
+  /** An output storage refused: not a keepable image (`storage_error`) or blocked by moderation. */
   @OnEvent(GENERATION, eventKey(Category.asset, 'AssetRejected'))
   async failForStorage(@Payload() message: MessageOf<AssetRejected>, @Ctx() ctx: EventContext) {
-    const { taskId, reason } = message.data;
+    const { taskId, reason, code = FailureCode.storageError } = message.data;
     await this.run(ctx, message, taskId, {
       type: 'FailGeneration',
-      code: FailureCode.storageError,
-      message: `An output could not be stored: ${reason}`,
+      code,
+      message:
+        code === FailureCode.contentModerated
+          ? `An output was blocked by content moderation: ${reason}`
+          : `An output could not be stored: ${reason}`,
+      ...(code === FailureCode.contentModerated ? { providerDetail: { source: 'darkroom', reason } } : {}),
     });
   }
 

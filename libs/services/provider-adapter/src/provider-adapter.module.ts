@@ -3,7 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Sql } from '@darkroom/database';
 import { newId, type Clock } from '@darkroom/kernel';
 import type { ObjectStorage } from '@darkroom/object-storage';
-import { ModelCatalog, type ImageProvider } from '@darkroom/providers';
+import { ModelCatalog, type ImageProvider, type Moderation } from '@darkroom/providers';
 import { CLOCK, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
 import { ProviderAdapterHandlers } from './provider-adapter.handlers';
 import { ProviderRegistry } from './provider-registry';
@@ -21,6 +21,8 @@ export interface ProviderAdapterOptions {
   readonly webhookProviders: readonly string[];
   /** Longest a single provider HTTP call may take; leases outlive it. */
   readonly requestTimeoutMs: number;
+  /** darkroom's own prompt check, run before any provider call (`providerSetup(env).moderation`). */
+  readonly moderation: Moderation;
   /** Pause between claim rounds when idle (default 250 ms). */
   readonly idleMs?: number;
   /** Provider calls at once in this process (default 64). */
@@ -44,6 +46,7 @@ export class ProviderAdapterModule {
             new JobRunner(sql, objects, clock, catalog, registry, {
               webhookBaseUrl: options.webhookBaseUrl,
               webhookProviders: new Set(options.webhookProviders),
+              moderation: options.moderation,
             }),
         },
         {

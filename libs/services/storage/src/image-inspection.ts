@@ -1,37 +1,109 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 
-const formats: Readonly<Record<string, string>> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+/** Default largest image accepted (40 megapixels), checked from the header before any pixel is decoded. */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
 
-/** Largest image accepted, checked from the header before any pixel is decoded. */
-export const MAX_PIXELS = 4096 * 4096;
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
+
+const contentTypes: Readonly<Record<ImageFormat, string>> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
 
 export type Inspection =
-  | { readonly ok: true; readonly contentType: string; readonly width: number; readonly height: number; readonly sha256: string; readonly bytes: number }
+  | {
+      readonly ok: true;
+      /** From the sniffed format, never from what the provider declared. */
+      readonly contentType: string;
+      /** Pixels. */
+      readonly width: number;
+      readonly height: number;
+      /** Hex SHA-256 of the bytes as given (they are stored unchanged). */
+      readonly sha256: string;
+      readonly bytes: number;
+    }
   | { readonly ok: false; readonly reason: string };
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The format the bytes really are, from their magic bytes; undefined for anything else (HTML, SVG, TIFF, ...). */
+export function sniffFormat(bytes: Buffer): ImageFormat | undefined {
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  const ascii = (from: number, to: number) => bytes.subarray(from, to).toString('latin1');
+  if (bytes.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (bytes.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return 'gif';
+  return undefined;
+}
+
 /**
- * Sniffs the real format from the bytes (the declared type is not trusted), checks the
- * pixel limit, and decodes once so a truncated file is refused.
+ * True when a PNG carries an animation control chunk (APNG). libvips reads only the
+ * default image of an APNG, but browsers would play the stored bytes, so it is found by
+ * walking the chunk headers up to the first image data.
  */
-export async function inspectImage(bytes: Buffer): Promise<Inspection> {
-  try {
-    const image = sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' });
-    const meta = await image.metadata();
-    const contentType = meta.format ? formats[meta.format] : undefined;
-    if (!contentType || !meta.width || !meta.height) {
-      return { ok: false, reason: `not a supported image (format: ${meta.format ?? 'unknown'})` };
-    }
-    await image.stats(); // full decode: catches truncation and corrupt data
-    return {
-      ok: true,
-      contentType,
-      width: meta.width,
-      height: meta.height,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      bytes: bytes.length,
-    };
-  } catch (error) {
-    return { ok: false, reason: `not a valid image: ${(error as Error).message}` };
+export function isAnimatedPng(bytes: Buffer): boolean {
+  let at = PNG_SIGNATURE.length;
+  while (at + 8 <= bytes.length) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.subarray(at + 4, at + 8).toString('latin1');
+    if (type === 'acTL') return true;
+    if (type === 'IDAT' || type === 'IEND') return false;
+    at += 12 + length;
   }
+  return false;
+}
+
+const reject = (reason: string): Inspection => ({ ok: false, reason });
+
+/**
+ * Decides whether provider output is an image we keep, without trusting anything the
+ * provider said about it:
+ * 1. the format is sniffed from the magic bytes (PNG, JPEG, WebP or GIF; anything else,
+ *    e.g. HTML served as image/png, is refused);
+ * 2. the header alone gives the dimensions and frame count: more than `maxPixels`, or more
+ *    than one frame or page, is refused before a single pixel is decoded;
+ * 3. only then is the image decoded once (bounded by `limitInputPixels`), so a truncated
+ *    or corrupt file is refused.
+ *
+ * Animated and multi-page inputs (animated GIF/WebP, APNG) are refused rather than cut to
+ * their first frame: every provider we call returns still images, so an animation is a
+ * provider fault or a hostile file, and keeping the bytes unchanged keeps the recorded
+ * sha256 the provider's own output.
+ */
+export async function inspectImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Inspection> {
+  if (bytes.length === 0) return reject('empty output');
+  const format = sniffFormat(bytes);
+  if (!format) return reject('not a PNG, JPEG, WebP or GIF image');
+  if (format === 'png' && isAnimatedPng(bytes)) return reject('animated PNG (APNG) is not accepted');
+
+  // Reads the header only; the pixel limit is ours to check below, with the real figures in the reason.
+  const meta = await sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  if (meta instanceof Error) return reject(`not a valid image: ${meta.message}`);
+  const { width, height } = meta;
+  if (meta.format !== format) return reject(`content sniffed as ${format} but decodes as ${meta.format ?? 'unknown'}`);
+  if (!width || !height) return reject('image has no dimensions');
+  if ((meta.pages ?? 1) > 1) return reject(`animated or multi-page image (${meta.pages} frames) is not accepted`);
+  if (width * height > maxPixels) {
+    return reject(`image of ${width}x${height} exceeds the limit of ${maxPixels} pixels`);
+  }
+
+  try {
+    // Full decode, bounded: catches truncation and corrupt data.
+    await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' }).stats();
+  } catch (error) {
+    return reject(`not a valid image: ${(error as Error).message}`);
+  }
+  return {
+    ok: true,
+    contentType: contentTypes[format],
+    width,
+    height,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    bytes: bytes.length,
+  };
 }

@@ -1,3 +1,5 @@
 export * from './storage.module';
 export * from './asset-keys';
 export * from './assets/asset.projection';
+export * from './storage.options';
+export { STORAGE } from './storage.handlers';

@@ -1,32 +1,58 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { assetStream, Category, eventKey, type ProviderJobSucceeded, type ProviderOutput } from '@darkroom/contracts';
+import {
+  assetStream,
+  Category,
+  eventKey,
+  FailureCode,
+  providerJobStream,
+  type AssetEvent,
+  type ProviderJobSubmitted,
+  type ProviderJobSucceeded,
+  type ProviderOutput,
+} from '@darkroom/contracts';
 import { assetDecider, type AssetCommand } from '@darkroom/domain-asset';
 import type { Clock } from '@darkroom/kernel';
 import { OnEvent, type EventContext } from '@darkroom/messaging';
-import type { ObjectStorage } from '@darkroom/object-storage';
+import { ObjectNotFound, type ObjectStorage } from '@darkroom/object-storage';
+import { MODERATION, type Moderation } from '@darkroom/providers';
 import { causedBy, CLOCK, OBJECT_STORAGE, type MessageOf } from '@darkroom/runtime';
+import { SafeFetcher } from '@darkroom/safe-fetch';
 import { assetIdFor, assetKey } from './asset-keys';
 import { inspectImage } from './image-inspection';
-import { ResultFetcher } from './result-fetcher';
+import { STORAGE_OPTIONS, type StorageOptions } from './storage.options';
 
 export const STORAGE = 'storage';
 
-/** Validates each provider output and promotes it into the account's part of the bucket. */
+/**
+ * Validates each provider output, runs the image moderation check, and promotes it into
+ * the account's part of the bucket. Bucket trouble throws, so the message is retried
+ * (`STORAGE_CONSUMER`); an output that is not a keepable image is rejected for good.
+ */
 @Controller()
 export class StorageHandlers {
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
-    private readonly fetcher: ResultFetcher,
+    private readonly fetcher: SafeFetcher,
+    @Inject(MODERATION) private readonly moderation: Moderation,
+    @Inject(STORAGE_OPTIONS) private readonly options: Pick<StorageOptions, 'maxPixels'>,
   ) {}
 
   @OnEvent(STORAGE, eventKey(Category.providerJob, 'ProviderJobSucceeded'))
   async store(@Payload() message: MessageOf<ProviderJobSucceeded>, @Ctx() ctx: EventContext): Promise<void> {
-    const { outputs } = message.data;
+    const { outputs, taskId, attempt } = message.data;
+    const provider = outputs.some((output) => !output.stagingKey && output.url) ? await this.providerOf(ctx, taskId, attempt) : undefined;
     for (const output of outputs) {
-      await this.storeOutput(message, ctx, output, outputs.length);
+      await this.storeOutput(message, ctx, output, outputs.length, provider);
     }
+  }
+
+  /** The provider that ran this attempt, as its `ProviderJobSubmitted` says: its URLs are checked against its allowlist. */
+  private async providerOf(ctx: EventContext, taskId: string, attempt: number): Promise<string | undefined> {
+    const events = await ctx.store.readStream(providerJobStream(taskId, attempt));
+    const submitted = events.find((event) => event.type === 'ProviderJobSubmitted');
+    return (submitted?.data as ProviderJobSubmitted['data'] | undefined)?.provider;
   }
 
   private async storeOutput(
@@ -34,21 +60,31 @@ export class StorageHandlers {
     ctx: EventContext,
     output: ProviderOutput,
     outputCount: number,
+    provider: string | undefined,
   ): Promise<void> {
     const { taskId, accountId } = message.data;
     const assetId = assetIdFor(taskId, output.index);
     const stream = assetStream(assetId);
-    const base = { assetId, taskId, accountId, index: output.index };
+    const staged = output.stagingKey ? { stagingKey: output.stagingKey } : {};
+    const base = { assetId, taskId, accountId, index: output.index, ...staged };
     const record = (command: AssetCommand) => ctx.store.handle(stream, assetDecider, command, causedBy(STORAGE, message, stream));
+    // Never write over an object an earlier delivery (or another success of the task) already recorded.
+    if (await this.alreadyDecided(ctx, stream)) return;
 
-    const bytes = await this.bytesOf(output);
+    const bytes = await this.bytesOf(output, provider);
     if (typeof bytes === 'string') {
       await record({ type: 'RejectAsset', ...base, reason: bytes, now: this.now() });
       return;
     }
-    const image = await inspectImage(bytes);
+    const image = await inspectImage(bytes, this.options.maxPixels);
     if (!image.ok) {
       await record({ type: 'RejectAsset', ...base, reason: image.reason, now: this.now() });
+      return;
+    }
+    const verdict = await this.moderation.checkImage(bytes, image.contentType);
+    if (!verdict.allowed) {
+      // The final object is never written; the staged copy goes once the rejection is recorded.
+      await record({ type: 'RejectAsset', ...base, code: FailureCode.contentModerated, reason: verdict.reason, now: this.now() });
       return;
     }
     const key = assetKey(accountId, taskId, output.index, image.contentType);
@@ -71,14 +107,35 @@ export class StorageHandlers {
     });
   }
 
-  /** The output's bytes, or why there are none. Transient download trouble throws, so the message is retried. */
-  private async bytesOf(output: ProviderOutput): Promise<Buffer | string> {
-    if (output.stagingKey) return this.objects.getObjectBytes(output.stagingKey);
+  /**
+   * Holds the output's asset stream for this transaction (a concurrent delivery for the
+   * same output waits here) and says whether it already has its outcome.
+   */
+  private async alreadyDecided(ctx: EventContext, stream: string): Promise<boolean> {
+    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [stream]);
+    const events = (await ctx.store.readStream(stream)) as unknown as AssetEvent[];
+    return events.reduce(assetDecider.evolve, assetDecider.initialState()).status !== 'initial';
+  }
+
+  /** The output's bytes, or why there are none. Transient download or bucket trouble throws, so the message is retried. */
+  private async bytesOf(output: ProviderOutput, provider: string | undefined): Promise<Buffer | string> {
+    if (output.stagingKey) return this.stagedBytes(output.stagingKey);
     if (!output.url) return 'output has neither staged bytes nor a URL';
-    const fetched = await this.fetcher.fetch(output.url);
+    if (!provider) return 'result URL refused (host_not_allowed): no ProviderJobSubmitted names the provider';
+    const fetched = await this.fetcher.fetch(output.url, provider);
     if (fetched.ok) return fetched.bytes;
-    if (fetched.retryable) throw new Error(fetched.reason);
-    return fetched.reason;
+    const { code, message, retryable } = fetched.error;
+    if (retryable) throw new Error(`result download failed (${code}): ${message}`);
+    return `result URL refused (${code}): ${message}`;
+  }
+
+  private async stagedBytes(key: string): Promise<Buffer | string> {
+    try {
+      return await this.objects.getObjectBytes(key);
+    } catch (error) {
+      if (error instanceof ObjectNotFound) return 'the staged output is missing';
+      throw error;
+    }
   }
 
   private now(): string {

@@ -1,8 +1,17 @@
-import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
-import { PLATFORM, ProjectionHost, type Platform } from '@darkroom/runtime';
+import { Inject, Injectable, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import type { Sql } from '@darkroom/database';
+import type { EventStore } from '@darkroom/event-store';
+import type { Clock } from '@darkroom/kernel';
+import type { ObjectStorage } from '@darkroom/object-storage';
+import { MODERATION } from '@darkroom/providers';
+import { CLOCK, EVENT_STORE, OBJECT_STORAGE, PLATFORM, ProjectionHost, SQL, type Platform } from '@darkroom/runtime';
+import { SafeFetcher } from '@darkroom/safe-fetch';
 import { assetProjection } from './assets/asset.projection';
-import { ResultFetcher } from './result-fetcher';
+import { DEFAULT_MAX_PIXELS } from './image-inspection';
+import { RetentionSweeper } from './retention/retention-sweeper';
+import { StagingCleanupHandlers } from './staging-cleanup.handlers';
 import { StorageHandlers } from './storage.handlers';
+import { STORAGE_OPTIONS, type RetentionOptions, type StorageOptions } from './storage.options';
 
 @Injectable()
 class StorageProjections extends ProjectionHost {
@@ -11,18 +20,34 @@ class StorageProjections extends ProjectionHost {
   }
 }
 
-export interface StorageOptions {
-  /** host:port pairs whose result URLs may be fetched over plain http (test fakes); none in production. */
-  readonly httpHosts: readonly string[];
-}
-
 @Module({})
 export class StorageModule {
   static register(options: StorageOptions): DynamicModule {
     return {
       module: StorageModule,
-      controllers: [StorageHandlers],
-      providers: [StorageProjections, { provide: ResultFetcher, useValue: new ResultFetcher(new Set(options.httpHosts)) }],
+      controllers: [StorageHandlers, StagingCleanupHandlers],
+      providers: [
+        StorageProjections,
+        { provide: SafeFetcher, useValue: resultFetcher(options) },
+        { provide: MODERATION, useValue: options.moderation },
+        { provide: STORAGE_OPTIONS, useValue: { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS } },
+        ...(options.retention ? [retentionSweeper(options.retention)] : []),
+      ],
     };
   }
+}
+
+/** Downloads result URLs from each provider's catalog `resultHosts` only (decision 0008). */
+function resultFetcher({ catalog, httpHosts }: StorageOptions): SafeFetcher {
+  const allowedHosts = Object.fromEntries(catalog.providerNames().map((provider) => [provider, catalog.resultHosts(provider)]));
+  return new SafeFetcher({ allowedHosts, testHosts: httpHosts });
+}
+
+function retentionSweeper(retention: RetentionOptions): Provider {
+  return {
+    provide: RetentionSweeper,
+    inject: [SQL, EVENT_STORE, OBJECT_STORAGE, CLOCK],
+    useFactory: (sql: Sql, store: EventStore, objects: ObjectStorage, clock: Clock) =>
+      new RetentionSweeper(sql, store, objects, clock, retention),
+  };
 }

@@ -12,6 +12,13 @@ export interface IssuedKey {
   readonly key: string;
 }
 
+export interface AccountRecord {
+  readonly id: string;
+  readonly name: string;
+  /** Days its assets are kept; null means the configured default (ASSET_RETENTION_DAYS). */
+  readonly retentionDays: number | null;
+}
+
 /** Accounts and API keys are plain tables: they are configuration, not business history. */
 @Injectable()
 export class AccountsRepository {
@@ -25,6 +32,16 @@ export class AccountsRepository {
   async exists(accountId: string): Promise<boolean> {
     const { rows } = await this.sql.query(`SELECT 1 FROM accounts WHERE id = $1`, [accountId]);
     return rows.length > 0;
+  }
+
+  /** Sets (or with null clears) the account's retention; undefined when there is no such account. */
+  async setRetentionDays(accountId: string, days: number | null): Promise<AccountRecord | undefined> {
+    const { rows } = await this.sql.query<{ id: string; name: string; retention_days: number | null }>(
+      `UPDATE accounts SET retention_days = $2 WHERE id = $1 RETURNING id, name, retention_days`,
+      [accountId, days],
+    );
+    const row = rows[0];
+    return row && { id: row.id, name: row.name, retentionDays: row.retention_days === null ? null : Number(row.retention_days) };
   }
 
   async issueKey(accountId: string): Promise<IssuedKey> {

@@ -1,6 +1,18 @@
-import { Body, Controller, Headers, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsDefined,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsPositive,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { creditAccountStream } from '@darkroom/contracts';
 import { availableCredits, creditAccountDecider } from '@darkroom/domain-ledger';
 import type { EventStore } from '@darkroom/event-store';
@@ -30,6 +42,19 @@ export class GrantCreditsDto {
   reason?: string;
 }
 
+export class UpdateAccountDto {
+  /**
+   * Days this account's assets are kept before the retention job deletes them; fractions
+   * allowed (1/86400 is one second). null returns the account to ASSET_RETENTION_DAYS.
+   */
+  @IsDefined()
+  @ValidateIf((_, value) => value !== null)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(36_500)
+  retention_days!: number | null;
+}
+
 @Controller('admin')
 @UseGuards(AdminGuard)
 export class AdminController {
@@ -46,6 +71,14 @@ export class AdminController {
     const accountId = await this.accounts.createAccount(body.name);
     const issued = await this.accounts.issueKey(accountId);
     return { id: accountId, object: 'account', name: body.name, api_key: issued.key, api_key_prefix: issued.prefix };
+  }
+
+  /** Changes an account's settings: its asset retention. */
+  @Patch('accounts/:id')
+  async updateAccount(@Param('id') accountId: string, @Body() body: UpdateAccountDto) {
+    const account = isUuid(accountId) ? await this.accounts.setRetentionDays(accountId, body.retention_days) : undefined;
+    if (!account) throw new DomainError('account_not_found', 'not_found', `No account ${accountId}.`);
+    return { id: account.id, object: 'account', name: account.name, retention_days: account.retentionDays };
   }
 
   /** Grants credits; with an `Idempotency-Key` a retried grant is applied once. */

@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream';
 import { Controller, Get, Logger, Param, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
+import { assetCacheControl, assetEtag, etagMatches } from './asset-delivery';
 import { AssetsService } from './assets.service';
 
 @Controller('v1/assets')
@@ -11,15 +12,29 @@ export class AssetsController {
 
   constructor(private readonly assets: AssetsService) {}
 
-  /** Streams the stored bytes; assets are immutable, so they cache forever under their sha256. */
+  /**
+   * Ownership first (another account's asset is a 404 `asset_not_found`), then a 302 to a
+   * short-lived presigned URL or the CDN's stable URL, or the bytes themselves when proxying.
+   * `ETag` is the sha256: `If-None-Match` with it is a 304.
+   */
   @Get(':id')
   async download(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Res() response: Response) {
     const asset = await this.assets.find(request.accountId, id);
-    const etag = `"${asset.sha256}"`;
+    const etag = assetEtag(asset.sha256);
     response.setHeader('ETag', etag);
-    response.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-    if (request.headers['if-none-match'] === etag) {
+    response.setHeader('Cache-Control', assetCacheControl(this.assets.serving));
+    // The answer depends on the caller's key: a shared cache must not hand one account's redirect to another.
+    response.setHeader('Vary', 'Authorization');
+    const location = await this.assets.location(asset);
+    // On a 304 too: a cache revalidating a stored redirect takes the fresh Location with it,
+    // instead of reusing a presigned URL that has since expired.
+    if (location) response.setHeader('Location', location);
+    if (etagMatches(request.headers['if-none-match'], etag)) {
       response.status(304).end();
+      return;
+    }
+    if (location) {
+      response.status(302).end();
       return;
     }
     const object = await this.assets.open(asset);

@@ -43,6 +43,8 @@ export function toTaskResource(row: GenerationRow, baseUrl: string) {
             bytes: asset.bytes,
             sha256: asset.sha256,
             expired: asset.deletedAt !== null,
+            /** When retention deleted the object; its URL then answers 410 asset_expired. */
+            deleted_at: asset.deletedAt,
           }))
         : [],
     credits: { price: row.price, state: row.creditsState },

@@ -33,9 +33,9 @@ describe('toModelResource', () => {
     const local = toModelResource(catalog.get('local'), true);
     expect(local.capabilities).toEqual({
       text_to_image: true,
-      edit: false,
+      edit: true,
       reference_images: false,
-      max_input_images: 0,
+      max_input_images: 1,
       max_n: 4,
       min_side: 16,
       max_side: 2048,
@@ -58,6 +58,7 @@ describe('toModelList', () => {
       'nano-banana': false,
       'flux-2-pro': true,
       'nano-banana-replicate': false,
+      'flux-schnell': false,
       'nano-banana-fal': false,
     });
   });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { providerJobStream, type InputImageRef, type ProviderOutput } from '@darkroom/contracts';
+import { FailureCode, providerJobStream, type GenerationRequest, type InputImageRef, type ProviderOutput } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { providerJobDecider, type ProviderJobCommand } from '@darkroom/domain-provider-job';
 import { PgEventStore } from '@darkroom/event-store';
@@ -9,6 +9,7 @@ import type {
   ImageProvider,
   JobObservation,
   ModelCatalog,
+  Moderation,
   ProviderImage,
   ProviderInputImage,
   ProviderJobRef,
@@ -28,6 +29,8 @@ export interface JobRunnerOptions {
   readonly webhookBaseUrl?: string;
   /** Providers that sign their callbacks with what we configured (e.g. no BFL secret → no BFL webhooks). */
   readonly webhookProviders: ReadonlySet<string>;
+  /** Checks the prompt and negative prompt before any provider sees them. */
+  readonly moderation: Moderation;
 }
 
 type Record_ = (command: Untimed<ProviderJobCommand>) => Promise<unknown>;
@@ -72,6 +75,8 @@ export class JobRunner {
   private async submit(row: ProviderJobRow, provider: ImageProvider): Promise<void> {
     const model = this.catalog.get(row.model);
     const { request } = row;
+    const blocked = await this.moderatePrompt(request);
+    if (blocked !== undefined) return this.refuse(row, model.providerModel, blocked);
     const [inputImages, referenceImages] = await Promise.all([
       this.loadInputs(request.inputImages ?? []),
       this.loadInputs(request.referenceImages ?? []),
@@ -148,6 +153,46 @@ export class JobRunner {
           await record({ type: 'CancelProviderJob' });
           return this.repo.setPhase(tx, row.taskId, 'done', row.attempt);
       }
+    });
+  }
+
+  /** Why darkroom's moderation refuses the prompt or negative prompt, or undefined when it allows both. */
+  private async moderatePrompt(request: GenerationRequest): Promise<string | undefined> {
+    for (const text of [request.prompt, request.negativePrompt ?? '']) {
+      if (!text) continue;
+      const verdict = await this.options.moderation.checkPrompt(text);
+      if (!verdict.allowed) return verdict.reason;
+    }
+    return undefined;
+  }
+
+  /**
+   * darkroom's moderation refused the prompt, so no provider is called. The provider-job
+   * decider fails only a submitted job, so the attempt is recorded as handed to darkroom's
+   * own check (job id `moderation-…`) and failed at once, not retryable, as a provider's own
+   * refusal would be: the task fails with content_moderated and its credits are released.
+   */
+  private async refuse(row: ProviderJobRow, providerModel: string, reason: string): Promise<void> {
+    this.logger.log(`${this.describe(row)} (correlation ${row.taskId}): prompt blocked by moderation: ${reason}`);
+    await this.record(row, async (record, current, tx) => {
+      await record({
+        type: 'SubmitProviderJob',
+        taskId: row.taskId,
+        accountId: row.accountId,
+        attempt: row.attempt,
+        model: row.model,
+        provider: row.provider,
+        providerModel,
+        providerJobId: `moderation-${row.taskId}-${row.attempt}`,
+      });
+      if (current?.phase === 'abandoned') await record({ type: 'AbandonProviderJob', reason: 'task ended while submitting' });
+      await record({
+        type: 'FailProviderJob',
+        code: FailureCode.contentModerated,
+        retryable: false,
+        detail: { source: 'darkroom', reason },
+      });
+      if (current) await this.repo.setPhase(tx, row.taskId, 'done', row.attempt);
     });
   }
 

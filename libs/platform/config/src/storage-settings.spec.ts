@@ -1,0 +1,37 @@
+import { ConfigError, loadConfig } from './load-config';
+import { ProvidersEnv } from './platform.env';
+
+const digest = 'ab'.repeat(32);
+
+describe('storage, retention and moderation settings', () => {
+  it('default to a 40 MP limit, 30 days, a one-minute sweep and no moderation rules', () => {
+    expect(loadConfig(ProvidersEnv, {})).toMatchObject({
+      IMAGE_MAX_PIXELS: 40_000_000,
+      ASSET_RETENTION_DAYS: 30,
+      RETENTION_SWEEP_INTERVAL_MS: 60_000,
+      MODERATION_BLOCKLIST: '',
+      MODERATION_BLOCKED_IMAGE_SHA256: '',
+    });
+  });
+
+  it('accept fractional retention days and a list of digests', () => {
+    const env = loadConfig(ProvidersEnv, {
+      ASSET_RETENTION_DAYS: '0.5',
+      MODERATION_BLOCKLIST: 'foo, bar baz',
+      MODERATION_BLOCKED_IMAGE_SHA256: `${digest}, ${digest.toUpperCase()}`,
+    });
+    expect(env).toMatchObject({ ASSET_RETENTION_DAYS: 0.5, MODERATION_BLOCKLIST: 'foo, bar baz' });
+  });
+
+  it.each([
+    ['ASSET_RETENTION_DAYS', '0'],
+    ['ASSET_RETENTION_DAYS', 'forever'],
+    ['IMAGE_MAX_PIXELS', '1.5'],
+    ['RETENTION_SWEEP_INTERVAL_MS', '10'],
+    ['MODERATION_BLOCKED_IMAGE_SHA256', 'not-a-digest'],
+    ['MODERATION_BLOCKED_IMAGE_SHA256', `${digest},`],
+  ])('refuse %s=%s, naming it', (name, value) => {
+    expect(() => loadConfig(ProvidersEnv, { [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig(ProvidersEnv, { [name]: value })).toThrow(name);
+  });
+});

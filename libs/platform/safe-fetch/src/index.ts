@@ -1,0 +1,5 @@
+export * from './safe-fetch.result';
+export { SafeFetcher, DEFAULT_MAX_BYTES, type SafeFetcherOptions } from './safe-fetcher';
+export { addressRefusal } from './address-policy';
+export { hostAllowed } from './url-policy';
+export type { Resolve } from './checked-lookup';

@@ -1,0 +1,96 @@
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { assetStream } from '@darkroom/contracts';
+import type { Sql } from '@darkroom/database';
+import { assetDecider } from '@darkroom/domain-asset';
+import type { EventStore } from '@darkroom/event-store';
+import { deriveId, type Clock } from '@darkroom/kernel';
+import type { ObjectStorage } from '@darkroom/object-storage';
+import type { RetentionOptions } from '../storage.options';
+
+/** Assets deleted per sweep; the next sweep takes the rest. */
+const BATCH = 100;
+
+interface ExpiredAsset {
+  id: string;
+  task_id: string;
+  account_id: string;
+  key: string;
+}
+
+/**
+ * Deletes assets past their account's retention (`accounts.retention_days`, else the
+ * configured default): the object first, then `AssetDeleted` through the asset decider,
+ * so a sweep that stops half-way is simply repeated. Candidates come from the `assets`
+ * read model; the decider has the last word, so an asset deleted by an earlier sweep or
+ * another instance decides nothing, and its event id is derived so a re-run appends nothing.
+ */
+export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RetentionSweeper.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly store: EventStore,
+    private readonly objects: ObjectStorage,
+    private readonly clock: Clock,
+    private readonly options: RetentionOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .then((deleted) => deleted > 0 && this.logger.log(`deleted ${deleted} asset(s) past their retention`))
+        .catch((error: unknown) => this.logger.error(`retention sweep failed: ${String(error)}`))
+        .then(() => (this.running = undefined));
+    }, this.options.sweepIntervalMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; resolves with how many assets it deleted. A bucket error stops the pass (the next one resumes). */
+  async sweep(): Promise<number> {
+    const now = this.clock.now();
+    let deleted = 0;
+    for (const asset of await this.expired(now)) {
+      await this.objects.deleteObject(asset.key);
+      const stream = assetStream(asset.id);
+      const result = await this.store.handle(
+        stream,
+        assetDecider,
+        { type: 'DeleteAsset', now: now.toISOString() },
+        {
+          metadata: { correlationId: asset.task_id, accountId: asset.account_id, schemaVersion: 1 },
+          eventId: (index, type) => deriveId('retention', stream, type, index),
+        },
+      );
+      if (result.events.length > 0) {
+        deleted += 1;
+        this.logger.log(`asset ${asset.id} deleted after its retention (correlation ${asset.task_id})`);
+      }
+    }
+    return deleted;
+  }
+
+  /**
+   * Live assets stored longer ago than their account keeps them. The first bound, by the
+   * shortest retention any account has, lets the scan use the (stored_at) index.
+   */
+  private async expired(now: Date): Promise<ExpiredAsset[]> {
+    const { rows } = await this.sql.query<ExpiredAsset>(
+      `SELECT a.id, a.task_id, a.account_id, a.key
+         FROM assets a
+         LEFT JOIN accounts c ON c.id = a.account_id
+        WHERE a.deleted_at IS NULL
+          AND a.stored_at < $1::timestamptz - LEAST($2::float8, (SELECT min(retention_days) FROM accounts)) * interval '1 day'
+          AND a.stored_at < $1::timestamptz - COALESCE(c.retention_days, $2::float8) * interval '1 day'
+        ORDER BY a.stored_at
+        LIMIT ${BATCH}`,
+      [now, this.options.defaultDays],
+    );
+    return rows;
+  }
+}
