@@ -189,6 +189,19 @@ describe('async providers: webhooks and polling', () => {
     expect(await settledBalance(account.id)).toEqual(before);
   });
 
+  it.each([
+    ['an HTML page served as image/png', 'html', 'not a png'],
+    ['a small PNG declaring 30000x30000 pixels', 'huge-dims', 'pixel'],
+    ['a body without Content-Length that never ends', 'endless', 'too_large'],
+  ])('%s fails the task with storage_error and releases the credits', async (_, kind, reason) => {
+    const before = await settledBalance(account.id);
+    const task = await run('flux-2-pro', `hostile result [fake:sample:${kind}]`);
+    expect(task).toMatchObject({ status: 'failed', error: { code: 'storage_error' }, credits: { state: 'released' } });
+    expect(task.error.message.toLowerCase()).toContain(reason);
+    expect(task.assets).toEqual([]);
+    expect(await settledBalance(account.id)).toEqual(before);
+  });
+
   it('cancel releases the credits and cancels the job at the provider', async () => {
     const before = await settledBalance(account.id);
     const created = await generate(account.key, { model: 'nano-banana-fal', prompt: 'long queue [fake:queue:200]' });

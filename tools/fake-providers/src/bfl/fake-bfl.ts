@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { ConcurrencyMeter, FakeServer, Occurrences, fakePng, promptDirectives, sendJson, sleep, times, type FakeRequest } from '../fake-server';
 import { detailsFor, terminalFor, validate } from './fake-bfl-rules';
+import { serveHostileSample } from './hostile-samples';
 import { bflSignature, deliverWebhook, webhookChaos, type FakeBflWebhook, type WebhookChaos } from './fake-bfl-webhooks';
 
 export type { FakeBflWebhook } from './fake-bfl-webhooks';
@@ -241,6 +242,8 @@ export class FakeBfl {
       res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
       return void res.end(xml);
     }
+    const hostile = promptDirectives(task.prompt).get('sample');
+    if (hostile) return serveHostileSample(hostile, res);
     const png = await this.expectedImage(task.prompt, task.seed, task.width, task.height);
     res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length });
     res.end(png);
