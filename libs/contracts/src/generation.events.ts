@@ -106,6 +106,8 @@ export type GenerationFailed = DomainEvent<
     readonly code: FailureCode;
     readonly message: string;
     readonly providerDetail?: unknown;
+    /** The provider attempt whose failure ended the task (absent for other failures). */
+    readonly attempt?: number;
     readonly failedAt: string;
   }
 >;

@@ -180,21 +180,21 @@ describe('generation decider', () => {
       spec
         .given([...running(), retryScheduled(2, 'nano-banana', 'gemini', now), retryScheduled(3, 'nano-banana-fal', 'fal', now)])
         .when(providerFailure(3, { plan, detail: { httpStatus: 503 } }))
-        .then([failed('provider_error', 'The provider could not generate this image.', { httpStatus: 503 })]);
+        .then([failed('provider_error', 'The provider could not generate this image.', { httpStatus: 503 }, 3)]);
     });
 
     it('fails at once on a failure no retry can fix', () => {
       spec
         .given(running())
         .when(providerFailure(1, { plan, code: 'content_moderated', retryable: false }))
-        .then([failed('content_moderated', "The provider's safety system blocked this request or its result.")]);
+        .then([failed('content_moderated', "The provider's safety system blocked this request or its result.", undefined, 1)]);
     });
 
     it('fails instead of retrying when the retry could not start before the deadline', () => {
       spec
         .given(running())
         .when(providerFailure(1, { plan, retryAfterSeconds: 600 }))
-        .then([failed('provider_error', 'The provider could not generate this image.')]);
+        .then([failed('provider_error', 'The provider could not generate this image.', undefined, 1)]);
     });
 
     it('ignores a failure of an attempt older than the one scheduled', () => {
@@ -344,10 +344,18 @@ function completed(assetIds: string[]): GenerationEvent {
   return { type: 'GenerationCompleted', data: { taskId, accountId, assetIds, completedAt: now } };
 }
 
-function failed(code: FailureCode, message: string, providerDetail?: unknown): GenerationEvent {
+function failed(code: FailureCode, message: string, providerDetail?: unknown, attempt?: number): GenerationEvent {
   return {
     type: 'GenerationFailed',
-    data: { taskId, accountId, code, message, ...(providerDetail === undefined ? {} : { providerDetail }), failedAt: now },
+    data: {
+      taskId,
+      accountId,
+      code,
+      message,
+      ...(providerDetail === undefined ? {} : { providerDetail }),
+      ...(attempt === undefined ? {} : { attempt }),
+      failedAt: now,
+    },
   };
 }
 

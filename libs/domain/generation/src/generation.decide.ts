@@ -103,7 +103,7 @@ function recordOutput(command: RecordOutputStored, state: RecordedGeneration): r
   ];
 }
 
-function fail(command: FailGeneration, state: RecordedGeneration): readonly GenerationEvent[] {
+function fail(command: FailGeneration, state: RecordedGeneration, attempt?: number): readonly GenerationEvent[] {
   const { code, message, providerDetail, now } = command;
   return [
     {
@@ -114,6 +114,7 @@ function fail(command: FailGeneration, state: RecordedGeneration): readonly Gene
         code,
         message,
         ...(providerDetail === undefined ? {} : { providerDetail }),
+        ...(attempt === undefined ? {} : { attempt }),
         failedAt: now,
       },
     },
@@ -154,7 +155,7 @@ function providerFailure(command: HandleProviderFailure, state: OpenGeneration):
       },
     ];
   }
-  return fail({ type: 'FailGeneration', code, message: failureMessage(code), providerDetail: detail, now }, state);
+  return fail({ type: 'FailGeneration', code, message: failureMessage(code), providerDetail: detail, now }, state, attempt);
 }
 
 /** The plan step attempt `attempt` (1-based, counted across steps) belongs to. */

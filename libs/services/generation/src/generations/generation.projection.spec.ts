@@ -60,6 +60,16 @@ describe('generations projection', () => {
     });
   });
 
+  it('counts every attempt made, even when the last attempt start is handled after the failure', () => {
+    const retry = (attempt: number) => recorded('GenerationRetryScheduled', { taskId: 't1', attempt, model: 'm', provider: 'p', notBefore: at(2) });
+    const processing = (attempt: number) =>
+      recorded('GenerationProcessing', { taskId: 't1', attempt, provider: 'p', providerJobId: 'j', processingAt: at(1) });
+    const failed = recorded('GenerationFailed', { taskId: 't1', code: 'provider_error', message: 'x', attempt: 3, failedAt: at(5) });
+    expect(project([created(), processing(1), retry(2), retry(3), failed])?.attempts).toBe(3);
+    expect(project([created(), processing(1), retry(2)])?.attempts).toBe(1);
+    expect(project([created(), processing(2), processing(1)])?.attempts).toBe(2);
+  });
+
   it('marks a canceled task and its released credits', () => {
     const row = project([
       created(),

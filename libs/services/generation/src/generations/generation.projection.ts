@@ -94,15 +94,19 @@ export function evolveGeneration(row: GenerationRow | undefined, recorded: Recor
     case 'GenerationQueued':
       return { ...row, status: 'queued', queuedAt: event.data.queuedAt };
     case 'GenerationProcessing':
-      return { ...row, status: 'processing', processingAt: event.data.processingAt, attempts: event.data.attempt };
+      return { ...row, status: 'processing', processingAt: event.data.processingAt, attempts: Math.max(row.attempts, event.data.attempt) };
+    // Attempts made: a task's events may be handled out of order, so a scheduled retry (the
+    // attempt before it failed) and a final failure count too, not only GenerationProcessing.
     case 'GenerationRetryScheduled':
+      return { ...row, attempts: Math.max(row.attempts, event.data.attempt - 1) };
     case 'GenerationOutputStored':
       return row;
     case 'GenerationCompleted':
       return { ...row, status: 'completed', completedAt: event.data.completedAt };
     case 'GenerationFailed': {
-      const { code, message, providerDetail, failedAt } = event.data;
-      return { ...row, status: 'failed', failedAt, error: { code, message, providerDetail } };
+      const { code, message, providerDetail, attempt, failedAt } = event.data;
+      const attempts = Math.max(row.attempts, attempt ?? 0);
+      return { ...row, status: 'failed', failedAt, attempts, error: { code, message, providerDetail } };
     }
     case 'GenerationCanceled':
       return { ...row, status: 'canceled', canceledAt: event.data.canceledAt };
