@@ -131,6 +131,10 @@ describe('provider jobs work table', () => {
     const [taskId] = await schedule(1);
     await db.sql.transaction((tx) => repo.later(tx, taskId, new Date(Date.now() + 60_000)));
     expect(await claim('a', 5)).toHaveLength(0);
-    expect(await repo.due()).toEqual([]);
+    expect(await repo.due(['bfl', 'fal'])).toEqual([]);
+    const [soon] = await schedule(1);
+    expect(await repo.due(['bfl', 'fal'])).toEqual([{ provider: 'bfl', phase: 'submit' }]);
+    expect(await repo.due(['fal'])).toEqual([]);
+    expect(soon).toBeDefined();
   });
 });

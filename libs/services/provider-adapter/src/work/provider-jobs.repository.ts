@@ -91,11 +91,20 @@ export class ProviderJobsRepository {
     );
   }
 
-  /** Which (provider, phase) pairs have rows due and unleased now. */
-  async due(): Promise<{ provider: string; phase: WorkPhase }[]> {
+  /**
+   * Which of these providers have rows due and unleased now, by phase. One index probe per
+   * (provider, phase) on `(provider, phase, next_run_at)`: the cost does not grow with the
+   * number of jobs waiting further in the future.
+   */
+  async due(providers: readonly string[]): Promise<{ provider: string; phase: WorkPhase }[]> {
+    const pairs = providers.flatMap((provider) => RUNNABLE.map((phase) => [provider, phase] as const));
     const { rows } = await this.sql.query<{ provider: string; phase: WorkPhase }>(
-      `SELECT DISTINCT provider, phase FROM provider_jobs
-        WHERE phase IN ('submit', 'poll', 'cancel') AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())`,
+      `SELECT p.provider, p.phase FROM unnest($1::text[], $2::text[]) AS p (provider, phase)
+        WHERE EXISTS (
+          SELECT 1 FROM provider_jobs j
+           WHERE j.provider = p.provider AND j.phase = p.phase AND j.next_run_at <= now()
+             AND (j.lease_until IS NULL OR j.lease_until < now()))`,
+      [pairs.map(([provider]) => provider), pairs.map(([, phase]) => phase)],
     );
     return rows;
   }

@@ -56,8 +56,7 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
   /** One claim round; resolves with how many rows were started. */
   async tick(): Promise<number> {
     let started = 0;
-    for (const { provider, phase } of await this.repo.due()) {
-      if (!this.providers.has(provider)) continue;
+    for (const { provider, phase } of await this.repo.due(this.providers.names())) {
       const limits = this.catalog.providerLimits(provider);
       if (phase === 'submit') started += await this.claimAndRun(provider, phase, { concurrency: limits.concurrency });
       if (phase === 'poll') started += await this.claimAndRun(provider, phase, { budget: this.budget(provider, limits.pollsPerSecond) });
