@@ -129,10 +129,13 @@ export class ProviderJobsRepository {
       let limit = options.limit;
       if (concurrency !== undefined) {
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext('darkroom.provider-concurrency'), hashtext($1))`, [provider]);
+        // Counting stops at the limit: the cost is bounded by it, not by the jobs in flight.
         const { rows } = await tx.query<{ active: string }>(
-          `SELECT count(*) AS active FROM provider_jobs
-            WHERE provider = $1 AND (phase = 'poll' OR (phase = 'submit' AND lease_until > now()))`,
-          [provider],
+          `SELECT count(*) AS active FROM (
+             SELECT 1 FROM provider_jobs
+              WHERE provider = $1 AND (phase = 'poll' OR (phase = 'submit' AND lease_until > now()))
+              LIMIT $2) AS in_flight`,
+          [provider, concurrency],
         );
         limit = Math.min(limit, concurrency - Number(rows[0].active));
         if (limit <= 0) return [];
