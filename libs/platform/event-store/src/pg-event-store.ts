@@ -112,6 +112,21 @@ export class PgEventStore implements EventStore {
     command: Command,
     options: HandleOptions,
   ): Promise<HandleResult<State, Event>> {
+    // One writer per stream at a time: a hot stream (one account's ledger under a burst)
+    // would otherwise lose the optimistic race often enough to exhaust the retries. The
+    // transaction-scoped lock lasts until the caller's transaction ends.
+    return this.sql.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [streamId]);
+      return new PgEventStore(tx).decideAndAppend(streamId, decider, command, options);
+    });
+  }
+
+  private async decideAndAppend<Command, Event extends { readonly type: string; readonly data: unknown }, State>(
+    streamId: string,
+    decider: Decider<Command, Event, State>,
+    command: Command,
+    options: HandleOptions,
+  ): Promise<HandleResult<State, Event>> {
     const maxAttempts = options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       const recorded = await this.readStream(streamId);
