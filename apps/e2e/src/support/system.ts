@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { connect } from 'amqplib';
-import { consumerQueues, exchangeTopology } from '@darkroom/messaging';
 import {
   createTestDatabase,
   rabbitMqTestUrl,
@@ -12,6 +10,7 @@ import {
   type RunningS3rver,
   type TestDatabase,
 } from '@darkroom/testing';
+import { deleteRunTopology } from './broker';
 import { freePort, runCommand, startService, workspaceRoot, type ServiceProcess } from './processes';
 
 export const AMQP_URL = rabbitMqTestUrl();
@@ -91,7 +90,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     },
     async stop() {
       await Promise.all([...services.values()].map((service) => service.kill()));
-      await deleteTopology(env['AMQP_EXCHANGE']!, run);
+      await deleteRunTopology(env['AMQP_EXCHANGE']!, run, CONSUMERS);
       s3Client.destroy();
       await s3.close();
       await db.drop();
@@ -99,21 +98,3 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
   };
 }
 
-/** Removes what the services declared on the broker for this run. */
-async function deleteTopology(exchange: string, prefix: string): Promise<void> {
-  const connection = await connect(AMQP_URL);
-  try {
-    const channel = await connection.createChannel();
-    for (const consumer of CONSUMERS) {
-      const { main, retry, dlq } = consumerQueues(prefix, consumer);
-      for (const queue of [main, retry, dlq]) await channel.deleteQueue(queue);
-    }
-    const topology = exchangeTopology(exchange, 0);
-    await channel.deleteQueue(topology.unrouted);
-    await channel.deleteExchange(topology.exchange);
-    await channel.deleteExchange(topology.unrouted);
-    await channel.close();
-  } finally {
-    await connection.close();
-  }
-}
