@@ -98,14 +98,15 @@ export class ProviderJobsRepository {
    */
   async due(providers: readonly string[]): Promise<{ provider: string; phase: WorkPhase }[]> {
     const pairs = providers.flatMap((provider) => RUNNABLE.map((phase) => [provider, phase] as const));
-    const { rows } = await this.sql.query<{ provider: string; phase: WorkPhase }>(
-      `SELECT p.provider, p.phase FROM unnest($1::text[], $2::text[]) AS p (provider, phase)
-        WHERE EXISTS (
-          SELECT 1 FROM provider_jobs j
-           WHERE j.provider = p.provider AND j.phase = p.phase AND j.next_run_at <= now()
-             AND (j.lease_until IS NULL OR j.lease_until < now()))`,
-      [pairs.map(([provider]) => provider), pairs.map(([, phase]) => phase)],
+    if (pairs.length === 0) return [];
+    // One uncorrelated EXISTS per pair: each runs once and stops at its first row. (A join or
+    // a correlated EXISTS over all pairs lets the planner scan the whole table instead.)
+    const probes = pairs.map(
+      (_, i) => `SELECT $${2 * i + 1}::text AS provider, $${2 * i + 2}::text AS phase WHERE EXISTS (
+         SELECT 1 FROM provider_jobs WHERE provider = $${2 * i + 1} AND phase = $${2 * i + 2} AND next_run_at <= now()
+            AND (lease_until IS NULL OR lease_until < now()))`,
     );
+    const { rows } = await this.sql.query<{ provider: string; phase: WorkPhase }>(probes.join(' UNION ALL '), pairs.flat());
     return rows;
   }
 
