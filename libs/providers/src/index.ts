@@ -11,3 +11,4 @@ export * from './gemini/gemini.provider';
 export * from './bfl/bfl.provider';
 export * from './moderation/moderation';
 export * from './moderation/rule-based-moderation';
+export * from './sync-image-provider';

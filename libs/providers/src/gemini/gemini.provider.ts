@@ -1,21 +1,23 @@
 import { FailureCode } from '@darkroom/contracts';
-import type { ImageProvider, JobObservation, ProviderImage, ProviderSubmitRequest, SubmitOutcome, WebhookDelivery } from '../image-provider';
+import type { ProviderImage, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
 import { callProvider, networkFailure } from '../http/provider-http';
 import type { GeminiSettings } from '../provider-settings';
 import { geminiHttpFailure } from './gemini-failure';
 import { geminiRequestBody } from './gemini-request';
 import { geminiResult, type GeminiResult } from './gemini-response';
+import { SyncImageProvider } from '../sync-image-provider';
 
 /**
  * Gemini native image generation ("Nano Banana") through `models/{model}:generateContent`.
  * Plain HTTP rather than @google/genai: the SDK retries 429 and 5xx internally, hiding the
  * attempts and Retry-After from our retry policy, and this is a single POST.
  */
-export class GeminiProvider implements ImageProvider {
+export class GeminiProvider extends SyncImageProvider {
   readonly name = 'gemini';
-  readonly mode = 'sync';
 
-  constructor(private readonly settings: GeminiSettings) {}
+  constructor(private readonly settings: GeminiSettings) {
+    super();
+  }
 
   /** Gemini returns one image per call, so n images are n calls in parallel; the first failure wins. */
   async submit(request: ProviderSubmitRequest): Promise<SubmitOutcome> {
@@ -25,24 +27,6 @@ export class GeminiProvider implements ImageProvider {
     const body = JSON.stringify(geminiRequestBody(request));
     const calls = Array.from({ length: request.n }, () => this.generate(request.providerModel, body));
     return firstFailureOrAll(calls);
-  }
-
-  /** Synchronous: there is never a job to poll. */
-  poll(): Promise<JobObservation> {
-    return Promise.reject(new Error('Gemini generateContent is synchronous and has no jobs to poll'));
-  }
-
-  async cancel(): Promise<void> {
-    // `generateContent` has no server-side cancel, and nothing outlives `submit`.
-  }
-
-  /** Gemini only calls back for batch jobs, which we do not use. */
-  async verifyWebhook(): Promise<boolean> {
-    return false;
-  }
-
-  parseWebhook(): WebhookDelivery {
-    throw new Error('Gemini generateContent sends no webhooks');
   }
 
   private async generate(model: string, body: string): Promise<GeminiResult> {

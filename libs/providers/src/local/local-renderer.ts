@@ -1,14 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import type {
-  ImageProvider,
-  JobObservation,
-  ProviderInputImage,
-  ProviderSubmitRequest,
-  SubmitOutcome,
-  WebhookDelivery,
-} from '../image-provider';
+import type { ProviderInputImage, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
 import { artworkSvg } from './local-artwork';
+import { SyncImageProvider } from '../sync-image-provider';
 
 /** Largest side and batch the renderer accepts; keeps one request from starving the process. */
 export const LOCAL_MAX_SIDE = 4096;
@@ -33,11 +27,12 @@ export const EDIT_OVERLAY_OPACITY = 0.5;
  * - `[fail]` returns `{ kind: 'failed', code: 'provider_error', retryable: false }`
  *   (after any `[slow]` wait), a deterministic provider failure.
  */
-export class LocalRenderer implements ImageProvider {
+export class LocalRenderer extends SyncImageProvider {
   readonly name = 'local';
-  readonly mode = 'sync';
 
-  constructor(private readonly options: { readonly testMarkers?: boolean } = {}) {}
+  constructor(private readonly options: { readonly testMarkers?: boolean } = {}) {
+    super();
+  }
 
   async submit(request: ProviderSubmitRequest): Promise<SubmitOutcome> {
     if (this.options.testMarkers) {
@@ -62,24 +57,6 @@ export class LocalRenderer implements ImageProvider {
       return { kind: 'failed', failure: { code: 'invalid_input', retryable: false, detail: { message } } };
     }
     return { kind: 'completed', images: rendered.map((bytes) => ({ kind: 'bytes' as const, bytes, contentType: 'image/png' })) };
-  }
-
-  /** Synchronous: there is never a job to poll. */
-  poll(): Promise<JobObservation> {
-    return Promise.reject(new Error('The local renderer is synchronous and has no jobs to poll'));
-  }
-
-  async cancel(): Promise<void> {
-    // Nothing runs after `submit` returns, so there is nothing to cancel.
-  }
-
-  /** The local renderer never calls back. */
-  async verifyWebhook(): Promise<boolean> {
-    return false;
-  }
-
-  parseWebhook(): WebhookDelivery {
-    throw new Error('The local renderer sends no webhooks');
   }
 
   private async followMarkers(prompt: string): Promise<SubmitOutcome | undefined> {

@@ -1,17 +1,11 @@
 import { FailureCode } from '@darkroom/contracts';
 import OpenAI, { toFile } from 'openai';
 import type { ImageEditParamsNonStreaming, ImageGenerateParamsNonStreaming } from 'openai/resources/images';
-import type {
-  ImageProvider,
-  JobObservation,
-  ProviderInputImage,
-  ProviderSubmitRequest,
-  SubmitOutcome,
-  WebhookDelivery,
-} from '../image-provider';
+import type { ProviderInputImage, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
 import type { OpenAiSettings } from '../provider-settings';
 import { openAiFailure } from './openai-failure';
 import { openAiOutcome } from './openai-response';
+import { SyncImageProvider } from '../sync-image-provider';
 
 // Our quality words ("low" | "medium" | "high" | "auto") are the GPT image models' own.
 type Quality = ImageEditParamsNonStreaming['quality'];
@@ -20,12 +14,12 @@ type Quality = ImageEditParamsNonStreaming['quality'];
  * OpenAI's synchronous Images API: `images.generate` for text-to-image, `images.edit` when
  * there are input or reference images (the API treats them alike, up to 16).
  */
-export class OpenAiProvider implements ImageProvider {
+export class OpenAiProvider extends SyncImageProvider {
   readonly name = 'openai';
-  readonly mode = 'sync';
   private readonly client: OpenAI;
 
   constructor(private readonly settings: OpenAiSettings) {
+    super();
     this.client = new OpenAI({
       baseURL: settings.baseUrl,
       apiKey: settings.apiKey,
@@ -58,24 +52,6 @@ export class OpenAiProvider implements ImageProvider {
       const failure = signal.aborted ? timeoutFailure : openAiFailure(error);
       return { kind: 'failed', failure };
     }
-  }
-
-  /** Synchronous: there is never a job to poll. */
-  poll(): Promise<JobObservation> {
-    return Promise.reject(new Error('The OpenAI Images API is synchronous and has no jobs to poll'));
-  }
-
-  async cancel(): Promise<void> {
-    // The Images API has no server-side cancel, and nothing outlives `submit`.
-  }
-
-  /** We use the synchronous Images API, which never calls back (webhooks belong to background Responses). */
-  async verifyWebhook(): Promise<boolean> {
-    return false;
-  }
-
-  parseWebhook(): WebhookDelivery {
-    throw new Error('The OpenAI Images API sends no webhooks');
   }
 }
 
