@@ -221,7 +221,11 @@ describe('edits with an uploaded image, end to end', () => {
   });
 
   it('a text-only model (flux-schnell) refuses the same upload before charging', async () => {
-    const before = await balance(account.id);
+    // The balance projection trails the task read model: let the earlier captures land first.
+    const before = await eventually(async () => {
+      const settled = await balance(account.id);
+      return settled.reserved === 0 ? settled : undefined;
+    }, 30_000, 'earlier captures in the balance projection');
     const refused = await generate(account.key, { model: 'flux-schnell', prompt: 'edit it', input_images: [uploadId] });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ code: 'unsupported_by_model' });
