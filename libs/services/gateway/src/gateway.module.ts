@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ModelCatalog } from '@darkroom/providers';
 import { AccountsRepository } from './accounts/accounts.repository';
@@ -11,6 +11,7 @@ import { GenerationsController } from './generations/generations.controller';
 import { GenerationsService } from './generations/generations.service';
 import { AdminGuard, ApiKeyGuard } from './http/auth.guards';
 import { ProblemFilter } from './http/problem.filter';
+import { requestIdMiddleware } from './http/request-id';
 import { validationPipe } from './http/validation';
 import { ModelsController } from './models/models.controller';
 import { UploadsController } from './uploads/uploads.controller';
@@ -21,7 +22,11 @@ import { ProviderWebhooksService } from './webhooks/provider-webhooks.service';
 
 /** The public HTTP API: it appends the first event of a task and reads projections. */
 @Module({})
-export class GatewayModule {
+export class GatewayModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(requestIdMiddleware).forRoutes('*path');
+  }
+
   static register(options: GatewayOptions): DynamicModule {
     return {
       module: GatewayModule,

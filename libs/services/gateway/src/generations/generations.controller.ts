@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
-import { newId } from '@darkroom/kernel';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
+import { requestIdOf } from '../http/request-id';
 import { CreateGenerationDto } from './create-generation.dto';
 import { GenerationsService } from './generations.service';
 import { toTaskResource } from './task.resource';
@@ -16,7 +16,7 @@ export class GenerationsController {
   @Post()
   @HttpCode(202)
   async create(@Req() request: AuthenticatedRequest, @Body() body: CreateGenerationDto) {
-    const row = await this.generations.create(request.accountId, body, newId());
+    const row = await this.generations.create(request.accountId, body, requestIdOf(request));
     return toTaskResource(row, baseUrlOf(request));
   }
 
@@ -24,7 +24,7 @@ export class GenerationsController {
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
-    return toTaskResource(await this.generations.cancel(request.accountId, id, newId()), baseUrlOf(request));
+    return toTaskResource(await this.generations.cancel(request.accountId, id, requestIdOf(request)), baseUrlOf(request));
   }
 
   @Get(':id')

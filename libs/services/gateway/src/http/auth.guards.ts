@@ -4,9 +4,10 @@ import type { Request } from 'express';
 import { DomainError } from '@darkroom/kernel';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import type { WithRequestId } from './request-id';
 
 /** The request after `ApiKeyGuard`: the caller's account. */
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends Request, WithRequestId {
   accountId: string;
 }
 

@@ -21,7 +21,8 @@ function sent(error: unknown): { status: number; type: string; body: Record<stri
       return this;
     },
   };
-  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  const request = { requestId: 'req-1' };
+  const host = { switchToHttp: () => ({ getResponse: () => response, getRequest: () => request }) } as unknown as ArgumentsHost;
   new ProblemFilter().catch(error, host);
   return out;
 }
@@ -48,7 +49,7 @@ describe('ProblemFilter', () => {
     expect(sent(error)).toEqual({
       status: 409,
       type: 'application/problem+json',
-      body: expect.objectContaining({ status: 409, code: 'generation_not_cancelable', taskId: 't1' }),
+      body: expect.objectContaining({ status: 409, code: 'generation_not_cancelable', taskId: 't1', request_id: 'req-1' }),
     });
   });
 

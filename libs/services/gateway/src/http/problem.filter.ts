@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type Exception
 import type { Response } from 'express';
 import { DomainError, type ErrorCategory } from '@darkroom/kernel';
 import { HttpProblem } from './http-problem';
+import { requestIdOf, type WithRequestId } from './request-id';
 
 const statusOf: Readonly<Record<ErrorCategory, number>> = {
   validation: HttpStatus.BAD_REQUEST,
@@ -69,7 +70,9 @@ export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger(ProblemFilter.name);
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const requestId = requestIdOf(http.getRequest<WithRequestId>());
     let body: Problem;
     if (error instanceof DomainError) {
       body = problem(statusOf[error.category], error.code, error.message, { ...(error.detail ?? {}) });
@@ -78,9 +81,10 @@ export class ProblemFilter implements ExceptionFilter {
     } else if (error instanceof HttpException) {
       body = fromHttpException(error);
     } else {
-      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      this.logger.error(`request ${requestId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       body = problem(500, 'internal_error', 'Something went wrong on our side; the request may be retried.');
     }
+    body = { ...body, request_id: requestId };
     response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
   }
 }
