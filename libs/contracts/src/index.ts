@@ -5,3 +5,4 @@ export * from './generation.events';
 export * from './credit-account.events';
 export * from './provider-job.events';
 export * from './asset.events';
+export * from './consumers';

@@ -31,6 +31,27 @@ export class ProcessEnv {
   @Transform(toBool)
   @IsBoolean()
   LOCAL_PROVIDER_TEST_MARKERS = false;
+
+  /**
+   * Deliveries of a message before it is dead-lettered, for every consumer of this process
+   * (default: each consumer's own setting). RabbitMQ keeps a queue's delivery limit: changing
+   * it for an existing queue needs that queue re-created.
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) CONSUMER_MAX_ATTEMPTS?: number;
+
+  /** Delays before each retry in ms, comma-separated, the last repeating (e.g. "1000,5000,30000"). */
+  @IsOptional() @Matches(/^\d+(,\d+)*$/) CONSUMER_RETRY_DELAYS_MS?: string;
+}
+
+/** What `CONSUMER_*` settings change for every consumer of a process. */
+export function consumerOverrides(env: Pick<ProcessEnv, 'CONSUMER_MAX_ATTEMPTS' | 'CONSUMER_RETRY_DELAYS_MS'>): {
+  maxAttempts?: number;
+  retryDelaysMs?: number[];
+} {
+  return {
+    ...(env.CONSUMER_MAX_ATTEMPTS === undefined ? {} : { maxAttempts: env.CONSUMER_MAX_ATTEMPTS }),
+    ...(env.CONSUMER_RETRY_DELAYS_MS === undefined ? {} : { retryDelaysMs: env.CONSUMER_RETRY_DELAYS_MS.split(',').map(Number) }),
+  };
 }
 
 /**

@@ -16,6 +16,8 @@ export interface EventTransportOptions {
   readonly sql: Sql;
   /** By consumer name. */
   readonly consumerOptions?: Readonly<Record<string, ConsumerOptions>>;
+  /** Applied to every consumer, over its own options. */
+  readonly overrides?: ConsumerOptions;
 }
 
 type Routes = Map<string, Map<string, MessageHandler>>;
@@ -75,7 +77,12 @@ export class EventTransport extends Server implements CustomTransportStrategy {
     const routes = this.routes();
     try {
       for (const [consumer, handlers] of routes) {
-        const spec: ConsumerSpec = { ...this.options.consumerOptions?.[consumer], name: consumer, bindings: [...handlers.keys()] };
+        const spec: ConsumerSpec = {
+          ...this.options.consumerOptions?.[consumer],
+          ...this.options.overrides,
+          name: consumer,
+          bindings: [...handlers.keys()],
+        };
         this.subscriptions.push(
           await this.options.bus.subscribe(spec, (delivery) => this.dispatch(consumer, handlers, delivery)),
         );

@@ -1,5 +1,6 @@
 import { Logger, Module, type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { consumerOverrides, loadConfig, ProcessEnv } from '@darkroom/config';
 import { EventTransport, type ConsumerOptions } from '@darkroom/messaging';
 import { HealthController } from './health.controller';
 import type { Platform } from './platform';
@@ -41,6 +42,8 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
         bus: options.platform.bus,
         sql: options.platform.sql,
         ...(options.consumerOptions ? { consumerOptions: options.consumerOptions } : {}),
+        // CONSUMER_* settings (operators, tests) win over each consumer's own.
+        overrides: consumerOverrides(loadConfig(ProcessEnv)),
       }),
     },
     { inheritAppConfig: true },

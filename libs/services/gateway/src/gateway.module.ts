@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ModelCatalog } from '@darkroom/providers';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AdminController } from './admin/admin.controller';
+import { DeadLettersController } from './admin/dead-letters.controller';
 import { AssetsController } from './assets/assets.controller';
 import { AssetsService } from './assets/assets.service';
 import { CreditsController } from './credits/credits.controller';
@@ -37,6 +38,7 @@ export class GatewayModule implements NestModule {
         ModelsController,
         CreditsController,
         AdminController,
+        DeadLettersController,
         ProviderWebhooksController,
       ],
       providers: [

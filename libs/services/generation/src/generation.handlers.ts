@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import {
+  Consumer,
   Category,
   eventKey,
   FailureCode,
@@ -21,7 +22,7 @@ import { ModelCatalog } from '@darkroom/providers';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
 import { retryBackoffSeconds } from './retry-backoff';
 
-export const GENERATION = 'generation';
+export const GENERATION = Consumer.generation;
 
 /** Moves a task through its lifecycle as ledger, provider and storage events arrive. */
 @Controller()

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import {
+  Consumer,
   Category,
   eventKey,
   providerJobStream,
@@ -20,7 +21,7 @@ import { ModelCatalog } from '@darkroom/providers';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
 import { ProviderJobsRepository } from './work/provider-jobs.repository';
 
-export const PROVIDER_ADAPTER = 'provider-adapter';
+export const PROVIDER_ADAPTER = Consumer.providerAdapter;
 
 /**
  * Keeps the work table in step with the task: a queued task or a scheduled retry becomes

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import {
+  Consumer,
   assetStream,
   Category,
   eventKey,
@@ -22,7 +23,7 @@ import { assetIdFor, assetKey } from './asset-keys';
 import { inspectImage } from './image-inspection';
 import { STORAGE_OPTIONS, type StorageOptions } from './storage.options';
 
-export const STORAGE = 'storage';
+export const STORAGE = Consumer.storage;
 
 /**
  * Validates each provider output, runs the image moderation check, and promotes it into
