@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { creditAccountStream } from '@darkroom/contracts';
-import { EmbeddedEnv, loadConfig } from '@darkroom/config';
+import { EmbeddedEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { creditAccountDecider } from '@darkroom/domain-ledger';
 import { deriveId } from '@darkroom/kernel';
 import { createEmbeddedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
-import { AccountsRepository, GatewayModule } from '@darkroom/service-gateway';
+import { AccountsRepository, GatewayModule, outboundWebhooksFromEnv, setupOpenApi } from '@darkroom/service-gateway';
 import { GenerationModule } from '@darkroom/service-generation';
 import { LedgerModule } from '@darkroom/service-ledger';
 import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
@@ -17,6 +17,7 @@ const DEV_CREDITS = 100;
 /** All five services in one process with embedded PostgreSQL, bus and bucket (DESIGN §10). */
 async function main(): Promise<void> {
   const env = loadConfig(EmbeddedEnv);
+  const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);
   const dataDir = resolve(env.DARKROOM_DATA_DIR);
   // Read before the platform starts: a bad catalog file stops the process with nothing to clean up.
   const providers = providerSetup(env);
@@ -26,9 +27,20 @@ async function main(): Promise<void> {
     name: 'darkroom',
     platform,
     modules: [
-      GatewayModule.register({ adminApiKey: dev.adminKey, ...providers }),
+      GatewayModule.register({
+        adminApiKey: dev.adminKey,
+        rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: 'memory' },
+        ...providers,
+        outboundWebhooks,
+        idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
+        openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
+        stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
+      }),
       GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: env.DEADLINE_SWEEP_INTERVAL_MS }),
-      LedgerModule,
+      LedgerModule.register({
+        reservationMaxAgeSeconds: env.LEDGER_RESERVATION_MAX_AGE_SECONDS,
+        sweepIntervalMs: env.LEDGER_SWEEP_INTERVAL_MS,
+      }),
       ProviderAdapterModule.register(providers),
       StorageModule.register({
         httpHosts: providers.httpHosts,
@@ -39,9 +51,11 @@ async function main(): Promise<void> {
       }),
     ],
     consumerOptions: { [STORAGE]: STORAGE_CONSUMER },
+    configure: setupOpenApi,
     port: env.PORT,
     host: '127.0.0.1',
     logLevel: env.LOG_LEVEL,
+    defaultLogFormat: 'text',
   });
 
   const accounts = app.get(AccountsRepository);

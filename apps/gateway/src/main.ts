@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { DatabaseEnv, GatewayEnv, loadConfig } from '@darkroom/config';
+import { DatabaseEnv, GatewayEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { createDistributedPlatform, exitOnBootError, migrate, providerSetup, startApp } from '@darkroom/runtime';
-import { GatewayModule } from '@darkroom/service-gateway';
+import { GatewayModule, outboundWebhooksFromEnv, setupOpenApi } from '@darkroom/service-gateway';
 
 /**
  * The public API as its own process (DESIGN §1); configured by environment only.
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     return;
   }
   const env = loadConfig(GatewayEnv);
+  const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);
   // Read before connecting: a bad catalog file stops the process with nothing to clean up.
   const { catalog, providers, webhookProviders, assetServing } = providerSetup(env);
   const platform = await createDistributedPlatform(env, 'gateway');
@@ -23,12 +24,18 @@ async function main(): Promise<void> {
     modules: [
       GatewayModule.register({
         adminApiKey: env.ADMIN_API_KEY,
+        rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: 'postgres' },
         catalog,
         providers,
         webhookProviders,
         assetServing,
+        outboundWebhooks,
+        idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
+        openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
+        stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
       }),
     ],
+    configure: setupOpenApi,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
   });

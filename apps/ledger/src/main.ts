@@ -7,7 +7,11 @@ import { LedgerModule } from '@darkroom/service-ledger';
 async function main(): Promise<void> {
   const env = loadConfig(PlatformEnv);
   const platform = await createDistributedPlatform(env, 'ledger');
-  await startApp({ name: 'ledger', platform, modules: [LedgerModule], port: env.PORT, logLevel: env.LOG_LEVEL });
+  const ledger = LedgerModule.register({
+    reservationMaxAgeSeconds: env.LEDGER_RESERVATION_MAX_AGE_SECONDS,
+    sweepIntervalMs: env.LEDGER_SWEEP_INTERVAL_MS,
+  });
+  await startApp({ name: 'ledger', platform, modules: [ledger], port: env.PORT, logLevel: env.LOG_LEVEL });
 }
 
 main().catch(exitOnBootError);

@@ -7,6 +7,8 @@ export const Consumer = {
   ledger: 'ledger',
   providerAdapter: 'provider-adapter',
   storage: 'storage',
+  /** The gateway's: terminal task events become outbound webhook deliveries. */
+  outboundWebhooks: 'outbound-webhooks',
 } as const;
 
 export type ConsumerName = (typeof Consumer)[keyof typeof Consumer];

@@ -28,9 +28,22 @@ export type CreditsCaptured = DomainEvent<
   { readonly accountId: string; readonly reservationId: string; readonly amount: number; readonly capturedAt: string }
 >;
 
+/**
+ * Why held credits went back: the task failed or was canceled, or the ledger's backstop
+ * expired a reservation left open past its maximum age. Absent on events recorded before
+ * reasons were kept.
+ */
+export type CreditReleaseReason = 'generation_failed' | 'generation_canceled' | 'expired';
+
 export type CreditsReleased = DomainEvent<
   'CreditsReleased',
-  { readonly accountId: string; readonly reservationId: string; readonly amount: number; readonly releasedAt: string }
+  {
+    readonly accountId: string;
+    readonly reservationId: string;
+    readonly amount: number;
+    readonly releasedAt: string;
+    readonly reason?: CreditReleaseReason;
+  }
 >;
 
 export type CreditAccountEvent =

@@ -66,8 +66,11 @@ export async function waitOrTimeout(promise: Promise<unknown>, ms: number): Prom
   clearTimeout(timer);
 }
 
+const HEALTH_TIMEOUT_MS = 180_000;
+
 async function waitForHealth(name: string, port: number, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  // Generous: on a loaded 2-core machine a cold start can take well over a minute.
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${logFile}`);
     try {
@@ -78,7 +81,9 @@ async function waitForHealth(name: string, port: number, child: ChildProcess, lo
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${name} did not become healthy within 60 s; see ${logFile}`);
+  // Never leave a process behind that nobody holds a handle to.
+  child.kill('SIGKILL');
+  throw new Error(`${name} did not become healthy within ${HEALTH_TIMEOUT_MS / 1000} s; see ${logFile}`);
 }
 
 /** Runs a command to completion and returns its output, failing on a non-zero exit. */

@@ -12,11 +12,12 @@ import {
 } from '@darkroom/testing';
 import { deleteRunTopology } from './broker';
 import { freePort, runCommand, startService, workspaceRoot, type ServiceProcess } from './processes';
+import { startTcpProxyFor, type TcpProxy } from './tcp-proxy';
 
 export const AMQP_URL = rabbitMqTestUrl();
 export const SERVICES = ['ledger', 'generation', 'provider-adapter', 'storage', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
-const CONSUMERS = ['ledger', 'generation', 'provider-adapter', 'storage'];
+const CONSUMERS = ['ledger', 'generation', 'provider-adapter', 'storage', 'outbound-webhooks'];
 
 /** The whole system as separate processes against real PostgreSQL, RabbitMQ and s3rver. */
 export interface System {
@@ -27,6 +28,8 @@ export interface System {
   readonly services: Map<ServiceName, ServiceProcess>;
   /** The system's S3 server: `stop()` is an outage (objects are kept), `start()` ends it on the same port. */
   readonly s3: Pick<RunningS3rver, 'stop' | 'start'>;
+  /** The proxies the services reach PostgreSQL / RabbitMQ through, when `proxies` asked for them. */
+  readonly proxies: { readonly database?: TcpProxy; readonly broker?: TcpProxy };
   /** Keys in the system's bucket under `prefix`, sorted. */
   objectKeys(prefix: string): Promise<string[]>;
   restart(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
@@ -39,6 +42,11 @@ export interface SystemOptions {
    * file, ...). A function gets the gateway's URL first, e.g. for WEBHOOK_BASE_URL.
    */
   readonly env?: NodeJS.ProcessEnv | ((gatewayUrl: string) => NodeJS.ProcessEnv);
+  /**
+   * Route the services' DATABASE_URL / AMQP_URL through TCP proxies the test can cut and
+   * restore (`system.proxies`), so an outage touches this system only. Default: direct.
+   */
+  readonly proxies?: { readonly database?: boolean; readonly broker?: boolean };
 }
 
 export async function startSystem(label: string, options: SystemOptions = {}): Promise<System> {
@@ -49,9 +57,13 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
   const db = await createTestDatabase({ migrate: false, poolSize: 4 });
   const s3 = await startS3rver();
   const adminKey = `adm_${randomBytes(16).toString('hex')}`;
+  const proxies = {
+    ...(options.proxies?.database ? { database: await startTcpProxyFor(db.url) } : {}),
+    ...(options.proxies?.broker ? { broker: await startTcpProxyFor(AMQP_URL) } : {}),
+  };
   const env: NodeJS.ProcessEnv = {
-    DATABASE_URL: db.url,
-    AMQP_URL,
+    DATABASE_URL: proxies.database?.url(db.url) ?? db.url,
+    AMQP_URL: proxies.broker?.url(AMQP_URL) ?? AMQP_URL,
     AMQP_EXCHANGE: `${run}.events`,
     AMQP_QUEUE_PREFIX: run,
     S3_ENDPOINT: s3.endpoint,
@@ -62,6 +74,8 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     ADMIN_API_KEY: adminKey,
     LOG_LEVEL: 'log',
     LOCAL_PROVIDER_TEST_MARKERS: 'true',
+    // Load tests send thousands of requests with one key; a test of the limit sets its own.
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...extraEnv,
   };
   await runCommand([join(workspaceRoot, 'dist/apps/gateway/main.js'), 'migrate'], env);
@@ -69,7 +83,16 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
   const logDir = join(workspaceRoot, 'test-results/e2e-logs', run);
   const services = new Map<ServiceName, ServiceProcess>();
   const portOf = (name: ServiceName) => (name === 'gateway' ? gatewayPort : undefined);
-  for (const name of SERVICES) services.set(name, await startService(name, env, logDir, portOf(name)));
+  try {
+    for (const name of SERVICES) services.set(name, await startService(name, env, logDir, portOf(name)));
+  } catch (error) {
+    // A service that never came up: stop the ones that did, so no process outlives the test.
+    await Promise.all([...services.values()].map((service) => service.kill()));
+    await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
+    await s3.close();
+    await db.drop();
+    throw error;
+  }
   const bucket = env['S3_BUCKET']!;
   const s3Client = new S3Client({ ...s3TestConfig(s3.endpoint, bucket), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
 
@@ -80,6 +103,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     services,
     gatewayUrl,
     s3: { stop: () => s3.stop(), start: () => s3.start() },
+    proxies,
     async objectKeys(prefix) {
       const listed = await s3Client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
       return (listed.Contents ?? []).map((object) => object.Key!).sort();
@@ -90,6 +114,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     },
     async stop() {
       await Promise.all([...services.values()].map((service) => service.kill()));
+      await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
       await deleteRunTopology(env['AMQP_EXCHANGE']!, run, CONSUMERS);
       s3Client.destroy();
       await s3.close();

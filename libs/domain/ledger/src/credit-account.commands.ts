@@ -34,6 +34,18 @@ export interface ReleaseCredits extends Timed {
   readonly type: 'ReleaseCredits';
   readonly accountId: string;
   readonly reservationId: string;
+  readonly reason?: 'generation_failed' | 'generation_canceled';
 }
 
-export type CreditAccountCommand = GrantCredits | ReserveCredits | CaptureCredits | ReleaseCredits;
+/**
+ * The backstop: give a reservation back when it is still open `maxAgeSeconds` after it was
+ * made (its task's capture or release never came). Younger or resolved ones decide nothing.
+ */
+export interface ExpireReservation extends Timed {
+  readonly type: 'ExpireReservation';
+  readonly accountId: string;
+  readonly reservationId: string;
+  readonly maxAgeSeconds: number;
+}
+
+export type CreditAccountCommand = GrantCredits | ReserveCredits | CaptureCredits | ReleaseCredits | ExpireReservation;

@@ -5,7 +5,6 @@ import type { CreditAccountCommand } from './credit-account.commands';
 import { creditAccountDecider } from './credit-account.decider';
 import { accountId, granted, reserved, rejected, captured, released, now } from './credit-account.fixtures';
 
-
 const spec = deciderSpec(creditAccountDecider);
 
 describe('credit account decider', () => {
@@ -24,6 +23,10 @@ describe('credit account decider', () => {
 
     it('ignores a release of an unknown reservation', () => {
       spec.given([]).when(release('t1')).then([]);
+    });
+
+    it('ignores an expiry of an unknown reservation', () => {
+      spec.given([]).when(expire('t1', 60, later(3600))).then([]);
     });
 
     it.each([0, -3, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses to grant %p credits', (amount) => {
@@ -74,6 +77,13 @@ describe('credit account decider', () => {
       spec.given(history()).when(release('t1')).then([released('t1', 4)]);
     });
 
+    it('says why it released when the command says so', () => {
+      spec
+        .given(history())
+        .when({ ...release('t1'), reason: 'generation_canceled' })
+        .then([released('t1', 4, 'generation_canceled')]);
+    });
+
     it('ignores the same reservation again', () => {
       spec.given(history()).when(reserve('t1', 4)).then([]);
     });
@@ -88,6 +98,52 @@ describe('credit account decider', () => {
 
     it('reserves what the open reservations leave', () => {
       spec.given(history()).when(reserve('t2', 6)).then([reserved('t2', 6)]);
+    });
+  });
+
+  describe('open reservation reaching its maximum age', () => {
+    const history = (): CreditAccountEvent[] => [granted('g1', 10), reserved('t1', 4)];
+
+    it('expires it at exactly the maximum age', () => {
+      spec.given(history()).when(expire('t1', 3600, later(3600))).then([released('t1', 4, 'expired', later(3600))]);
+    });
+
+    it('expires it long after the maximum age', () => {
+      spec.given(history()).when(expire('t1', 60, later(86_400))).then([released('t1', 4, 'expired', later(86_400))]);
+    });
+
+    it('leaves a younger reservation open', () => {
+      spec.given(history()).when(expire('t1', 3600, later(3599))).then([]);
+    });
+
+    it('does not expire twice', () => {
+      spec.given([...history(), released('t1', 4, 'expired', later(3600))]).when(expire('t1', 60, later(7200))).then([]);
+    });
+
+    it('does not capture after expiry', () => {
+      spec.given([...history(), released('t1', 4, 'expired', later(3600))]).when(capture('t1')).then([]);
+    });
+
+    it('does not release after expiry', () => {
+      spec.given([...history(), released('t1', 4, 'expired', later(3600))]).when(release('t1')).then([]);
+    });
+
+    it('ignores the same reservation again after expiry, but refuses it with another amount', () => {
+      const expired = [...history(), released('t1', 4, 'expired', later(3600))];
+      spec.given(expired).when(reserve('t1', 4)).then([]);
+      spec.given(expired).when(reserve('t1', 2)).thenThrows('reservation_conflict', 'conflict');
+    });
+
+    it('makes expired credits available again', () => {
+      spec.given([...history(), released('t1', 4, 'expired', later(3600))]).when(reserve('t2', 10)).then([reserved('t2', 10)]);
+    });
+
+    it('does not expire a captured reservation', () => {
+      spec.given([...history(), captured('t1', 4)]).when(expire('t1', 60, later(7200))).then([]);
+    });
+
+    it('does not expire a rejected reservation', () => {
+      spec.given([granted('g1', 1), rejected('t2', 4, 1)]).when(expire('t2', 60, later(7200))).then([]);
     });
   });
 
@@ -172,6 +228,15 @@ function capture(reservationId: string): CreditAccountCommand {
   return { type: 'CaptureCredits', accountId, reservationId, now };
 }
 
-function release(reservationId: string): CreditAccountCommand {
+function release(reservationId: string): CreditAccountCommand & { type: 'ReleaseCredits' } {
   return { type: 'ReleaseCredits', accountId, reservationId, now };
+}
+
+function expire(reservationId: string, maxAgeSeconds: number, at: string): CreditAccountCommand {
+  return { type: 'ExpireReservation', accountId, reservationId, maxAgeSeconds, now: at };
+}
+
+/** `now` plus some seconds. */
+function later(seconds: number): string {
+  return new Date(Date.parse(now) + seconds * 1000).toISOString();
 }

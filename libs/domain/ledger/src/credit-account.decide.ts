@@ -1,6 +1,13 @@
 import type { CreditAccountEvent } from '@darkroom/contracts';
 import { assertNever, DomainError } from '@darkroom/kernel';
-import type { CaptureCredits, CreditAccountCommand, GrantCredits, ReleaseCredits, ReserveCredits } from './credit-account.commands';
+import type {
+  CaptureCredits,
+  CreditAccountCommand,
+  ExpireReservation,
+  GrantCredits,
+  ReleaseCredits,
+  ReserveCredits,
+} from './credit-account.commands';
 import { availableCredits, type CreditAccountState } from './credit-account.state';
 
 /**
@@ -18,6 +25,8 @@ export function decideCreditAccount(command: CreditAccountCommand, state: Credit
       return capture(command, state);
     case 'ReleaseCredits':
       return release(command, state);
+    case 'ExpireReservation':
+      return expire(command, state);
     default:
       return assertNever(command);
   }
@@ -64,10 +73,30 @@ function capture(command: CaptureCredits, state: CreditAccountState): readonly C
 }
 
 function release(command: ReleaseCredits, state: CreditAccountState): readonly CreditAccountEvent[] {
-  const { accountId, reservationId, now } = command;
+  const { accountId, reservationId, reason, now } = command;
   const reservation = own(state.reservations, reservationId);
   if (reservation?.status !== 'open') return [];
-  return [{ type: 'CreditsReleased', data: { accountId, reservationId, amount: reservation.amount, releasedAt: now } }];
+  return [
+    {
+      type: 'CreditsReleased',
+      data: { accountId, reservationId, amount: reservation.amount, releasedAt: now, ...(reason ? { reason } : {}) },
+    },
+  ];
+}
+
+/** Only an open reservation at least `maxAgeSeconds` old; a reservation without a time is never expired. */
+function expire(command: ExpireReservation, state: CreditAccountState): readonly CreditAccountEvent[] {
+  const { accountId, reservationId, maxAgeSeconds, now } = command;
+  const reservation = own(state.reservations, reservationId);
+  if (reservation?.status !== 'open' || reservation.reservedAt === undefined) return [];
+  const ageMs = Date.parse(now) - Date.parse(reservation.reservedAt);
+  if (!(ageMs >= maxAgeSeconds * 1000)) return [];
+  return [
+    {
+      type: 'CreditsReleased',
+      data: { accountId, reservationId, amount: reservation.amount, releasedAt: now, reason: 'expired' },
+    },
+  ];
 }
 
 function assertAmount(amount: number): void {

@@ -1,4 +1,4 @@
-import type { CreditAccountEvent } from '@darkroom/contracts';
+import type { CreditAccountEvent, CreditReleaseReason } from '@darkroom/contracts';
 
 /** Shared by the credit-account specs: one account, one instant, events by name. */
 export const accountId = 'account-1';
@@ -8,8 +8,8 @@ export function granted(grantId: string, amount: number): CreditAccountEvent {
   return { type: 'CreditsGranted', data: { accountId, grantId, amount, reason: 'test', grantedAt: now } };
 }
 
-export function reserved(reservationId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsReserved', data: { accountId, reservationId, amount, reservedAt: now } };
+export function reserved(reservationId: string, amount: number, reservedAt = now): CreditAccountEvent {
+  return { type: 'CreditsReserved', data: { accountId, reservationId, amount, reservedAt } };
 }
 
 export function rejected(reservationId: string, amount: number, available: number): CreditAccountEvent {
@@ -20,6 +20,6 @@ export function captured(reservationId: string, amount: number): CreditAccountEv
   return { type: 'CreditsCaptured', data: { accountId, reservationId, amount, capturedAt: now } };
 }
 
-export function released(reservationId: string, amount: number): CreditAccountEvent {
-  return { type: 'CreditsReleased', data: { accountId, reservationId, amount, releasedAt: now } };
+export function released(reservationId: string, amount: number, reason?: CreditReleaseReason, releasedAt = now): CreditAccountEvent {
+  return { type: 'CreditsReleased', data: { accountId, reservationId, amount, releasedAt, ...(reason ? { reason } : {}) } };
 }

@@ -27,7 +27,7 @@ describe('available credits', () => {
       reservations: {
         t1: { amount: 3, status: 'captured' },
         t2: { amount: 5, status: 'released' },
-        t3: { amount: 2, status: 'open' },
+        t3: { amount: 2, status: 'open', reservedAt: now },
         t4: { amount: 50, status: 'rejected' },
       },
     });

@@ -7,6 +7,8 @@ export type ReservationStatus = 'open' | 'captured' | 'released' | 'rejected';
 export interface Reservation {
   readonly amount: number;
   readonly status: ReservationStatus;
+  /** When it was made (ISO 8601); kept while it is open, for the expiry backstop. */
+  readonly reservedAt?: string;
 }
 
 /** Plain records (no Map/Set) so the state serialises. Every id ever seen is kept for idempotency. */
@@ -43,8 +45,11 @@ export function evolveCreditAccount(state: CreditAccountState, event: CreditAcco
       return { ...state, granted: state.granted + amount, grants: { ...state.grants, [grantId]: amount } };
     }
     case 'CreditsReserved': {
-      const { reservationId, amount } = event.data;
-      return { ...withReservation(state, reservationId, { amount, status: 'open' }), reserved: state.reserved + amount };
+      const { reservationId, amount, reservedAt } = event.data;
+      return {
+        ...withReservation(state, reservationId, { amount, status: 'open', reservedAt }),
+        reserved: state.reserved + amount,
+      };
     }
     case 'CreditsReservationRejected': {
       const { reservationId, amount } = event.data;

@@ -1,2 +1,3 @@
 export * from './load-config';
 export * from './platform.env';
+export * from './outbound-webhooks.env';

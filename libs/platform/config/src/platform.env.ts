@@ -26,6 +26,11 @@ export class ProcessEnv {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL = 'log';
 
+  /** `json`: one pino JSON object per line (default); `text`: Nest's coloured console lines. */
+  @IsOptional()
+  @IsIn(['json', 'text'])
+  LOG_FORMAT?: 'json' | 'text';
+
   /** Lets `[fail]` / `[slow:<ms>]` in a prompt steer the local renderer; for tests only. */
   @IsOptional()
   @Transform(toBool)
@@ -101,6 +106,14 @@ export class ProvidersEnv extends ProcessEnv {
 
   /** How often the generation service fails tasks past their deadline. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600000) DEADLINE_SWEEP_INTERVAL_MS = 5000;
+  /**
+   * The ledger's backstop: a credit reservation still open this many seconds after it was made
+   * (its task's capture or release never arrived) is released with reason `expired`. Keep it well
+   * above the longest model deadline (the shipped catalog's is 900 s).
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(31_536_000) LEDGER_RESERVATION_MAX_AGE_SECONDS = 21_600;
+  /** How often the ledger looks for reservations past LEDGER_RESERVATION_MAX_AGE_SECONDS. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000) LEDGER_SWEEP_INTERVAL_MS = 60_000;
 
   /** Largest result image storage accepts, in pixels, read from its header before decoding. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000) IMAGE_MAX_PIXELS = 40_000_000;
@@ -134,6 +147,18 @@ export class ProvidersEnv extends ProcessEnv {
    */
   @IsOptional() @Matches(/^https?:\/\/[^\s?#]+$/, { message: 'must be an http(s):// URL without query or fragment' })
   ASSET_PUBLIC_BASE_URL?: string;
+
+  /** Hours an `Idempotency-Key` and its first response are kept (gateway); fractions allowed. */
+  @IsOptional() @Transform(toInt) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.01) @Max(8760)
+  IDEMPOTENCY_KEY_TTL_HOURS = 24;
+  /** Seconds `POST /v1/images/*` waits for its task before a 504 naming the task id. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) OPENAI_COMPAT_TIMEOUT_SECONDS = 120;
+  /** Catalog id `POST /v1/images/*` uses when a request names no model. */
+  @IsOptional() @IsString() @MinLength(1) OPENAI_COMPAT_DEFAULT_MODEL = 'gpt-image-1';
+  /** How often the gateway checks the tasks of open status streams (`GET /v1/generations/{id}/stream`) for changes. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(60_000) STREAM_POLL_INTERVAL_MS = 300;
+  /** Seconds of silence after which a status stream sends a heartbeat comment, so proxies keep it open. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) STREAM_HEARTBEAT_SECONDS = 15;
 }
 
 /** Settings of every distributed service process (DESIGN §10). */
@@ -193,6 +218,9 @@ export class GatewayEnv extends PlatformEnv {
   @IsString()
   @MinLength(16, { message: 'must be at least 16 characters' })
   ADMIN_API_KEY!: string;
+
+  /** Requests per API key per minute, counted across every gateway (PostgreSQL); 0 turns limiting off. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000) RATE_LIMIT_PER_MINUTE = 600;
 }
 
 /** The embedded single process needs nothing; these only move it. */
@@ -201,4 +229,7 @@ export class EmbeddedEnv extends ProvidersEnv {
   @IsString()
   @MinLength(1)
   DARKROOM_DATA_DIR = './.darkroom';
+
+  /** Requests per API key per minute, counted in memory; 0 turns limiting off. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000) RATE_LIMIT_PER_MINUTE = 600;
 }

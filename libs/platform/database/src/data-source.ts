@@ -3,12 +3,24 @@ import { EventStore1763900000000 } from './migrations/1763900000000-event-store'
 import { ReadModels1763900000001 } from './migrations/1763900000001-read-models';
 import { ProviderWork1763900000002 } from './migrations/1763900000002-provider-work';
 import { AssetRetention1763900000003 } from './migrations/1763900000003-asset-retention';
+import { LedgerEntries1763900000004 } from './migrations/1763900000004-ledger-entries';
+import { IdempotencyKeys1763900000005 } from './migrations/1763900000005-idempotency-keys';
+import { OutboundWebhooks1763900000006 } from './migrations/1763900000006-outbound-webhooks';
+import { GenerationListing1763900000007 } from './migrations/1763900000007-generation-listing';
+import { ApiKeyAdmin1763900000008 } from './migrations/1763900000008-api-key-admin';
+import { ProjectionRebuilds1763900000009 } from './migrations/1763900000009-projection-rebuilds';
 
 export const migrations = [
   EventStore1763900000000,
   ReadModels1763900000001,
   ProviderWork1763900000002,
   AssetRetention1763900000003,
+  LedgerEntries1763900000004,
+  IdempotencyKeys1763900000005,
+  OutboundWebhooks1763900000006,
+  GenerationListing1763900000007,
+  ApiKeyAdmin1763900000008,
+  ProjectionRebuilds1763900000009,
 ];
 
 export interface DatabaseOptions {

@@ -86,12 +86,14 @@ export class PgEventStore implements EventStore {
   async readAll(after: LogPosition, options: ReadAllOptions): Promise<RecordedEvent[]> {
     // Only rows of transactions older than every running one: a slower transaction that
     // commits later with a smaller global position can then never be skipped (DESIGN §2).
+    // ORDER BY names the table's columns: bare `transaction_id` would be the text alias of
+    // COLUMNS, sorting '10000' before '9999' (skipping events) and bypassing the index.
     const { rows } = await this.sql.query<EventRow>(
       `SELECT ${COLUMNS} FROM events
         WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
           AND ($4::text[] IS NULL OR type = ANY($4::text[]))
-        ORDER BY transaction_id, global_position
+        ORDER BY events.transaction_id, events.global_position
         LIMIT $3`,
       [after.transactionId, after.globalPosition, options.limit, options.types ?? null],
     );
@@ -100,7 +102,7 @@ export class PgEventStore implements EventStore {
 
   async readCorrelated(correlationId: string): Promise<RecordedEvent[]> {
     const { rows } = await this.sql.query<EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE metadata->>'correlationId' = $1 ORDER BY transaction_id, global_position`,
+      `SELECT ${COLUMNS} FROM events WHERE metadata->>'correlationId' = $1 ORDER BY events.transaction_id, events.global_position`,
       [correlationId],
     );
     return rows.map(toRecorded);

@@ -1,9 +1,10 @@
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Sql } from '@darkroom/database';
+import { withLogContext, type LogContext } from '@darkroom/logging';
 import { EventContext } from './event-context';
 import { handleOnce } from './inbox-handler';
-import type { ConsumerSpec, Delivery, MessageBus, Subscription } from './message-bus';
+import type { ConsumerSpec, Delivery, EventMessage, MessageBus, Subscription } from './message-bus';
 import type { EventRoute } from './on-event.decorator';
 import { topicMatches } from './topic-pattern';
 
@@ -84,7 +85,9 @@ export class EventTransport extends Server implements CustomTransportStrategy {
           bindings: [...handlers.keys()],
         };
         this.subscriptions.push(
-          await this.options.bus.subscribe(spec, (delivery) => this.dispatch(consumer, handlers, delivery)),
+          await this.options.bus.subscribe(spec, (delivery) =>
+            withLogContext(logFieldsOf(consumer, delivery.message), () => this.dispatch(consumer, handlers, delivery)),
+          ),
         );
         this.logger.log(`consumer ${consumer} bound to ${spec.bindings.join(', ')}`);
       }
@@ -107,6 +110,20 @@ export class EventTransport extends Server implements CustomTransportStrategy {
       }
     });
   }
+}
+
+/** What every log line written while this message is handled says about it. */
+function logFieldsOf(consumer: string, message: EventMessage): LogContext {
+  const taskId = (message.data as { taskId?: unknown } | null)?.taskId;
+  return {
+    consumer,
+    eventType: message.type,
+    eventId: message.eventId,
+    correlationId: message.metadata.correlationId,
+    accountId: message.metadata.accountId,
+    requestId: message.metadata.requestId,
+    taskId: typeof taskId === 'string' ? taskId : undefined,
+  };
 }
 
 function parseRoute(pattern: string): EventRoute | undefined {

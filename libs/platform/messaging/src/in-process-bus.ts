@@ -7,6 +7,7 @@ import type {
   Delivery,
   EventMessage,
   MessageBus,
+  QueueDepth,
   Subscription,
 } from './message-bus';
 import { topicMatches } from './topic-pattern';
@@ -118,6 +119,15 @@ export class InProcessBus implements MessageBus, DeadLetters {
       queue.timers.clear();
     }
     await Promise.all([...this.queues.values()].map((queue) => this.drain(queue)));
+  }
+
+  async queueDepths(): Promise<QueueDepth[]> {
+    return [...this.queues.entries()].map(([consumer, queue]) => ({
+      consumer,
+      ready: queue.ready.length,
+      retrying: queue.timers.size,
+      deadLettered: queue.deadLetters.length,
+    }));
   }
 
   async listDeadLetters(consumer: string, limit = 100): Promise<DeadLetter[]> {

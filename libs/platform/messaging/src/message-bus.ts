@@ -46,6 +46,20 @@ export interface MessageBus {
    * it publishes again whatever was still queued or waiting to be retried.
    */
   settledThrough?(): LogPosition | undefined;
+  /** Offered by a bus with a broker connection: whether it is up now (cheap, no round trip). */
+  isConnected?(): boolean;
+  /** Messages waiting per consumer this process subscribed, for metrics. */
+  queueDepths?(): Promise<QueueDepth[]>;
+}
+
+/** How many messages a consumer's queues hold. */
+export interface QueueDepth {
+  readonly consumer: string;
+  /** Ready for delivery (not counting those being handled). */
+  readonly ready: number;
+  /** Waiting out a retry delay. */
+  readonly retrying: number;
+  readonly deadLettered: number;
 }
 
 /** A message a consumer gave up on, with what went wrong. */

@@ -10,6 +10,7 @@ import type {
   Delivery,
   EventMessage,
   MessageBus,
+  QueueDepth,
   Subscription,
 } from './message-bus';
 import { PublishFailed, type PublishFailureReason } from './publish-failed';
@@ -138,6 +139,27 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
     this.closing = true;
     this.closed = true;
     await this.manager.close();
+  }
+
+  /**
+   * Whether the connection is up now. A bus nothing has used yet starts connecting here, so
+   * a process whose first publish is still to come reports the broker it will use.
+   */
+  isConnected(): boolean {
+    if (!this.closing && !this.manager.isConnected()) this.connect().catch(() => undefined);
+    return this.manager.isConnected();
+  }
+
+  /** Message counts of the queues of every consumer subscribed through this bus (`checkQueue`). */
+  async queueDepths(): Promise<QueueDepth[]> {
+    const depths: QueueDepth[] = [];
+    for (const consumer of this.consumers) {
+      const queues = consumerQueues(this.queuePrefix, consumer);
+      const count = (queue: string) => this.withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount);
+      const [ready, retrying, deadLettered] = await Promise.all([count(queues.main), count(queues.retry), count(queues.dlq)]);
+      depths.push({ consumer, ready, retrying, deadLettered });
+    }
+    return depths;
   }
 
   async listDeadLetters(consumer: string, limit = 100): Promise<DeadLetter[]> {

@@ -59,6 +59,9 @@ export class Relay {
    */
   private cursor?: LogPosition;
   private lastSaved?: LogPosition;
+  /** For readiness: when this instance took the lock, and when a round last succeeded. */
+  private activeSince?: Date;
+  private lastRoundAt?: Date;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'relay';
@@ -70,6 +73,11 @@ export class Relay {
   /** True while this instance holds the lock and publishes. */
   get isActive(): boolean {
     return this.session !== undefined;
+  }
+
+  /** Progress for stall detection: a relay waiting for the lock is not active (and not stalled). */
+  get activity(): { readonly active: boolean; readonly since?: Date; readonly lastTickAt?: Date } {
+    return { active: this.isActive, since: this.activeSince, lastTickAt: this.lastRoundAt };
   }
 
   /** Starts relaying in the background; returns at once. */
@@ -128,11 +136,14 @@ export class Relay {
     while (!this.stopping && !(await this.tryLock(connection))) await this.sleep(this.pollIntervalMs);
     if (this.stopping) return;
     this.session = connection;
+    this.activeSince = new Date();
+    this.lastRoundAt = undefined;
     try {
       while (!this.stopping) {
         let published: number;
         try {
           published = await this.exclusive(() => this.round(connection));
+          this.lastRoundAt = new Date();
         } catch (error) {
           this.report(error);
           await connection.query('SELECT 1'); // a dead lock session ends the turn: the lock is gone

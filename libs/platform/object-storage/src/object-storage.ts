@@ -55,4 +55,6 @@ export interface ObjectStorage {
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
   /** Creates the bucket if it is missing; safe to call any number of times. */
   ensureBucket(): Promise<void>;
+  /** Resolves when the bucket answers (S3 HeadBucket), rejects with why not; for readiness checks. */
+  probe(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import type { LogPosition, RecordedEvent } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { PgEventStore } from '@darkroom/event-store';
 import { advanceCheckpoint, readCheckpoint } from './checkpoints';
+import { comparePositions, positionOf } from './log-position';
 import type { RowProjection } from './projection';
 
 export interface ProjectionRunnerOptions {
@@ -10,16 +11,53 @@ export interface ProjectionRunnerOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** What one runner did lately, for lag reporting; positions and lag proper live in the database. */
+export interface ProjectionRunnerStats {
+  readonly lastBatchAt?: Date;
+  readonly lastBatchEvents: number;
+  readonly eventsApplied: number;
+  readonly lastError?: string;
+  readonly lastErrorAt?: Date;
+}
+
+/** The lock a runner batch, a rebuild's switch and a checksum take; one holder per projection. */
+export const projectionLockKey = (projectionName: string): string => `projection:${projectionName}`;
+
+/**
+ * Evolves the rows a batch of events touches, each key loaded once through `load`; the map
+ * holds every touched key, undefined where the projection has no row for it.
+ */
+export async function evolveBatch<Row>(
+  projection: RowProjection<Row>,
+  events: readonly RecordedEvent[],
+  load: (key: string) => Promise<Row | undefined>,
+): Promise<Map<string, Row | undefined>> {
+  const rows = new Map<string, Row | undefined>();
+  for (const event of events) {
+    const key = projection.keyOf(event);
+    if (key === undefined) continue;
+    const current = rows.has(key) ? rows.get(key) : await load(key);
+    rows.set(key, projection.evolve(current, event));
+  }
+  return rows;
+}
+
 /**
  * Tails the event store (not the broker) into one projection. Each batch writes its rows
  * and compare-and-sets the checkpoint in one transaction; a transaction-scoped advisory
- * lock keeps a second runner of the same projection from working at the same time.
+ * lock keeps a second runner of the same projection from working at the same time. Every
+ * instance polls, so when the process holding the lock dies (its transaction rolls back with
+ * its connection), another one takes the next batch at its next poll.
  */
 export class ProjectionRunner<Row> {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
   private lastPosition?: LogPosition;
+  private stats: ProjectionRunnerStats = { lastBatchEvents: 0, eventsApplied: 0 };
+  /** For readiness: when the loop started and when a poll last succeeded (applied, idle or locked out alike). */
+  private startedAt?: Date;
+  private lastTickAt?: Date;
 
   constructor(
     private readonly sql: Sql,
@@ -32,12 +70,22 @@ export class ProjectionRunner<Row> {
   }
 
   get checkpointName(): string {
-    return `projection:${this.projection.name}`;
+    return projectionLockKey(this.projection.name);
+  }
+
+  get lastStats(): ProjectionRunnerStats {
+    return this.stats;
+  }
+
+  /** Progress for stall detection: a runner locked out by another instance still ticks, so only a hung or failing one stalls. */
+  get activity(): { readonly active: boolean; readonly since?: Date; readonly lastTickAt?: Date } {
+    return { active: !this.stopped, since: this.startedAt, lastTickAt: this.lastTickAt };
   }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.startedAt = new Date();
     this.schedule(0);
   }
 
@@ -49,23 +97,42 @@ export class ProjectionRunner<Row> {
 
   /** Projects one batch; returns how many events it applied (0 when idle or locked out). */
   runOnce(): Promise<number> {
-    return this.sql.transaction(async (tx) => {
-      const { rows } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
-        this.checkpointName,
-      ]);
-      if (!rows[0]?.locked) return 0;
-      const from = await readCheckpoint(tx, this.checkpointName);
-      const events = await new PgEventStore(tx).readAll(from, {
-        limit: this.options.batchSize ?? 500,
-        types: this.projection.eventTypes,
-      });
-      if (events.length === 0) return 0;
+    return this.sql.transaction((tx) => this.runBatchIn(tx));
+  }
+
+  /**
+   * Projects one batch inside the caller's transaction, no further than `until` when given
+   * (a rebuild's switch brings the live table to the rebuilt one's position this way while
+   * it holds the lock; the lock is re-entrant within the session).
+   */
+  async runBatchIn(tx: Sql, until?: LogPosition): Promise<number> {
+    const { rows } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
+      this.checkpointName,
+    ]);
+    if (!rows[0]?.locked) return 0;
+    const from = await readCheckpoint(tx, this.checkpointName);
+    const read = await new PgEventStore(tx).readAll(from, {
+      limit: this.options.batchSize ?? 500,
+      types: this.projection.eventTypes,
+    });
+    const events = until ? read.filter((event) => comparePositions(event, until) <= 0) : read;
+    if (events.length === 0) return 0;
+    try {
       await this.apply(tx, events);
-      const last = events[events.length - 1];
+      const last = positionOf(events[events.length - 1]);
       await advanceCheckpoint(tx, this.checkpointName, from, last);
       this.lastPosition = last;
-      return events.length;
-    });
+    } catch (error) {
+      this.stats = { ...this.stats, lastError: String(error), lastErrorAt: new Date() };
+      throw error;
+    }
+    this.stats = {
+      ...this.stats,
+      lastBatchAt: new Date(),
+      lastBatchEvents: events.length,
+      eventsApplied: this.stats.eventsApplied + events.length,
+    };
+    return events.length;
   }
 
   /** Runs batches until the log is drained; for tests and rebuilds. */
@@ -76,13 +143,7 @@ export class ProjectionRunner<Row> {
   }
 
   private async apply(tx: Sql, events: readonly RecordedEvent[]): Promise<void> {
-    const rows = new Map<string, Row | undefined>();
-    for (const event of events) {
-      const key = this.projection.keyOf(event);
-      if (key === undefined) continue;
-      const current = rows.has(key) ? rows.get(key) : await this.projection.load(tx, key);
-      rows.set(key, this.projection.evolve(current, event));
-    }
+    const rows = await evolveBatch(this.projection, events, (key) => this.projection.load(tx, key));
     for (const row of rows.values()) if (row !== undefined) await this.projection.save(tx, row);
   }
 
@@ -90,7 +151,10 @@ export class ProjectionRunner<Row> {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.runOnce()
-        .then((applied) => this.schedule(applied > 0 ? 0 : (this.options.pollIntervalMs ?? 100)))
+        .then((applied) => {
+          this.lastTickAt = new Date();
+          this.schedule(applied > 0 ? 0 : (this.options.pollIntervalMs ?? 100));
+        })
         .catch((error: unknown) => {
           this.options.onError?.(error);
           this.schedule(1000);

@@ -1,6 +1,7 @@
 import { Logger, Module, type DynamicModule, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { consumerOverrides, loadConfig, ProcessEnv } from '@darkroom/config';
+import { PinoLogger } from '@darkroom/logging';
 import { EventTransport, type ConsumerOptions } from '@darkroom/messaging';
 import { HealthController } from './health.controller';
 import type { Platform } from './platform';
@@ -14,8 +15,12 @@ export interface AppOptions {
   readonly port: number;
   readonly host?: string;
   readonly logLevel?: string;
+  /** Where LOG_FORMAT is not set: JSON lines for services, text for the embedded mode. */
+  readonly defaultLogFormat?: 'json' | 'text';
   /** Delivery settings by consumer name, where a service needs other than the bus defaults. */
   readonly consumerOptions?: Readonly<Record<string, ConsumerOptions>>;
+  /** Runs on the application before it listens, e.g. to mount the OpenAPI docs. */
+  readonly configure?: (app: INestApplication) => void;
 }
 
 const levels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -30,12 +35,18 @@ function logLevelsUpTo(level = 'log'): LogLevel[] {
  */
 export async function startApp(options: AppOptions): Promise<INestApplication> {
   @Module({
-    imports: [PlatformModule.forRoot(options.platform), ...options.modules],
+    imports: [PlatformModule.forRoot(options.platform, options.name), ...options.modules],
     controllers: [HealthController],
   })
   class DarkroomApp {}
+  const processEnv = loadConfig(ProcessEnv);
+  const enabled = logLevelsUpTo(options.logLevel);
+  const appLogger =
+    (processEnv.LOG_FORMAT ?? options.defaultLogFormat ?? 'json') === 'json'
+      ? new PinoLogger({ service: options.name, level: enabled[enabled.length - 1] })
+      : enabled;
   // rawBody: provider webhooks are verified on the bytes as sent.
-  const app = await NestFactory.create(DarkroomApp, { logger: logLevelsUpTo(options.logLevel), abortOnError: false, rawBody: true });
+  const app = await NestFactory.create(DarkroomApp, { logger: appLogger, abortOnError: false, rawBody: true });
   app.connectMicroservice(
     {
       strategy: new EventTransport({
@@ -43,12 +54,13 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
         sql: options.platform.sql,
         ...(options.consumerOptions ? { consumerOptions: options.consumerOptions } : {}),
         // CONSUMER_* settings (operators, tests) win over each consumer's own.
-        overrides: consumerOverrides(loadConfig(ProcessEnv)),
+        overrides: consumerOverrides(processEnv),
       }),
     },
     { inheritAppConfig: true },
   );
   await app.startAllMicroservices();
+  options.configure?.(app);
   await app.listen(options.port, options.host ?? '0.0.0.0');
 
   const logger = new Logger(options.name);

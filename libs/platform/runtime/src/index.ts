@@ -10,3 +10,6 @@ export * from './bootstrap';
 export * from './health.controller';
 export * from './migrate';
 export * from './provider-setup';
+export * from './readiness.service';
+export * from './metrics.controller';
+export * from './platform-metrics';

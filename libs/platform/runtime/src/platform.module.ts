@@ -1,16 +1,29 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { DarkroomMetrics } from '@darkroom/observability';
+import { MetricsController } from './metrics.controller';
 import type { Platform } from './platform';
+import { PlatformMetrics } from './platform-metrics';
+import { ReadinessService } from './readiness.service';
 import { CLOCK, EVENT_STORE, MESSAGE_BUS, OBJECT_STORAGE, PLATFORM, SQL } from './tokens';
 import { RelayHost } from './relay.host';
 
-/** Provides the platform ports to every module of the app and hosts the relay. */
+/**
+ * Provides the platform ports to every module of the app, hosts the relay, and serves the
+ * process's `/metrics` (one registry per process, labelled `service`).
+ */
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(platform: Platform): DynamicModule {
+  static forRoot(platform: Platform, service = 'darkroom'): DynamicModule {
     return {
       module: PlatformModule,
+      imports: [DiscoveryModule],
+      controllers: [MetricsController],
       providers: [
+        { provide: DarkroomMetrics, useValue: new DarkroomMetrics(service) },
+        ReadinessService,
+        PlatformMetrics,
         { provide: PLATFORM, useValue: platform },
         { provide: SQL, useValue: platform.sql },
         { provide: EVENT_STORE, useValue: platform.store },
@@ -19,7 +32,7 @@ export class PlatformModule {
         { provide: CLOCK, useValue: platform.clock },
         RelayHost,
       ],
-      exports: [PLATFORM, SQL, EVENT_STORE, MESSAGE_BUS, OBJECT_STORAGE, CLOCK],
+      exports: [PLATFORM, SQL, EVENT_STORE, MESSAGE_BUS, OBJECT_STORAGE, CLOCK, DarkroomMetrics, ReadinessService],
     };
   }
 }

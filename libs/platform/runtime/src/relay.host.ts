@@ -10,7 +10,8 @@ import { PLATFORM } from './tokens';
 @Injectable()
 export class RelayHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RelayHost.name);
-  private readonly relay: Relay;
+  /** Read by readiness and metrics (activity, lag). */
+  readonly relay: Relay;
 
   constructor(@Inject(PLATFORM) platform: Platform) {
     this.relay = new Relay({

@@ -3,3 +3,4 @@ export { SafeFetcher, DEFAULT_MAX_BYTES, type SafeFetcherOptions } from './safe-
 export { addressRefusal } from './address-policy';
 export { hostAllowed } from './url-policy';
 export type { Resolve } from './checked-lookup';
+export { SafePoster, type SafePosterOptions, type SafePostResult, type SafePostResponse } from './safe-post';

@@ -26,6 +26,23 @@ export interface HostPolicy {
  * host passes on its `host:port` alone. Redirect targets go through the same function.
  */
 export function checkUrl(raw: string, provider: string, policy: HostPolicy): FetchTarget | SafeFetchRejection {
+  return checkTarget(raw, policy.testHosts, (hostname) => hostAllowed(hostname, policy.allowedHosts[provider] ?? []), provider);
+}
+
+/**
+ * `checkUrl` for a URL a customer gave us (an outbound webhook endpoint): any public host
+ * name is allowed, so the address check at connect time is what keeps it out of the network.
+ */
+export function checkPublicUrl(raw: string, testHosts: ReadonlySet<string>): FetchTarget | SafeFetchRejection {
+  return checkTarget(raw, testHosts, () => true, '');
+}
+
+function checkTarget(
+  raw: string,
+  testHosts: ReadonlySet<string>,
+  allowed: (hostname: string) => boolean,
+  provider: string,
+): FetchTarget | SafeFetchRejection {
   let url: URL;
   try {
     url = new URL(raw);
@@ -38,13 +55,13 @@ export function checkUrl(raw: string, provider: string, policy: HostPolicy): Fet
   }
   if (url.username || url.password) return rejection('userinfo_not_allowed', `${where}: URLs with credentials are not fetched`);
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (policy.testHosts.has(hostKey(url))) return { url, hostname, checkAddress: false };
+  if (testHosts.has(hostKey(url))) return { url, hostname, checkAddress: false };
   if (url.protocol !== 'https:') return rejection('scheme_not_allowed', `${where}: plain http is only allowed for test hosts`);
   if (isIP(hostname) !== 0) {
     const refusal = addressRefusal(hostname);
     if (refusal) return rejection('address_not_allowed', `${where}: address ${hostname} is ${refusal}`);
   }
-  if (!hostAllowed(hostname, policy.allowedHosts[provider] ?? [])) {
+  if (!allowed(hostname)) {
     return rejection('host_not_allowed', `${where}: host is not on the ${provider} result allowlist`);
   }
   return { url, hostname, checkAddress: true };

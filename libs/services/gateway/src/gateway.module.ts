@@ -1,20 +1,33 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ModelCatalog } from '@darkroom/providers';
+import { TaskMetrics } from '@darkroom/service-generation';
+import { ReservationMetrics } from '@darkroom/service-ledger';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AdminController } from './admin/admin.controller';
 import { DeadLettersController } from './admin/dead-letters.controller';
+import { ProjectionsController } from './admin/projections.controller';
 import { AssetsController } from './assets/assets.controller';
 import { AssetsService } from './assets/assets.service';
 import { CreditsController } from './credits/credits.controller';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway.options';
+import { GenerationListService } from './generations/generation-list.service';
+import { GenerationReadsController } from './generations/generation-reads.controller';
+import { GenerationStreamService } from './generations/generation-stream.service';
+import { GenerationTimelineService } from './generations/generation-timeline.service';
 import { GenerationsController } from './generations/generations.controller';
 import { GenerationsService } from './generations/generations.service';
 import { AdminGuard, ApiKeyGuard } from './http/auth.guards';
 import { ProblemFilter } from './http/problem.filter';
+import { RateLimitService } from './http/rate-limit/rate-limit.service';
 import { requestIdMiddleware } from './http/request-id';
 import { validationPipe } from './http/validation';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import { ModelsController } from './models/models.controller';
+import { OpenAiImagesController } from './openai-compat/openai-images.controller';
+import { OpenAiImagesService } from './openai-compat/openai-images.service';
+import { DEFAULT_OUTBOUND_WEBHOOKS } from './outbound-webhooks/outbound-webhooks.options';
+import { OUTBOUND_WEBHOOK_CONTROLLERS, outboundWebhookProviders } from './outbound-webhooks/outbound-webhooks.providers';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsRepository } from './uploads/uploads.repository';
 import { UploadsService } from './uploads/uploads.service';
@@ -33,27 +46,41 @@ export class GatewayModule implements NestModule {
       module: GatewayModule,
       controllers: [
         GenerationsController,
+        ...OUTBOUND_WEBHOOK_CONTROLLERS,
+        GenerationReadsController,
         UploadsController,
         AssetsController,
         ModelsController,
         CreditsController,
         AdminController,
         DeadLettersController,
+        ProjectionsController,
         ProviderWebhooksController,
+        OpenAiImagesController,
       ],
       providers: [
         { provide: GATEWAY_OPTIONS, useValue: options },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useValue: validationPipe },
+        ...outboundWebhookProviders(options.outboundWebhooks ?? DEFAULT_OUTBOUND_WEBHOOKS),
         { provide: ModelCatalog, useValue: options.catalog },
         AccountsRepository,
         ApiKeyGuard,
         AdminGuard,
+        RateLimitService,
         GenerationsService,
+        GenerationListService,
+        GenerationTimelineService,
+        GenerationStreamService,
         AssetsService,
         UploadsRepository,
         UploadsService,
         ProviderWebhooksService,
+        // darkroom_tasks and the open-reservation gauges on the gateway's /metrics too.
+        TaskMetrics,
+        ReservationMetrics,
+        IdempotencyService,
+        OpenAiImagesService,
       ],
       exports: [AccountsRepository],
     };

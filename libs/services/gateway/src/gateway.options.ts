@@ -1,5 +1,8 @@
 import type { ImageProvider, ModelCatalog } from '@darkroom/providers';
 import type { AssetServing } from '@darkroom/runtime';
+import type { OutboundWebhooksOptions } from './outbound-webhooks/outbound-webhooks.options';
+import type { RateLimitSettings } from './http/rate-limit/rate-limit.service';
+import type { StatusStreamSettings } from './generations/generation-stream.service';
 
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
 
@@ -17,6 +20,23 @@ export interface GatewayOptions {
   readonly webhookProviders: readonly string[];
   /** How `GET /v1/assets/{id}` hands out bytes: `providerSetup(env).assetServing`. */
   readonly assetServing: AssetServing;
+  /** Outbound webhooks to API consumers (`outboundWebhooksFromEnv`); default `DEFAULT_OUTBOUND_WEBHOOKS`. */
+  readonly outboundWebhooks?: OutboundWebhooksOptions;
+  /** Requests per API key per minute and where they are counted; default 600, in memory. */
+  readonly rateLimit?: RateLimitSettings;
+  /** Poll interval and heartbeat of `GET /v1/generations/{id}/stream`; default 300 ms and 15 s. */
+  readonly stream?: Partial<StatusStreamSettings>;
+  /** Hours an `Idempotency-Key` is remembered (`IDEMPOTENCY_KEY_TTL_HOURS`); default 24. */
+  readonly idempotencyKeyTtlHours?: number;
+  /** The OpenAI-compatible façade (`/v1/images/*`): `OPENAI_COMPAT_*`. */
+  readonly openaiCompat?: OpenAiCompatSettings;
+}
+
+export interface OpenAiCompatSettings {
+  /** Seconds a façade request waits for its task before answering 504 with the task id; default 120. */
+  readonly timeoutSeconds?: number;
+  /** Catalog id used when a request names no `model`; default "gpt-image-1". */
+  readonly defaultModel?: string;
 }
 
 /** Names of the configured providers. */

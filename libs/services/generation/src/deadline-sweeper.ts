@@ -24,6 +24,8 @@ export class DeadlineSweeper implements OnApplicationBootstrap, OnApplicationShu
     private readonly store: EventStore,
     private readonly clock: Clock,
     private readonly intervalMs: number,
+    /** Told about the events of every task it ended (task duration metrics). */
+    private readonly onEnded: (taskId: string, events: readonly { readonly type: string }[]) => Promise<void> = async () => undefined,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -58,6 +60,7 @@ export class DeadlineSweeper implements OnApplicationBootstrap, OnApplicationShu
         { metadata: { correlationId: id, accountId, schemaVersion: 1 }, eventId: () => newId() },
       );
       swept += result.events.length > 0 ? 1 : 0;
+      await this.onEnded(id, result.events);
     }
     return swept;
   }

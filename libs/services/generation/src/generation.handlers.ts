@@ -21,6 +21,7 @@ import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messagi
 import { ModelCatalog } from '@darkroom/providers';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
 import { retryBackoffSeconds } from './retry-backoff';
+import { TaskMetrics } from './task-metrics';
 
 export const GENERATION = Consumer.generation;
 
@@ -30,6 +31,7 @@ export class GenerationHandlers {
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly catalog: ModelCatalog,
+    private readonly taskMetrics: TaskMetrics,
   ) {}
 
   @OnEvent(GENERATION, eventKey(Category.creditAccount, 'CreditsReserved'))
@@ -115,6 +117,7 @@ export class GenerationHandlers {
   private async run(ctx: EventContext, message: EventMessage, taskId: string, body: Untimed<GenerationCommand>) {
     const stream = generationStream(taskId);
     const command = { ...body, now: this.clock.now().toISOString() } as GenerationCommand;
-    await ctx.store.handle(stream, generationDecider, command, causedBy(GENERATION, message, stream));
+    const result = await ctx.store.handle(stream, generationDecider, command, causedBy(GENERATION, message, stream));
+    await this.taskMetrics.observeEnd(ctx.store, taskId, result.events);
   }
 }

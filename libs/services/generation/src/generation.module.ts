@@ -7,6 +7,7 @@ import { CLOCK, EVENT_STORE, PLATFORM, ProjectionHost, SQL, type Platform } from
 import { DeadlineSweeper } from './deadline-sweeper';
 import { generationProjection } from './generations/generation.projection';
 import { GenerationHandlers } from './generation.handlers';
+import { TaskMetrics } from './task-metrics';
 
 @Injectable()
 class GenerationProjections extends ProjectionHost {
@@ -29,12 +30,15 @@ export class GenerationModule {
       controllers: [GenerationHandlers],
       providers: [
         GenerationProjections,
+        TaskMetrics,
         { provide: ModelCatalog, useValue: options.catalog },
         {
           provide: DeadlineSweeper,
-          inject: [SQL, EVENT_STORE, CLOCK],
-          useFactory: (sql: Sql, store: EventStore, clock: Clock) =>
-            new DeadlineSweeper(sql, store, clock, options.sweepIntervalMs ?? 5000),
+          inject: [SQL, EVENT_STORE, CLOCK, TaskMetrics],
+          useFactory: (sql: Sql, store: EventStore, clock: Clock, metrics: TaskMetrics) =>
+            new DeadlineSweeper(sql, store, clock, options.sweepIntervalMs ?? 5000, (taskId, events) =>
+              metrics.observeEnd(store, taskId, events),
+            ),
         },
       ],
     };

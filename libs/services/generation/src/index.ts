@@ -1,3 +1,5 @@
 export * from './generation.module';
 export * from './generations/generation-row';
 export * from './generations/generation.projection';
+export * from './generations/generation-list';
+export * from './task-metrics';

@@ -46,20 +46,25 @@ export class LedgerHandlers {
 
   @OnEvent(LEDGER, eventKey(Category.generation, 'GenerationFailed'))
   async releaseOnFailure(@Payload() message: MessageOf<GenerationFailed>, @Ctx() ctx: EventContext): Promise<void> {
-    await this.release(message, ctx);
+    await this.release(message, ctx, 'generation_failed');
   }
 
   @OnEvent(LEDGER, eventKey(Category.generation, 'GenerationCanceled'))
   async releaseOnCancel(@Payload() message: MessageOf<GenerationCanceled>, @Ctx() ctx: EventContext): Promise<void> {
-    await this.release(message, ctx);
+    await this.release(message, ctx, 'generation_canceled');
   }
 
-  private async release(message: EventMessage & { data: { taskId: string; accountId: string } }, ctx: EventContext) {
+  private async release(
+    message: EventMessage & { data: { taskId: string; accountId: string } },
+    ctx: EventContext,
+    reason: 'generation_failed' | 'generation_canceled',
+  ) {
     const { taskId, accountId } = message.data;
     await this.run(ctx, message, accountId, {
       type: 'ReleaseCredits',
       accountId,
       reservationId: taskId,
+      reason,
       now: this.clock.now().toISOString(),
     });
   }

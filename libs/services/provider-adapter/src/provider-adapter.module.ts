@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Sql } from '@darkroom/database';
 import { newId, type Clock } from '@darkroom/kernel';
+import { DarkroomMetrics } from '@darkroom/observability';
 import type { ObjectStorage } from '@darkroom/object-storage';
 import { ModelCatalog, type ImageProvider, type Moderation } from '@darkroom/providers';
 import { CLOCK, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
@@ -41,12 +42,20 @@ export class ProviderAdapterModule {
         { provide: ProviderJobsRepository, inject: [SQL], useFactory: (sql: Sql) => new ProviderJobsRepository(sql) },
         {
           provide: JobRunner,
-          inject: [SQL, OBJECT_STORAGE, CLOCK, ModelCatalog, ProviderRegistry],
-          useFactory: (sql: Sql, objects: ObjectStorage, clock: Clock, catalog: ModelCatalog, registry: ProviderRegistry) =>
+          inject: [SQL, OBJECT_STORAGE, CLOCK, ModelCatalog, ProviderRegistry, DarkroomMetrics],
+          useFactory: (
+            sql: Sql,
+            objects: ObjectStorage,
+            clock: Clock,
+            catalog: ModelCatalog,
+            registry: ProviderRegistry,
+            metrics: DarkroomMetrics,
+          ) =>
             new JobRunner(sql, objects, clock, catalog, registry, {
               webhookBaseUrl: options.webhookBaseUrl,
               webhookProviders: new Set(options.webhookProviders),
               moderation: options.moderation,
+              metrics,
             }),
         },
         {

@@ -10,6 +10,7 @@ export interface IssuedKey {
   readonly prefix: string;
   /** Shown once, at creation; only its hash is stored. */
   readonly key: string;
+  readonly record: ApiKeyRecord;
 }
 
 export interface AccountRecord {
@@ -19,9 +20,65 @@ export interface AccountRecord {
   readonly retentionDays: number | null;
 }
 
-/** Accounts and API keys are plain tables: they are configuration, not business history. */
+/** An account as admins look it up. */
+export interface AccountDetails extends AccountRecord {
+  readonly createdAt: Date;
+  /** Keys not revoked. */
+  readonly activeKeys: number;
+  readonly totalKeys: number;
+}
+
+/** What is kept of a key: never the key itself nor its hash. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly accountId: string;
+  readonly prefix: string;
+  readonly name: string | null;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+/** The caller behind an active key. */
+export interface KeyOwner {
+  readonly accountId: string;
+  readonly keyId: string;
+}
+
+/** `last_used_at` is written at most this often per key and process: a hot key costs no write per request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+interface KeyRow {
+  id: string;
+  account_id: string;
+  prefix: string;
+  name: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const KEY_COLUMNS = 'id, account_id, prefix, name, created_at, last_used_at, revoked_at';
+
+const toKeyRecord = (row: KeyRow): ApiKeyRecord => ({
+  id: row.id,
+  accountId: row.account_id,
+  prefix: row.prefix,
+  name: row.name,
+  createdAt: new Date(row.created_at),
+  lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at),
+  revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+});
+
+/**
+ * Accounts and API keys are plain tables: they are configuration, not business history.
+ * Ids passed in must be UUIDs (the controllers check, so a malformed id is a 404, not a
+ * database error).
+ */
 @Injectable()
 export class AccountsRepository {
+  private readonly touched = new Map<string, number>();
+
   constructor(@Inject(SQL) private readonly sql: Sql) {}
 
   async createAccount(name: string, id = newId()): Promise<string> {
@@ -34,6 +91,35 @@ export class AccountsRepository {
     return rows.length > 0;
   }
 
+  async find(accountId: string): Promise<AccountDetails | undefined> {
+    const { rows } = await this.sql.query<{
+      id: string;
+      name: string;
+      retention_days: number | null;
+      created_at: Date;
+      active_keys: string;
+      total_keys: string;
+    }>(
+      `SELECT a.id, a.name, a.retention_days, a.created_at,
+              count(k.id) FILTER (WHERE k.revoked_at IS NULL) AS active_keys, count(k.id) AS total_keys
+         FROM accounts a LEFT JOIN api_keys k ON k.account_id = a.id
+        WHERE a.id = $1
+        GROUP BY a.id`,
+      [accountId],
+    );
+    const row = rows[0];
+    return (
+      row && {
+        id: row.id,
+        name: row.name,
+        retentionDays: row.retention_days === null ? null : Number(row.retention_days),
+        createdAt: new Date(row.created_at),
+        activeKeys: Number(row.active_keys),
+        totalKeys: Number(row.total_keys),
+      }
+    );
+  }
+
   /** Sets (or with null clears) the account's retention; undefined when there is no such account. */
   async setRetentionDays(accountId: string, days: number | null): Promise<AccountRecord | undefined> {
     const { rows } = await this.sql.query<{ id: string; name: string; retention_days: number | null }>(
@@ -44,8 +130,14 @@ export class AccountsRepository {
     return row && { id: row.id, name: row.name, retentionDays: row.retention_days === null ? null : Number(row.retention_days) };
   }
 
-  async issueKey(accountId: string): Promise<IssuedKey> {
-    return this.storeKey(accountId, generateApiKey());
+  async issueKey(accountId: string, name: string | null = null): Promise<IssuedKey> {
+    const generated = generateApiKey();
+    const { rows } = await this.sql.query<KeyRow>(
+      `INSERT INTO api_keys (id, account_id, prefix, key_hash, name) VALUES ($1, $2, $3, $4, $5) RETURNING ${KEY_COLUMNS}`,
+      [newId(), accountId, generated.prefix, generated.hash, name],
+    );
+    const record = toKeyRecord(rows[0]!);
+    return { accountId, keyId: record.id, prefix: record.prefix, key: generated.key, record };
   }
 
   /** Registers a key the caller already holds (the embedded dev key); a no-op when known. */
@@ -58,24 +150,48 @@ export class AccountsRepository {
     );
   }
 
-  /** The account of an active key, or undefined. */
-  async accountForKey(key: string): Promise<string | undefined> {
-    if (!prefixOf(key)) return undefined;
-    const { rows } = await this.sql.query<{ account_id: string }>(
-      `SELECT account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [hashApiKey(key)],
+  /** Every key of the account, oldest first, revoked ones included. */
+  async listKeys(accountId: string): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.sql.query<KeyRow>(
+      `SELECT ${KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY created_at, id`,
+      [accountId],
     );
-    return rows[0]?.account_id;
+    return rows.map(toKeyRecord);
   }
 
-  private async storeKey(accountId: string, generated: ReturnType<typeof generateApiKey>): Promise<IssuedKey> {
-    const keyId = newId();
-    await this.sql.query(`INSERT INTO api_keys (id, account_id, prefix, key_hash) VALUES ($1, $2, $3, $4)`, [
-      keyId,
-      accountId,
-      generated.prefix,
-      generated.hash,
-    ]);
-    return { accountId, keyId, prefix: generated.prefix, key: generated.key };
+  /**
+   * Revokes the account's key; revoking it again keeps the first revocation time. Undefined
+   * when the account has no such key.
+   */
+  async revokeKey(accountId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
+    const { rows } = await this.sql.query<KeyRow>(
+      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+        WHERE id = $1 AND account_id = $2 RETURNING ${KEY_COLUMNS}`,
+      [keyId, accountId],
+    );
+    return rows[0] && toKeyRecord(rows[0]);
+  }
+
+  /** The owner of an active key, or undefined: a revoked key stops working with the next request. */
+  async ownerOfKey(key: string): Promise<KeyOwner | undefined> {
+    if (!prefixOf(key)) return undefined;
+    const { rows } = await this.sql.query<{ id: string; account_id: string }>(
+      `SELECT id, account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [hashApiKey(key)],
+    );
+    const row = rows[0];
+    return row && { accountId: row.account_id, keyId: row.id };
+  }
+
+  /**
+   * Records that the key was used, at most once a minute per key and process, without
+   * holding up the request; `last_used_at` is therefore up to a minute behind.
+   */
+  touch(keyId: string, now = Date.now()): Promise<void> | undefined {
+    const last = this.touched.get(keyId);
+    if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return undefined;
+    this.touched.set(keyId, now);
+    if (this.touched.size > 10_000) this.touched.clear();
+    return this.sql.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [keyId]).then(() => undefined);
   }
 }

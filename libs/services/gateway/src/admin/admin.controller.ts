@@ -1,60 +1,26 @@
-import { Body, Controller, Headers, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import {
-  IsDefined,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsPositive,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateIf,
-} from 'class-validator';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { creditAccountStream } from '@darkroom/contracts';
+import type { Sql } from '@darkroom/database';
 import { availableCredits, creditAccountDecider } from '@darkroom/domain-ledger';
 import type { EventStore } from '@darkroom/event-store';
 import { deriveId, DomainError, newId, type Clock } from '@darkroom/kernel';
-import { CLOCK, EVENT_STORE } from '@darkroom/runtime';
+import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
+import { creditBalanceProjection } from '@darkroom/service-ledger';
+import { toAccountResource, toApiKeyResource } from '../accounts/account.resource';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AdminGuard } from '../http/auth.guards';
 import { isUuid } from '../http/ids';
+import { CreateAccountDto, GrantCreditsDto, IssueApiKeyDto, UpdateAccountDto } from './admin.dto';
 
-export class CreateAccountDto {
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  name!: string;
-}
+export { CreateAccountDto, GrantCreditsDto, IssueApiKeyDto, UpdateAccountDto } from './admin.dto';
 
-export class GrantCreditsDto {
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000_000)
-  amount!: number;
+const accountNotFound = (accountId: string) => new DomainError('account_not_found', 'not_found', `No account ${accountId}.`);
 
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  reason?: string;
-}
-
-export class UpdateAccountDto {
-  /**
-   * Days this account's assets are kept before the retention job deletes them; fractions
-   * allowed (1/86400 is one second). null returns the account to ASSET_RETENTION_DAYS.
-   */
-  @IsDefined()
-  @ValidateIf((_, value) => value !== null)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @IsPositive()
-  @Max(36_500)
-  retention_days!: number | null;
-}
-
+/** Accounts, their API keys and credit grants; the admin key only (an API key here is a 401). */
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Not the admin key (`unauthorized`).' })
 @Controller('admin')
 @UseGuards(AdminGuard)
 export class AdminController {
@@ -62,32 +28,89 @@ export class AdminController {
     private readonly accounts: AccountsRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SQL) private readonly sql: Sql,
   ) {}
 
   /** Creates an account with its first API key; the key is in this response only. */
   @Post('accounts')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Create an account and its first API key (shown in this response only)' })
   async createAccount(@Body() body: CreateAccountDto) {
     const accountId = await this.accounts.createAccount(body.name);
     const issued = await this.accounts.issueKey(accountId);
-    return { id: accountId, object: 'account', name: body.name, api_key: issued.key, api_key_prefix: issued.prefix };
+    return {
+      id: accountId,
+      object: 'account',
+      name: body.name,
+      api_key: issued.key,
+      api_key_id: issued.keyId,
+      api_key_prefix: issued.prefix,
+    };
+  }
+
+  @Get('accounts/:id')
+  @ApiOperation({ summary: 'Look up an account: settings, key count and credit balance' })
+  @ApiResponse({ status: 404, description: '`account_not_found`' })
+  async getAccount(@Param('id') accountId: string) {
+    const account = isUuid(accountId) ? await this.accounts.find(accountId) : undefined;
+    if (!account) throw accountNotFound(accountId);
+    const balance = await creditBalanceProjection.load(this.sql, account.id);
+    return toAccountResource(account, {
+      available: balance?.available ?? 0,
+      reserved: balance?.reserved ?? 0,
+      captured: balance?.captured ?? 0,
+      granted: balance?.granted ?? 0,
+    });
   }
 
   /** Changes an account's settings: its asset retention. */
   @Patch('accounts/:id')
+  @ApiOperation({ summary: "Change an account's asset retention" })
+  @ApiResponse({ status: 404, description: '`account_not_found`' })
   async updateAccount(@Param('id') accountId: string, @Body() body: UpdateAccountDto) {
     const account = isUuid(accountId) ? await this.accounts.setRetentionDays(accountId, body.retention_days) : undefined;
-    if (!account) throw new DomainError('account_not_found', 'not_found', `No account ${accountId}.`);
+    if (!account) throw accountNotFound(accountId);
     return { id: account.id, object: 'account', name: account.name, retention_days: account.retentionDays };
+  }
+
+  /** Issues another key; the key itself is in this response only. */
+  @Post('accounts/:id/api_keys')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Issue another API key (the key is shown in this response only)' })
+  @ApiResponse({ status: 404, description: '`account_not_found`' })
+  async issueKey(@Param('id') accountId: string, @Body() body: IssueApiKeyDto) {
+    await this.requireAccount(accountId);
+    const issued = await this.accounts.issueKey(accountId, body?.name ?? null);
+    return { ...toApiKeyResource(issued.record), key: issued.key };
+  }
+
+  @Get('accounts/:id/api_keys')
+  @ApiOperation({ summary: "List an account's keys (prefix, name, dates; never the key)" })
+  @ApiResponse({ status: 404, description: '`account_not_found`' })
+  async listKeys(@Param('id') accountId: string) {
+    await this.requireAccount(accountId);
+    return { object: 'list', data: (await this.accounts.listKeys(accountId)).map(toApiKeyResource) };
+  }
+
+  /** Revokes a key: every request with it is a 401 from now on. Revoking twice is harmless. */
+  @Delete('accounts/:id/api_keys/:keyId')
+  @ApiOperation({ summary: 'Revoke an API key (refused with 401 from the next request on)' })
+  @ApiResponse({ status: 404, description: '`account_not_found` or `api_key_not_found`' })
+  async revokeKey(@Param('id') accountId: string, @Param('keyId') keyId: string) {
+    await this.requireAccount(accountId);
+    const revoked = isUuid(keyId) ? await this.accounts.revokeKey(accountId, keyId) : undefined;
+    if (!revoked) throw new DomainError('api_key_not_found', 'not_found', `Account ${accountId} has no API key ${keyId}.`);
+    return toApiKeyResource(revoked);
   }
 
   /** Grants credits; with an `Idempotency-Key` a retried grant is applied once. */
   @Post('accounts/:id/credits')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Grant credits (an Idempotency-Key makes a retry apply once)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key grants once.' })
+  @ApiResponse({ status: 404, description: '`account_not_found`' })
   async grant(@Param('id') accountId: string, @Body() body: GrantCreditsDto, @Headers('idempotency-key') key?: string) {
-    if (!isUuid(accountId) || !(await this.accounts.exists(accountId))) {
-      throw new DomainError('account_not_found', 'not_found', `No account ${accountId}.`);
-    }
+    await this.requireAccount(accountId);
     const grantId = key ? deriveId('grant', accountId, key) : newId();
     const stream = creditAccountStream(accountId);
     const result = await this.store.handle(
@@ -107,5 +130,9 @@ export class AdminController {
       },
     );
     return { object: 'credit_grant', id: grantId, account_id: accountId, amount: body.amount, available: availableCredits(result.state) };
+  }
+
+  private async requireAccount(accountId: string): Promise<void> {
+    if (!isUuid(accountId) || !(await this.accounts.exists(accountId))) throw accountNotFound(accountId);
   }
 }

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -21,31 +22,41 @@ export const MAX_REQUEST_IMAGES = 16;
 /** Body of `POST /v1/generations` (snake_case, as on the wire). */
 export class CreateGenerationDto {
   /** Public model id from `GET /v1/models`. */
+  @ApiProperty({ example: 'local', description: 'Public model id from `GET /v1/models`.' })
   @IsString()
   @MinLength(1)
   model!: string;
 
+  @ApiProperty({ minLength: 1, maxLength: 4000, example: 'a lighthouse at dusk', description: 'What to draw, or how to edit.' })
   @IsString()
   @MinLength(1)
   @MaxLength(4000)
   prompt!: string;
 
+  @ApiPropertyOptional({ maxLength: 4000, description: 'What to avoid, on models that take it.' })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
   negative_prompt?: string;
 
   /** "WxH" in pixels; default the model's. Give size or aspect_ratio, not both. */
+  @ApiPropertyOptional({
+    pattern: '^[1-9]\\d{0,4}x[1-9]\\d{0,4}$',
+    example: '1024x768',
+    description: '"WxH" in pixels; default the model\'s. Give size or aspect_ratio, not both.',
+  })
   @IsOptional()
   @Matches(/^[1-9]\d{0,4}x[1-9]\d{0,4}$/, { message: 'size must look like "1024x768"' })
   size?: string;
 
   /** "W:H", for models sized by ratio (see `GET /v1/models`); default the model's. */
+  @ApiPropertyOptional({ example: '16:9', description: '"W:H", for models sized by ratio (see `GET /v1/models`).' })
   @IsOptional()
   @Matches(/^[1-9]\d?:[1-9]\d?$/, { message: 'aspect_ratio must look like "16:9"' })
   aspect_ratio?: string;
 
   /** One of the model's qualities, e.g. "high"; default the model's. */
+  @ApiPropertyOptional({ maxLength: 32, example: 'high', description: "One of the model's qualities; default the model's." })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -53,6 +64,12 @@ export class CreateGenerationDto {
   quality?: string;
 
   /** Upload ids (`POST /v1/uploads`) of the images to edit, in order. */
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: MAX_REQUEST_IMAGES,
+    description: 'Upload ids (`POST /v1/uploads`) of the images to edit, in order.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_REQUEST_IMAGES)
@@ -60,6 +77,12 @@ export class CreateGenerationDto {
   input_images?: string[];
 
   /** Upload ids of style or subject references. */
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: MAX_REQUEST_IMAGES,
+    description: 'Upload ids of style or subject references.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_REQUEST_IMAGES)
@@ -67,6 +90,7 @@ export class CreateGenerationDto {
   reference_images?: string[];
 
   /** Number of images; default 1. */
+  @ApiPropertyOptional({ minimum: 1, maximum: 16, default: 1, description: "Number of images, up to the model's maximum." })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -75,17 +99,30 @@ export class CreateGenerationDto {
   n?: number;
 
   /** Same seed, prompt and size give the same image on deterministic models; default random. */
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 2147483647,
+    example: 42,
+    description: 'Same seed, prompt and size give the same image on deterministic models.',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(2147483647)
   seed?: number;
 
+  @ApiPropertyOptional({ enum: ['png'], default: 'png' })
   @IsOptional()
   @IsIn(['png'])
   output_format?: 'png';
 
   /** Free-form string pairs returned with the task. */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { order: '1234' },
+    description: 'Free-form string pairs returned with the task (at most 16 keys).',
+  })
   @IsOptional()
   @IsMetadata()
   metadata?: Record<string, string>;

@@ -1,23 +1,60 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import type { Request } from 'express';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { requestIdOf } from '../http/request-id';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  parseIdempotencyKey,
+  requestFingerprint,
+} from '../idempotency/idempotency-key';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { CreateGenerationDto } from './create-generation.dto';
 import { GenerationsService } from './generations.service';
 import { toTaskResource } from './task.resource';
 
 export const baseUrlOf = (request: Request): string => `${request.protocol}://${request.get('host')}`;
 
+const CREATE_ROUTE = 'POST /v1/generations';
+
+@ApiTags('generations')
 @Controller('v1/generations')
 @UseGuards(ApiKeyGuard)
 export class GenerationsController {
-  constructor(private readonly generations: GenerationsService) {}
+  constructor(
+    private readonly generations: GenerationsService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
+  /**
+   * 202 with the task. With an `Idempotency-Key`, a repeat of the same body gets the first
+   * response again (`Idempotent-Replayed: true`); see decision 0012 for the other answers.
+   */
   @Post()
   @HttpCode(202)
-  async create(@Req() request: AuthenticatedRequest, @Body() body: CreateGenerationDto) {
-    const row = await this.generations.create(request.accountId, body, requestIdOf(request));
-    return toTaskResource(row, baseUrlOf(request));
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 visible ASCII characters; kept 24 h per account.' })
+  async create(
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+    @Body() body: CreateGenerationDto,
+  ) {
+    const { accountId } = request;
+    const baseUrl = baseUrlOf(request);
+    const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
+    if (key === undefined) return toTaskResource(await this.generations.create(accountId, body, requestIdOf(request)), baseUrl);
+
+    const outcome = await this.idempotency.begin(accountId, key, requestFingerprint(CREATE_ROUTE, request.body));
+    if (outcome.kind === 'claimed') {
+      const respond = (row: Parameters<typeof toTaskResource>[0]) => ({ status: 202, body: toTaskResource(row, baseUrl) });
+      const row = await this.idempotency.whileClaimed(outcome.claim, () =>
+        this.generations.create(accountId, body, requestIdOf(request), { claim: outcome.claim, respond }),
+      );
+      return toTaskResource(row, baseUrl);
+    }
+    response.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
+    if (outcome.kind === 'replay') return outcome.body;
+    return toTaskResource(await this.generations.get(accountId, outcome.taskId), baseUrl);
   }
 
   /** 200 with the canceled task; a finished one is a 409 `generation_not_cancelable`. */

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { generationStream, type GenerationRequest, type InputImageRef, type RecordedEvent } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { generationDecider } from '@darkroom/domain-generation';
-import type { EventStore } from '@darkroom/event-store';
+import { PgEventStore, type EventStore } from '@darkroom/event-store';
 import { DomainError, newId, type Clock } from '@darkroom/kernel';
 import { ModelCatalog, type ModelEntry } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
@@ -11,8 +11,16 @@ import { evolveGeneration, generationProjection, loadGeneration, type Generation
 import { creditBalanceProjection } from '@darkroom/service-ledger';
 import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { isUuid } from '../http/ids';
+import { IdempotencyService, type IdempotencyClaim, type StoredResponse } from '../idempotency/idempotency.service';
 import { UploadsService } from '../uploads/uploads.service';
 import type { CreateGenerationDto } from './create-generation.dto';
+
+/** A request that holds its `Idempotency-Key`'s claim: the task takes the claim's id. */
+export interface ClaimedRequest {
+  readonly claim: IdempotencyClaim;
+  /** The response stored with the key, for repeats to replay; none when the caller answers later (the façade). */
+  readonly respond?: (row: GenerationRow) => StoredResponse;
+}
 
 const notFound = (id: string) => new DomainError('generation_not_found', 'not_found', `No generation ${id}.`);
 
@@ -26,10 +34,15 @@ export class GenerationsService {
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
     private readonly catalog: ModelCatalog,
     private readonly uploads: UploadsService,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
-  /** Everything a request can be refused for is checked here, before anything is appended or charged. */
-  async create(accountId: string, dto: CreateGenerationDto, requestId: string): Promise<GenerationRow> {
+  /**
+   * Everything a request can be refused for is checked here, before anything is appended or
+   * charged. With a claimed `Idempotency-Key`, GenerationCreated is appended (NO_STREAM, on
+   * the claim's task id) in one transaction with the key's row (decision 0012).
+   */
+  async create(accountId: string, dto: CreateGenerationDto, requestId: string, claimed?: ClaimedRequest): Promise<GenerationRow> {
     const model = this.availableModel(dto.model);
     // The caller's own mistake (an id it does not have) is named before what the model can do with it.
     const images = await this.uploads.resolve(accountId, {
@@ -62,18 +75,32 @@ export class GenerationsService {
       ...nonEmpty('inputImages', images.input_images),
       ...nonEmpty('referenceImages', images.reference_images),
     };
-    const taskId = newId();
+    const taskId = claimed?.claim.taskId ?? newId();
     const now = this.clock.now();
     const deadline = new Date(now.getTime() + model.deadlineSeconds * 1000).toISOString();
-    const result = await this.store.handle(
-      generationStream(taskId),
-      generationDecider,
-      { type: 'CreateGeneration', taskId, request, price, deadline, metadata: dto.metadata, now: now.toISOString() },
-      { metadata: { correlationId: taskId, accountId, requestId, schemaVersion: 1 }, eventId: () => newId() },
-    );
-    const row = this.fold(result.events.map((event) => ({ ...event, recordedAt: now.toISOString() })));
-    if (!row) throw new Error(`Generation ${taskId} was not created`);
-    return row;
+    const command = {
+      type: 'CreateGeneration' as const,
+      taskId,
+      request,
+      price,
+      deadline,
+      metadata: dto.metadata,
+      ...(claimed ? { idempotencyKey: claimed.claim.key } : {}),
+      now: now.toISOString(),
+    };
+    const options = { metadata: { correlationId: taskId, accountId, requestId, schemaVersion: 1 }, eventId: () => newId() };
+    const created = (events: readonly { type: string; data: unknown }[]): GenerationRow => {
+      const row = this.fold(events.map((event) => ({ ...event, recordedAt: now.toISOString() })) as RecordedEvent[]);
+      if (!row) throw new Error(`Generation ${taskId} was not created`);
+      return row;
+    };
+    if (!claimed) return created((await this.store.handle(generationStream(taskId), generationDecider, command, options)).events);
+    return this.sql.transaction(async (tx) => {
+      const result = await new PgEventStore(tx).handle(generationStream(taskId), generationDecider, command, options);
+      const row = created(result.events);
+      await this.idempotency.recordCreated(tx, claimed.claim, claimed.respond?.(row));
+      return row;
+    });
   }
 
   /** The caller's task; another account's id is indistinguishable from a missing one. */

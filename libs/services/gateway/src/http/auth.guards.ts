@@ -1,14 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { DomainError } from '@darkroom/kernel';
+import { addToLogContext } from '@darkroom/logging';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import { HttpProblem } from './http-problem';
+import { RateLimitService } from './rate-limit/rate-limit.service';
 import type { WithRequestId } from './request-id';
 
-/** The request after `ApiKeyGuard`: the caller's account. */
+/** The request after `ApiKeyGuard`: the caller's account and the key it used. */
 export interface AuthenticatedRequest extends Request, WithRequestId {
   accountId: string;
+  apiKeyId: string;
 }
 
 function bearer(request: Request): string | undefined {
@@ -20,22 +24,50 @@ function bearer(request: Request): string | undefined {
 const unauthorized = () =>
   new DomainError('unauthorized', 'unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".');
 
+/**
+ * `/v1/*`: an active API key (a revoked one is refused with the next request), then one
+ * request counted against that key's rate limit, with the RateLimit headers on the answer.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly accounts: AccountsRepository) {}
+  private readonly logger = new Logger(ApiKeyGuard.name);
+
+  constructor(
+    private readonly accounts: AccountsRepository,
+    private readonly rateLimit: RateLimitService,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const key = bearer(request);
-    const accountId = key ? await this.accounts.accountForKey(key) : undefined;
-    if (!accountId) throw unauthorized();
-    request.accountId = accountId;
+    const owner = key ? await this.accounts.ownerOfKey(key) : undefined;
+    if (!owner) throw unauthorized();
+    request.accountId = owner.accountId;
+    request.apiKeyId = owner.keyId;
+    addToLogContext({ accountId: owner.accountId });
+    this.accounts.touch(owner.keyId)?.catch((error: unknown) => {
+      this.logger.warn(`request ${request.requestId}: last_used_at of key ${owner.keyId} not recorded: ${String(error)}`);
+    });
+
+    const decision = await this.rateLimit.consume(owner.keyId);
+    const response = context.switchToHttp().getResponse<Response>();
+    for (const [name, value] of Object.entries(decision.headers)) response.setHeader(name, value);
+    if (!decision.allowed) {
+      response.setHeader('Retry-After', String(decision.retryAfterSeconds));
+      throw new HttpProblem(429, 'rate_limited', `Too many requests for this API key; retry in ${decision.retryAfterSeconds} s.`, {
+        retry_after: decision.retryAfterSeconds,
+      });
+    }
     return true;
   }
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/**
+ * `/admin/*`: the admin credential only. An API key here is refused like any other wrong
+ * credential (401, not 403): the admin surface does not tell keys it does not accept apart.
+ */
 @Injectable()
 export class AdminGuard implements CanActivate {
   constructor(@Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions) {}

@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { DomainError, type ErrorCategory } from '@darkroom/kernel';
 import { HttpProblem } from './http-problem';
-import { requestIdOf, type WithRequestId } from './request-id';
+import { assignRequestId, type WithRequestId } from './request-id';
 
 const statusOf: Readonly<Record<ErrorCategory, number>> = {
   validation: HttpStatus.BAD_REQUEST,
@@ -24,8 +24,10 @@ const titles: Readonly<Record<number, string>> = {
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /** RFC 7807 problem details body; `code` is stable and documented. */
@@ -64,6 +66,34 @@ function fromHttpException(error: HttpException): Problem {
   return problem(status, code, detail);
 }
 
+/**
+ * An error of the body parser (http-errors: `expose` set, a 4xx `status`): the request was
+ * refused before any route ran, e.g. a JSON body over the parser's limit.
+ */
+interface ExposedHttpError {
+  readonly status: number;
+  readonly expose: true;
+  readonly message: string;
+}
+
+function isExposedHttpError(error: unknown): error is ExposedHttpError {
+  const candidate = error as Partial<ExposedHttpError> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    candidate.expose === true &&
+    typeof candidate.status === 'number' &&
+    candidate.status >= 400 &&
+    candidate.status < 500
+  );
+}
+
+const codeOfExposed: Readonly<Record<number, string>> = {
+  400: 'malformed_request',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
 /** The one place errors become HTTP: domain codes map by category, anything else is a 500. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -72,7 +102,7 @@ export class ProblemFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
-    const requestId = requestIdOf(http.getRequest<WithRequestId>());
+    const requestId = assignRequestId(http.getRequest<Request & WithRequestId>(), response);
     let body: Problem;
     if (error instanceof DomainError) {
       body = problem(statusOf[error.category], error.code, error.message, { ...(error.detail ?? {}) });
@@ -80,11 +110,17 @@ export class ProblemFilter implements ExceptionFilter {
       body = problem(error.status, error.code, error.message, { ...error.extensions });
     } else if (error instanceof HttpException) {
       body = fromHttpException(error);
+    } else if (isExposedHttpError(error)) {
+      body = problem(error.status, codeOfExposed[error.status] ?? `http_${error.status}`, error.message);
     } else {
       this.logger.error(`request ${requestId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       body = problem(500, 'internal_error', 'Something went wrong on our side; the request may be retried.');
     }
-    body = { ...body, request_id: requestId };
+    this.send(response, { ...body, request_id: requestId });
+  }
+
+  /** Writes the problem; a route family with its own error dialect (the OpenAI façade) adds to it here. */
+  protected send(response: Response, body: Problem): void {
     response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
   }
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { newId } from '@darkroom/kernel';
+import { withLogContext } from '@darkroom/logging';
 
 /** A caller's own request id is kept when it is a plain token; anything else gets ours. */
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -15,11 +16,24 @@ export interface WithRequestId {
  * events it appends, and quoted in problem bodies and error logs.
  */
 export function requestIdMiddleware(request: Request & WithRequestId, response: Response, next: NextFunction): void {
-  const incoming = request.headers[REQUEST_ID_HEADER];
-  const id = typeof incoming === 'string' && ACCEPTABLE.test(incoming) ? incoming : newId();
-  request.requestId = id;
-  response.setHeader('X-Request-Id', id);
-  next();
+  const id = assignRequestId(request, response);
+  withLogContext({ requestId: id }, next);
+}
+
+/**
+ * Gives the request its id once, and the response its header. The problem filter calls it
+ * too: a body the parser refuses never reaches the middleware.
+ */
+export function assignRequestId(
+  request: Pick<Request, 'headers'> & WithRequestId,
+  response: Pick<Response, 'setHeader' | 'headersSent'>,
+): string {
+  if (request.requestId === undefined) {
+    const incoming = request.headers[REQUEST_ID_HEADER];
+    request.requestId = typeof incoming === 'string' && ACCEPTABLE.test(incoming) ? incoming : newId();
+  }
+  if (!response.headersSent) response.setHeader('X-Request-Id', request.requestId);
+  return request.requestId;
 }
 
 /** The id `requestIdMiddleware` gave this request (a fresh one outside HTTP). */

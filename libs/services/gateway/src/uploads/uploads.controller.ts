@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Req, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@darkroom/kernel';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { toUploadResource } from './upload.resource';
@@ -11,6 +12,8 @@ interface ReceivedFile {
   readonly buffer: Buffer;
 }
 
+@ApiTags('uploads')
+@ApiBearerAuth()
 @Controller('v1/uploads')
 @UseGuards(ApiKeyGuard)
 export class UploadsController {
@@ -22,6 +25,14 @@ export class UploadsController {
    */
   @Post()
   @HttpCode(201)
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary', description: 'A PNG, JPEG or WebP image.' } },
+    },
+  })
   @UseInterceptors(
     UploadTooLargeInterceptor,
     FileInterceptor('file', { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 8 } }),

@@ -211,4 +211,46 @@ export const generationProjection: RowProjection<GenerationRow> = {
       ],
     );
   },
+  /** `save` for many rows in one statement (rebuilds): the same columns, the same conflict rule. */
+  async saveMany(tx: Sql, rows: readonly GenerationRow[]) {
+    if (rows.length === 0) return;
+    const records = rows.map((row) => ({
+      id: row.id,
+      account_id: row.accountId,
+      status: row.status,
+      model: row.request.model,
+      prompt: row.request.prompt,
+      params: row.request,
+      price: row.price,
+      credits_state: row.creditsState,
+      idempotency_key: row.idempotencyKey,
+      deadline: row.deadline,
+      created_at: row.createdAt,
+      queued_at: row.queuedAt,
+      processing_at: row.processingAt,
+      completed_at: row.completedAt,
+      failed_at: row.failedAt,
+      canceled_at: row.canceledAt,
+      error: row.error,
+      assets: row.assets,
+      attempts: row.attempts,
+      metadata: row.metadata,
+    }));
+    await tx.query(
+      `INSERT INTO generations (id, account_id, status, model, prompt, params, price, credits_state, idempotency_key,
+         deadline, created_at, queued_at, processing_at, completed_at, failed_at, canceled_at, error, assets,
+         attempts, metadata)
+       SELECT id, account_id, status, model, prompt, params, price, credits_state, idempotency_key, deadline, created_at,
+              queued_at, processing_at, completed_at, failed_at, canceled_at, error, assets, attempts, metadata
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, account_id uuid, status text, model text, prompt text,
+              params jsonb, price integer, credits_state text, idempotency_key text, deadline timestamptz,
+              created_at timestamptz, queued_at timestamptz, processing_at timestamptz, completed_at timestamptz,
+              failed_at timestamptz, canceled_at timestamptz, error jsonb, assets jsonb, attempts integer, metadata jsonb)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, credits_state = EXCLUDED.credits_state,
+         queued_at = EXCLUDED.queued_at, processing_at = EXCLUDED.processing_at, completed_at = EXCLUDED.completed_at,
+         failed_at = EXCLUDED.failed_at, canceled_at = EXCLUDED.canceled_at, error = EXCLUDED.error,
+         assets = EXCLUDED.assets, attempts = EXCLUDED.attempts`,
+      [JSON.stringify(records)],
+    );
+  },
 };

@@ -4,6 +4,7 @@ import type { Sql } from '@darkroom/database';
 import { providerJobDecider, type ProviderJobCommand } from '@darkroom/domain-provider-job';
 import { PgEventStore } from '@darkroom/event-store';
 import { newId, type Clock, type Untimed } from '@darkroom/kernel';
+import type { DarkroomMetrics } from '@darkroom/observability';
 import type { ObjectStorage } from '@darkroom/object-storage';
 import type {
   ImageProvider,
@@ -31,6 +32,8 @@ export interface JobRunnerOptions {
   readonly webhookProviders: ReadonlySet<string>;
   /** Checks the prompt and negative prompt before any provider sees them. */
   readonly moderation: Moderation;
+  /** Where provider call latencies and errors are counted (none in unit tests). */
+  readonly metrics?: DarkroomMetrics;
 }
 
 type Record_ = (command: Untimed<ProviderJobCommand>) => Promise<unknown>;
@@ -64,7 +67,7 @@ export class JobRunner {
       case 'poll':
         return this.poll(row, provider);
       case 'cancel':
-        await provider.cancel(this.refOf(row)).catch(() => undefined);
+        await this.timed(row, 'cancel', () => provider.cancel(this.refOf(row))).catch(() => undefined);
         await this.sql.transaction((tx) => this.repo.setPhase(tx, row.taskId, 'done', row.attempt));
         return;
       default:
@@ -83,7 +86,7 @@ export class JobRunner {
     ]);
     const hasInputs = inputImages.length + referenceImages.length > 0;
     const providerModel = hasInputs && model.providerEditModel ? model.providerEditModel : model.providerModel;
-    const outcome: SubmitOutcome = await provider.submit({
+    const outcome: SubmitOutcome = await this.timed(row, 'submit', () => provider.submit({
       taskId: row.taskId,
       attempt: row.attempt,
       providerModel,
@@ -98,7 +101,7 @@ export class JobRunner {
       inputImages,
       referenceImages,
       ...(this.webhookUrl(row) ? { webhookUrl: this.webhookUrl(row) } : {}),
-    });
+    }));
     const outputs = outcome.kind === 'completed' ? await this.stage(row, outcome.images) : undefined;
 
     await this.record(row, async (record, current, tx) => {
@@ -126,7 +129,7 @@ export class JobRunner {
   }
 
   private async poll(row: ProviderJobRow, provider: ImageProvider): Promise<void> {
-    const observation: JobObservation = await provider.poll(this.refOf(row)).catch((error: unknown) => ({
+    const observation: JobObservation = await this.timed(row, 'poll', () => provider.poll(this.refOf(row))).catch((error: unknown) => ({
       kind: 'pending' as const,
       providerStatus: `poll_error:${(error as Error).message}`.slice(0, 200),
     }));
@@ -153,6 +156,16 @@ export class JobRunner {
           await record({ type: 'CancelProviderJob' });
           return this.repo.setPhase(tx, row.taskId, 'done', row.attempt);
       }
+    });
+  }
+
+  /** A provider call, timed by provider and operation; a failed outcome also counts as an error by its code. */
+  private timed<T>(row: ProviderJobRow, operation: string, call: () => Promise<T>): Promise<T> {
+    const metrics = this.options.metrics;
+    if (!metrics) return call();
+    return metrics.timeProviderCall(row.provider, operation, call, (result) => {
+      const failure = (result as { kind?: string; failure?: { code: string } } | undefined)?.failure;
+      return failure ? { outcome: 'failed', errorCode: failure.code } : { outcome: 'ok' };
     });
   }
 

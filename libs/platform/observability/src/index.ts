@@ -1,0 +1,5 @@
+export * from './darkroom-metrics';
+export * from './cached';
+export * from './stall';
+export * from './readiness';
+export * from './metrics-text';

@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import {
+  cachedFor,
+  evaluateReadiness,
+  isStalled,
+  stallThresholdMs,
+  type CheckResult,
+  type LoopActivity,
+  type Readiness,
+} from '@darkroom/observability';
+import type { Platform } from './platform';
+import { ProjectionHost } from './projection.host';
+import { RelayHost } from './relay.host';
+import { PLATFORM } from './tokens';
+
+/** Readiness answers are reused this long, so frequent probes cost one round of checks per second. */
+const CACHE_MS = 1000;
+/** A dependency that has not answered by then counts as down. */
+const CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * What `/health/ready` reports: the database answers, the broker connection is up, the bucket
+ * answers, and neither the relay nor any projection runner of this process is stalled.
+ */
+@Injectable()
+export class ReadinessService {
+  private readonly stallAfterMs: number;
+  private hosts?: ProjectionHost[];
+  readonly readiness: () => Promise<Readiness>;
+
+  constructor(
+    @Inject(PLATFORM) private readonly platform: Platform,
+    private readonly relayHost: RelayHost,
+    private readonly discovery: DiscoveryService,
+  ) {
+    this.stallAfterMs = stallThresholdMs(platform.pollIntervalMs);
+    this.readiness = cachedFor(CACHE_MS, () =>
+      evaluateReadiness(
+        {
+          database: () => this.database(),
+          broker: async () => this.broker(),
+          bucket: () => this.bucket(),
+          relay: async () => this.relay(),
+          projections: async () => this.projections(),
+        },
+        CHECK_TIMEOUT_MS,
+      ),
+    );
+  }
+
+  /** The projection hosts of this process's service modules (found once, after the app is built). */
+  projectionHosts(): ProjectionHost[] {
+    this.hosts ??= this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is ProjectionHost => instance instanceof ProjectionHost);
+    return this.hosts;
+  }
+
+  private async database(): Promise<CheckResult> {
+    await this.platform.sql.query('SELECT 1');
+    return { ok: true };
+  }
+
+  private broker(): CheckResult {
+    const { bus } = this.platform;
+    if (!bus.isConnected) return { ok: true, detail: 'in-process bus' };
+    return bus.isConnected() ? { ok: true } : { ok: false, detail: 'not connected to the broker' };
+  }
+
+  private async bucket(): Promise<CheckResult> {
+    await this.platform.objects.probe();
+    return { ok: true };
+  }
+
+  private relay(): CheckResult {
+    const activity = this.relayHost.relay.activity;
+    return this.loop(activity, activity.active ? 'active' : 'standby: another instance holds the lock');
+  }
+
+  private projections(): CheckResult {
+    const runners = this.projectionHosts().flatMap((host) => host.runners);
+    if (runners.length === 0) return { ok: true, detail: 'no projections in this process' };
+    const byName = Object.fromEntries(runners.map((runner) => [runner.name, this.loop(runner.activity)]));
+    const stalled = Object.keys(byName).filter((name) => !byName[name].ok);
+    return {
+      ok: stalled.length === 0,
+      ...(stalled.length > 0 ? { detail: `stalled: ${stalled.join(', ')}` } : {}),
+      runners: byName,
+    };
+  }
+
+  private loop(activity: LoopActivity, detail?: string): CheckResult {
+    const stalled = isStalled(activity, new Date(), this.stallAfterMs);
+    return {
+      ok: !stalled,
+      ...(stalled ? { detail: `no successful round for more than ${this.stallAfterMs} ms` } : detail ? { detail } : {}),
+      ...(activity.lastTickAt ? { lastTickAt: activity.lastTickAt.toISOString() } : {}),
+    };
+  }
+}

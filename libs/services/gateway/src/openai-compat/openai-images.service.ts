@@ -1,0 +1,120 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ObjectStorage } from '@darkroom/object-storage';
+import { OBJECT_STORAGE } from '@darkroom/runtime';
+import type { GenerationRow, TaskAsset } from '@darkroom/service-generation';
+import { AssetsService } from '../assets/assets.service';
+import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import { GenerationsService } from '../generations/generations.service';
+import { requestFingerprint } from '../idempotency/idempotency-key';
+import { IdempotencyService, type IdempotencyClaim } from '../idempotency/idempotency.service';
+import { UploadsService } from '../uploads/uploads.service';
+import type { OpenAiImageEditDto, OpenAiImageGenerationDto } from './openai-images.dto';
+import {
+  stillRunning,
+  taskNotCompleted,
+  toCreateGeneration,
+  toImagesResponse,
+  type OpenAiImage,
+  type OpenAiImagesResponse,
+} from './openai-images.mapping';
+
+export const DEFAULT_OPENAI_COMPAT_TIMEOUT_SECONDS = 120;
+export const DEFAULT_OPENAI_COMPAT_MODEL = 'gpt-image-1';
+/** How often a waiting request looks at its task (the read model, or the log when it lags). */
+const POLL_INTERVAL_MS = 250;
+const TERMINAL = new Set(['completed', 'failed', 'canceled']);
+
+/** One façade request, after validation. */
+export interface OpenAiImagesRequest {
+  readonly accountId: string;
+  readonly requestId: string;
+  /** Origin of this gateway as the caller reached it, for asset URLs. */
+  readonly baseUrl: string;
+  /** e.g. "POST /v1/images/edits": part of the Idempotency-Key fingerprint. */
+  readonly route: string;
+  readonly dto: OpenAiImageGenerationDto | OpenAiImageEditDto;
+  /** The images to edit, in order (edits only). */
+  readonly images?: readonly Buffer[];
+  readonly idempotencyKey?: string;
+  /** What identifies the request for its Idempotency-Key (the body, files by digest). */
+  readonly fingerprintBody: unknown;
+}
+
+export interface OpenAiImagesAnswer {
+  readonly body: OpenAiImagesResponse;
+  /** True when an earlier request with the same Idempotency-Key created the task. */
+  readonly replayed: boolean;
+}
+
+/**
+ * The OpenAI-compatible façade: a native task made through the same path as
+ * `POST /v1/generations` (pricing, reservation, events, idempotency), awaited up to a
+ * timeout, and answered in OpenAI's shape from the stored assets.
+ */
+@Injectable()
+export class OpenAiImagesService {
+  private readonly timeoutSeconds: number;
+  private readonly defaultModel: string;
+
+  constructor(
+    private readonly generations: GenerationsService,
+    private readonly idempotency: IdempotencyService,
+    private readonly uploads: UploadsService,
+    private readonly assets: AssetsService,
+    @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
+    @Inject(GATEWAY_OPTIONS) options: GatewayOptions,
+  ) {
+    this.timeoutSeconds = options.openaiCompat?.timeoutSeconds ?? DEFAULT_OPENAI_COMPAT_TIMEOUT_SECONDS;
+    this.defaultModel = options.openaiCompat?.defaultModel ?? DEFAULT_OPENAI_COMPAT_MODEL;
+  }
+
+  async handle(request: OpenAiImagesRequest): Promise<OpenAiImagesAnswer> {
+    const { accountId, idempotencyKey } = request;
+    let taskId: string;
+    let replayed = false;
+    if (idempotencyKey === undefined) {
+      taskId = (await this.createTask(request)).id;
+    } else {
+      const outcome = await this.idempotency.begin(accountId, idempotencyKey, requestFingerprint(request.route, request.fingerprintBody));
+      if (outcome.kind === 'replay') return { body: outcome.body as OpenAiImagesResponse, replayed: true };
+      if (outcome.kind === 'claimed') {
+        taskId = (await this.idempotency.whileClaimed(outcome.claim, () => this.createTask(request, outcome.claim))).id;
+      } else {
+        // The task of an earlier request with this key (one that timed out, or is still
+        // waiting): answer from it, charging nothing more.
+        taskId = outcome.taskId;
+        replayed = true;
+      }
+    }
+    const row = await this.waitForEnd(accountId, taskId);
+    if (row.status !== 'completed') throw taskNotCompleted(row);
+    const format = request.dto.response_format ?? 'b64_json';
+    const images = await Promise.all(row.assets.map((asset) => this.image(accountId, asset, format, request.baseUrl)));
+    return { body: toImagesResponse(row, images), replayed };
+  }
+
+  /** Edits store their images as uploads first (the same checks as `POST /v1/uploads`). */
+  private async createTask(request: OpenAiImagesRequest, claim?: IdempotencyClaim): Promise<GenerationRow> {
+    const uploadIds: string[] = [];
+    for (const bytes of request.images ?? []) uploadIds.push((await this.uploads.create(request.accountId, bytes)).id);
+    const dto = toCreateGeneration(request.dto, this.defaultModel, uploadIds);
+    return this.generations.create(request.accountId, dto, request.requestId, claim ? { claim } : undefined);
+  }
+
+  private async waitForEnd(accountId: string, taskId: string): Promise<GenerationRow> {
+    const deadline = Date.now() + this.timeoutSeconds * 1000;
+    for (;;) {
+      const row = await this.generations.get(accountId, taskId);
+      if (TERMINAL.has(row.status)) return row;
+      if (Date.now() >= deadline) throw stillRunning(row, this.timeoutSeconds);
+      await sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  private async image(accountId: string, output: TaskAsset, format: 'b64_json' | 'url', baseUrl: string): Promise<OpenAiImage> {
+    if (format === 'url') return { url: `${baseUrl}/v1/assets/${output.id}` };
+    const asset = await this.assets.find(accountId, output.id);
+    return { b64_json: (await this.objects.getObjectBytes(asset.key)).toString('base64') };
+  }
+}

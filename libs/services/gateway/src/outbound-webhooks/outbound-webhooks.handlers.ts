@@ -1,0 +1,77 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { Category, Consumer, eventKey, type GenerationCanceled, type GenerationCompleted, type GenerationFailed, type RecordedEvent } from '@darkroom/contracts';
+import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
+import type { MessageOf } from '@darkroom/runtime';
+import { evolveGeneration, generationProjection, type GenerationRow } from '@darkroom/service-generation';
+import { toTaskResource } from '../generations/task.resource';
+import { OUTBOUND_WEBHOOKS_OPTIONS, type OutboundWebhooksOptions } from './outbound-webhooks.options';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
+import { messageIdOf, webhookEventTypeOf } from './webhook-events';
+
+/** The bus consumer that turns terminal task events into deliveries; hosted by the gateway. */
+export const OUTBOUND_WEBHOOKS = Consumer.outboundWebhooks;
+
+type Terminal = GenerationCompleted | GenerationFailed | GenerationCanceled;
+
+/**
+ * On a terminal task event, one delivery row per enabled endpoint of the account subscribed
+ * to it (and registered before the event), inserted in the inbox transaction with ON CONFLICT DO NOTHING: a redelivered or
+ * replayed event creates nothing more. The payload is fixed here, so every attempt and
+ * redelivery sends the same bytes.
+ */
+@Controller()
+export class OutboundWebhooksHandlers {
+  constructor(
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    @Inject(OUTBOUND_WEBHOOKS_OPTIONS) private readonly options: OutboundWebhooksOptions,
+  ) {}
+
+  @OnEvent(OUTBOUND_WEBHOOKS, eventKey(Category.generation, 'GenerationCompleted'))
+  completed(@Payload() message: MessageOf<GenerationCompleted>, @Ctx() ctx: EventContext): Promise<void> {
+    return this.enqueue(message, ctx);
+  }
+
+  @OnEvent(OUTBOUND_WEBHOOKS, eventKey(Category.generation, 'GenerationFailed'))
+  failed(@Payload() message: MessageOf<GenerationFailed>, @Ctx() ctx: EventContext): Promise<void> {
+    return this.enqueue(message, ctx);
+  }
+
+  @OnEvent(OUTBOUND_WEBHOOKS, eventKey(Category.generation, 'GenerationCanceled'))
+  canceled(@Payload() message: MessageOf<GenerationCanceled>, @Ctx() ctx: EventContext): Promise<void> {
+    return this.enqueue(message, ctx);
+  }
+
+  private async enqueue(message: EventMessage & { data: Terminal['data'] }, ctx: EventContext): Promise<void> {
+    const eventType = webhookEventTypeOf[message.type as Terminal['type']];
+    const { taskId, accountId } = message.data;
+    const endpoints = await this.endpoints.subscribed(ctx.tx, accountId, eventType, message.recordedAt);
+    if (endpoints.length === 0) return;
+    const task = taskAsOf(await ctx.store.readCorrelated(taskId), message.eventId);
+    if (!task) throw new Error(`Task ${taskId} has no GenerationCreated before event ${message.eventId}`);
+    const payload = JSON.stringify({ type: eventType, timestamp: message.recordedAt, data: toTaskResource(task, this.options.publicBaseUrl) });
+    await this.deliveries.enqueue(ctx.tx, {
+      endpointIds: endpoints.map((endpoint) => endpoint.id),
+      accountId,
+      eventId: message.eventId,
+      messageId: messageIdOf(message.eventId),
+      eventType,
+      taskId,
+      payload,
+    });
+  }
+}
+
+/**
+ * The task as the read model had it right after `eventId`: its events folded up to and
+ * including that one, so a replay builds the same payload as the first delivery.
+ */
+export function taskAsOf(events: readonly RecordedEvent[], eventId: string): GenerationRow | undefined {
+  const end = events.findIndex((event) => event.eventId === eventId);
+  return events
+    .slice(0, end === -1 ? events.length : end + 1)
+    .filter((event) => generationProjection.eventTypes.includes(event.type))
+    .reduce<GenerationRow | undefined>((row, event) => evolveGeneration(row, event), undefined);
+}

@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events';
+
+/** Body of `POST /v1/webhook_endpoints`. */
+export class CreateWebhookEndpointDto {
+  @ApiProperty({ description: 'Where darkroom POSTs events: an https URL on a public address.', example: 'https://example.com/hooks/darkroom' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true, description: 'Event types to receive; default all.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  events?: WebhookEventType[];
+
+  @ApiPropertyOptional({ description: 'A note for the account’s own use.', maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+}
+
+/** Query of `GET /v1/webhook_endpoints/{id}/deliveries`. */
+export class ListDeliveriesQuery {
+  @ApiPropertyOptional({ description: 'Deliveries per page, newest first (1–100, default 20).', minimum: 1, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Cursor: the id of the last delivery of the previous page.' })
+  @IsOptional()
+  @IsUUID('all')
+  starting_after?: string;
+}

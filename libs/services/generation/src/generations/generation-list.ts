@@ -1,0 +1,63 @@
+import type { GenerationStatus } from '@darkroom/contracts';
+import type { Sql } from '@darkroom/database';
+import type { GenerationRow } from './generation-row';
+import { toGenerationRow } from './generation.projection';
+
+/** Where a page ends: the last row's keyset, exact to the microsecond. */
+export interface GenerationKeyset {
+  /** `created_at` as ISO 8601 with microseconds, e.g. 2026-11-24T02:05:20.123456Z. */
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+export interface GenerationListQuery {
+  readonly accountId: string;
+  /** Rows to return; one more is read to tell whether another page follows. */
+  readonly limit: number;
+  /** Rows strictly after this keyset (older), when given. */
+  readonly after?: GenerationKeyset;
+  readonly statuses?: readonly GenerationStatus[];
+  readonly model?: string;
+  /** Exclusive bounds on `created_at`, ISO 8601. */
+  readonly createdAfter?: string;
+  readonly createdBefore?: string;
+}
+
+export interface GenerationListPage {
+  readonly rows: readonly GenerationRow[];
+  /** The keyset of the last row when more rows follow it, else null. */
+  readonly next: GenerationKeyset | null;
+}
+
+/**
+ * One page of an account's tasks, newest first, by keyset on (created_at, id): stable
+ * under inserts (a task created meanwhile never shifts a page) and served by
+ * `generations_account_keyset_idx`. Filters are plain conditions, so every page is a
+ * custom plan on that index.
+ */
+export async function listGenerations(sql: Sql, query: GenerationListQuery): Promise<GenerationListPage> {
+  const params: unknown[] = [query.accountId];
+  const where = ['account_id = $1'];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  if (query.statuses?.length) where.push(`status = ANY(${param(query.statuses)}::text[])`);
+  if (query.model !== undefined) where.push(`model = ${param(query.model)}`);
+  if (query.createdAfter !== undefined) where.push(`created_at > ${param(query.createdAfter)}::timestamptz`);
+  if (query.createdBefore !== undefined) where.push(`created_at < ${param(query.createdBefore)}::timestamptz`);
+  if (query.after) {
+    where.push(`(created_at, id) < (${param(query.after.createdAt)}::timestamptz, ${param(query.after.id)}::uuid)`);
+  }
+  const { rows } = await sql.query<Parameters<typeof toGenerationRow>[0] & { keyset_at: string }>(
+    `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_at
+       FROM generations
+      WHERE ${where.join(' AND ')}
+      ORDER BY created_at DESC, id DESC
+      LIMIT ${param(query.limit + 1)}`,
+    params,
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page.map(toGenerationRow),
+    next: rows.length > query.limit && last ? { createdAt: last.keyset_at, id: last.id } : null,
+  };
+}
