@@ -8,7 +8,7 @@ import { call, eventually } from './support/api';
 import { downloadAsset } from './support/flows';
 import { freePort, waitOrTimeout, workspaceRoot } from './support/processes';
 
-jest.setTimeout(180_000);
+jest.setTimeout(360_000);
 
 /** The single process `npm start` runs: PGlite, in-process bus, s3rver, local renderer. */
 interface Embedded {

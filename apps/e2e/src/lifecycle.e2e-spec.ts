@@ -7,7 +7,7 @@ import { call, eventually, type Body } from './support/api';
 import { flows } from './support/flows';
 import { AMQP_URL, startSystem, type System } from './support/system';
 
-jest.setTimeout(180_000);
+jest.setTimeout(360_000);
 
 let system: System;
 

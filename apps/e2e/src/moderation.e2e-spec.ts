@@ -4,7 +4,7 @@ import { startFakes, type Fakes } from './support/fakes';
 import { flows, type Account } from './support/flows';
 import { startSystem, type System } from './support/system';
 
-jest.setTimeout(180_000);
+jest.setTimeout(360_000);
 
 /** The fake OpenAI renders this prompt deterministically; its image's digest is on the blocklist. */
 const BLOCKED_IMAGE_PROMPT = 'an innocent looking teapot';

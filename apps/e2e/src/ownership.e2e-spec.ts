@@ -5,7 +5,7 @@ import { startFakes, type Fakes } from './support/fakes';
 import { flows, type Account } from './support/flows';
 import { startSystem, type System } from './support/system';
 
-jest.setTimeout(240_000);
+jest.setTimeout(360_000);
 
 let fakes: Fakes;
 let system: System;

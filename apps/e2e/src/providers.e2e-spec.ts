@@ -8,7 +8,7 @@ import { flows, type Account } from './support/flows';
 import { workspaceRoot } from './support/processes';
 import { startSystem, type System } from './support/system';
 
-jest.setTimeout(240_000);
+jest.setTimeout(360_000);
 
 /** Shipped models, with fast polling so lost webhooks are found within seconds. */
 const shipped = JSON.parse(readFileSync(join(workspaceRoot, 'libs/providers/src/catalog/models.json'), 'utf8')) as {

@@ -2,7 +2,7 @@ import { call, eventually, type Body } from './support/api';
 import { flows, type Account } from './support/flows';
 import { startSystem, type System } from './support/system';
 
-jest.setTimeout(180_000);
+jest.setTimeout(360_000);
 
 let system: System;
 const { createAccount, generate, waitForSettled, eventsOf } = flows(() => system);

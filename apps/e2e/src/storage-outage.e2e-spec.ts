@@ -7,7 +7,7 @@ import { flows, type Account } from './support/flows';
 import { workspaceRoot } from './support/processes';
 import { startSystem, type System } from './support/system';
 
-jest.setTimeout(240_000);
+jest.setTimeout(360_000);
 
 /** BFL answers with a result URL: storage downloads it and then writes to the bucket itself. */
 const shipped = JSON.parse(readFileSync(join(workspaceRoot, 'libs/providers/src/catalog/models.json'), 'utf8')) as {

@@ -77,7 +77,8 @@ export function flows(system: () => System) {
   }
 
   /** Terminal, and its credits resolved (captured, released or never reserved): the ledger runs after the task ends. */
-  async function waitForSettled(key: string, taskId: string, timeoutMs = 120_000): Promise<Body> {
+  // Generous: one long transaction anywhere on the shared PostgreSQL holds back every relay's xmin horizon.
+  async function waitForSettled(key: string, taskId: string, timeoutMs = 240_000): Promise<Body> {
     return eventually(async () => {
       const task = await call(url(), 'GET', `/v1/generations/${taskId}`, { key });
       const settled = TERMINAL.includes(task.body?.status) && !['pending', 'reserved'].includes(task.body?.credits?.state);
