@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import OpenAI, { APIError, toFile } from 'openai';
 import sharp from 'sharp';
-import { call } from './support/api';
+import { call, eventually } from './support/api';
 import { startFakes, type Fakes } from './support/fakes';
 import { flows, type Account } from './support/flows';
 import { startSystem, type System } from './support/system';
@@ -141,6 +141,8 @@ describe('images.edit through the openai client', () => {
     expect(uploaded.status).toBe(200);
     expect(uploaded.body.sha256).toBe(sha256(input));
     expect(sha256(bytes)).toBe(task.assets[0].sha256);
+    // The balance projection trails the task: wait for the capture to reach it.
+    await eventually(async () => ((await balance(account.id)).reserved === 0 ? true : undefined), 60_000, 'the capture in the balance projection');
     expect(await balance(account.id)).toEqual({ available: 9, reserved: 0, captured: 1 });
   });
 
