@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { call, eventually } from './support/api';
 import { downloadAsset } from './support/flows';
-import { freePort, waitOrTimeout, workspaceRoot } from './support/processes';
+import { builtApp, freePort, waitOrTimeout, workspaceRoot } from './support/processes';
 
 jest.setTimeout(360_000);
 
@@ -20,7 +20,7 @@ interface Embedded {
 
 async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Embedded> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(workspaceRoot, 'dist/apps/darkroom/main.js')], {
+  const child: ChildProcess = spawn(process.execPath, [builtApp('darkroom')], {
     cwd: workspaceRoot,
     env: { PATH: process.env['PATH'], PORT: String(port), DARKROOM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, eventually, type Body } from './support/api';
 import { flows, type Account } from './support/flows';
-import { freePort, waitOrTimeout, workspaceRoot } from './support/processes';
+import { builtApp, freePort, waitOrTimeout, workspaceRoot } from './support/processes';
 import { startSystem, type System } from './support/system';
 
 // Generous: five services start one after another on a machine that other test runs load too.
@@ -416,7 +416,7 @@ describe('the three routes in the embedded single process (PGlite, in-process bu
     dataDir = await mkdtemp(join(tmpdir(), 'darkroom-reading-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const started = spawn(process.execPath, [join(workspaceRoot, 'dist/apps/darkroom/main.js')], {
+    const started = spawn(process.execPath, [builtApp('darkroom')], {
       cwd: workspaceRoot,
       env: {
         PATH: process.env['PATH'],

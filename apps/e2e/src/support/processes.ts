@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -26,6 +26,13 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** The built entry point of an app; fails at once (not after a health timeout) when it was not built. */
+export function builtApp(name: string): string {
+  const main = join(workspaceRoot, 'dist/apps', name, 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm test\` (it builds first) or \`npm run build\``);
+  return main;
+}
+
 /** Runs a built app (`dist/apps/<name>/main.js`) with its own environment; logs go to a file. */
 export async function startService(
   name: string,
@@ -37,7 +44,7 @@ export async function startService(
   await mkdir(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps', name, 'main.js')], {
+  const child = spawn(process.execPath, [builtApp(name)], {
     cwd: workspaceRoot,
     env: { PATH: process.env['PATH'], ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,7 +11,7 @@ import {
   type TestDatabase,
 } from '@darkroom/testing';
 import { deleteRunTopology } from './broker';
-import { freePort, runCommand, startService, workspaceRoot, type ServiceProcess } from './processes';
+import { builtApp, freePort, runCommand, startService, workspaceRoot, type ServiceProcess } from './processes';
 import { startTcpProxyFor, type TcpProxy } from './tcp-proxy';
 
 export const AMQP_URL = rabbitMqTestUrl();
@@ -78,7 +78,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     RATE_LIMIT_PER_MINUTE: '1000000',
     ...extraEnv,
   };
-  await runCommand([join(workspaceRoot, 'dist/apps/gateway/main.js'), 'migrate'], env);
+  await runCommand([builtApp('gateway'), 'migrate'], env);
 
   const logDir = join(workspaceRoot, 'test-results/e2e-logs', run);
   const services = new Map<ServiceName, ServiceProcess>();

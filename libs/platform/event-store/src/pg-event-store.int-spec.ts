@@ -1,6 +1,7 @@
 import { LOG_START, type NewEvent, type RecordedEvent } from '@darkroom/contracts';
 import { newId, type Decider } from '@darkroom/kernel';
-import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
+import { Client } from 'pg';
+import { createTestDatabase, testServerUrl, type TestDatabase } from '@darkroom/testing';
 import { IdempotencyConflict, StreamVersionConflict } from './errors';
 import { ANY, NO_STREAM } from './event-store';
 import { PgEventStore } from './pg-event-store';
@@ -149,7 +150,7 @@ describe('readAll', () => {
 
     releaseSlow();
     await slowTx;
-    // xmin is cluster-wide: another test's open transaction may delay (never reorder) visibility.
+    // A running transaction whose database this role cannot see may delay (never reorder) visibility.
     let afterCommit = ours(await readEverything(checkpoint));
     for (let i = 0; afterCommit.length < 2 && i < 200; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -157,6 +158,50 @@ describe('readAll', () => {
     }
     expect(afterCommit.map((e) => e.streamId)).toEqual([slow, fast]);
     expect(BigInt(afterCommit[0].globalPosition)).toBeLessThan(BigInt(afterCommit[1].globalPosition));
+  });
+
+  it('is not held back by a transaction running in another database on the same server', async () => {
+    const elsewhere = new Client({ connectionString: testServerUrl() });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const id = stream();
+      const start = await readEverything();
+      await store.append(id, [event('WhileElsewhereRuns')], NO_STREAM);
+
+      const seen = (await readEverything(start.length ? start[start.length - 1] : LOG_START)).filter((e) => e.streamId === id);
+      expect(seen.map((e) => e.type)).toEqual(['WhileElsewhereRuns']);
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      await elsewhere.end();
+    }
+  });
+
+  it('is still held back by a transaction running in its own database', async () => {
+    const id = stream();
+    const start = await readEverything();
+    const checkpoint = start.length ? start[start.length - 1] : LOG_START;
+    let release!: () => void;
+    const mayEnd = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const hasStarted = new Promise<void>((resolve) => (started = resolve));
+    const open = db.sql.transaction(async (tx) => {
+      await tx.query('SELECT pg_current_xact_id()');
+      started();
+      await mayEnd;
+    });
+    await hasStarted;
+    await store.append(id, [event('BehindOpenTransaction')], NO_STREAM);
+    expect((await readEverything(checkpoint)).filter((e) => e.streamId === id)).toEqual([]);
+    release();
+    await open;
+    let seen = (await readEverything(checkpoint)).filter((e) => e.streamId === id);
+    for (let i = 0; seen.length === 0 && i < 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      seen = (await readEverything(checkpoint)).filter((e) => e.streamId === id);
+    }
+    expect(seen.map((e) => e.type)).toEqual(['BehindOpenTransaction']);
   });
 
   it('pages through the log in (transaction, position) order and can filter by type', async () => {

@@ -44,6 +44,30 @@ function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
+/**
+ * The oldest transaction that may still commit rows into this database's events table.
+ * A snapshot's xmin is cluster-wide: one long transaction in any other database on the same
+ * server would hold back every reader here. Running transactions positively seen in
+ * pg_stat_activity as belonging to another database are left out; every other one (ours,
+ * one that ended since the snapshot, one this role may not inspect) still counts, so the
+ * horizon can only be earlier than needed, never later (decision 0017). The caller's own
+ * transaction is not in its snapshot's list, so it is added back.
+ */
+const WRITE_HORIZON = `
+  snapshot AS (SELECT pg_current_snapshot() AS s),
+  elsewhere AS (
+    SELECT backend_xid::text::bigint AS xid32 FROM pg_stat_activity
+     WHERE backend_xid IS NOT NULL AND datname IS NOT NULL AND datname <> current_database()
+  ),
+  write_horizon AS (
+    SELECT least(
+      (SELECT min(running) FROM snapshot, pg_snapshot_xip(snapshot.s) AS running
+        WHERE running::text::bigint % 4294967296 NOT IN (SELECT xid32 FROM elsewhere)),
+      (SELECT pg_snapshot_xmax(snapshot.s) FROM snapshot),
+      pg_current_xact_id_if_assigned()
+    ) AS xid
+  )`;
+
 /** The event store on PostgreSQL; see DESIGN §2 for the guarantees each method keeps. */
 export class PgEventStore implements EventStore {
   constructor(private readonly sql: Sql) {}
@@ -84,14 +108,16 @@ export class PgEventStore implements EventStore {
   }
 
   async readAll(after: LogPosition, options: ReadAllOptions): Promise<RecordedEvent[]> {
-    // Only rows of transactions older than every running one: a slower transaction that
-    // commits later with a smaller global position can then never be skipped (DESIGN §2).
-    // ORDER BY names the table's columns: bare `transaction_id` would be the text alias of
-    // COLUMNS, sorting '10000' before '9999' (skipping events) and bypassing the index.
+    // Only rows of transactions older than every running one that may write here: a slower
+    // transaction that commits later with a smaller global position can then never be
+    // skipped (DESIGN §2). ORDER BY names the table's columns: bare `transaction_id` would be
+    // the text alias of COLUMNS, sorting '10000' before '9999' (skipping events) and
+    // bypassing the index.
     const { rows } = await this.sql.query<EventRow>(
-      `SELECT ${COLUMNS} FROM events
+      `WITH ${WRITE_HORIZON}
+       SELECT ${COLUMNS} FROM events
         WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND transaction_id < (SELECT xid FROM write_horizon)
           AND ($4::text[] IS NULL OR type = ANY($4::text[]))
         ORDER BY events.transaction_id, events.global_position
         LIMIT $3`,
