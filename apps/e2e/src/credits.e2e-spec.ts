@@ -26,7 +26,7 @@ const { balance, createAccount } = flows(() => system);
 beforeAll(async () => {
   // Another part of issue 5 adds per-key rate limits; this test is about credits, not limits.
   // Small pools: five services share the machine's PostgreSQL with other test runs.
-  system = await startSystem('e2e_credits', { env: { RATE_LIMIT_PER_MINUTE: '1000000', DATABASE_POOL_SIZE: '5' } });
+  system = await startSystem('e2e_credits', { env: { RATE_LIMIT_PER_MINUTE: '1000000' } });
 });
 afterAll(async () => {
   await system?.stop();

@@ -11,7 +11,7 @@ import { startSystem, type System } from './support/system';
 jest.setTimeout(900_000);
 
 let system: System;
-const { createAccount, generate, waitForSettled, eventsOf } = flows(() => system);
+const { createAccount, generate, waitForSettled, explained, eventsOf } = flows(() => system);
 
 beforeAll(async () => {
   system = await startSystem('e2e_reading', {
@@ -57,10 +57,14 @@ describe('GET /v1/generations', () => {
     expect(mine.status).toBe(202);
 
     await listedOnce(owner.key, 26);
-    all = await eventually(async () => {
-      const data = (await list(owner.key, '?limit=100')).body.data as Body[];
-      return data.every((task) => ['completed', 'failed'].includes(task.status)) ? data : undefined;
-    }, 300_000, 'every listed task to finish');
+    const unfinished = async () =>
+      ((await list(owner.key, '?limit=100')).body.data as Body[]).filter((task) => !['completed', 'failed'].includes(task.status)).map((task) => task.id);
+    all = await explained(unfinished, () =>
+      eventually(async () => {
+        const data = (await list(owner.key, '?limit=100')).body.data as Body[];
+        return data.every((task) => ['completed', 'failed'].includes(task.status)) ? data : undefined;
+      }, 300_000, 'every listed task to finish'),
+    );
   });
 
   it('lists only the caller’s tasks, newest first, as task resources', () => {

@@ -2,6 +2,7 @@ import { expect } from '@jest/globals';
 import type { RecordedEvent } from '@darkroom/contracts';
 import { PgEventStore } from '@darkroom/event-store';
 import { call, eventually, type ApiResponse, type Body } from './api';
+import { describeTask } from './diagnosis';
 import type { System } from './system';
 
 /** Steps every end-to-end test takes through the public API, bound to one running system. */
@@ -70,20 +71,34 @@ export function flows(system: () => System) {
   const generate = (key: string, body: Record<string, unknown>) => call(url(), 'POST', '/v1/generations', { key, body });
 
   async function waitForTerminal(key: string, taskId: string, timeoutMs = 120_000): Promise<Body> {
-    return eventually(async () => {
-      const task = await call(url(), 'GET', `/v1/generations/${taskId}`, { key });
-      return TERMINAL.includes(task.body?.status) ? task.body : undefined;
-    }, timeoutMs, `task ${taskId} to finish`);
+    return explained([taskId], () =>
+      eventually(async () => {
+        const task = await call(url(), 'GET', `/v1/generations/${taskId}`, { key });
+        return TERMINAL.includes(task.body?.status) ? task.body : undefined;
+      }, timeoutMs, `task ${taskId} to finish`),
+    );
   }
 
   /** Terminal, and its credits resolved (captured, released or never reserved): the ledger runs after the task ends. */
-  // Generous: one long transaction anywhere on the shared PostgreSQL holds back every relay's xmin horizon.
   async function waitForSettled(key: string, taskId: string, timeoutMs = 240_000): Promise<Body> {
-    return eventually(async () => {
-      const task = await call(url(), 'GET', `/v1/generations/${taskId}`, { key });
-      const settled = TERMINAL.includes(task.body?.status) && !['pending', 'reserved'].includes(task.body?.credits?.state);
-      return settled ? task.body : undefined;
-    }, timeoutMs, `task ${taskId} to settle`);
+    return explained([taskId], () =>
+      eventually(async () => {
+        const task = await call(url(), 'GET', `/v1/generations/${taskId}`, { key });
+        const settled = TERMINAL.includes(task.body?.status) && !['pending', 'reserved'].includes(task.body?.credits?.state);
+        return settled ? task.body : undefined;
+      }, timeoutMs, `task ${taskId} to settle`),
+    );
+  }
+
+  /** Runs `wait`; when it fails, the error carries what the database knows about the tasks. */
+  async function explained<T>(taskIds: readonly string[] | (() => Promise<string[]>), wait: () => Promise<T>): Promise<T> {
+    try {
+      return await wait();
+    } catch (error) {
+      const ids = typeof taskIds === 'function' ? await taskIds().catch(() => []) : taskIds;
+      const facts = await Promise.all(ids.slice(0, 5).map((id) => describeTask(system().db.sql, id).catch((e: unknown) => `(${String(e)})`)));
+      throw new Error(`${(error as Error).message}\n${facts.join('\n')}`);
+    }
   }
 
   /** Every event of the task (all its streams), in commit order. */
@@ -103,5 +118,5 @@ export function flows(system: () => System) {
   /** The asset's bytes through the gateway's redirect; see `downloadAsset`. */
   const download = (key: string, assetId: string): Promise<Download> => downloadAsset(url(), key, assetId);
 
-  return { balance, createAccount, generate, waitForTerminal, waitForSettled, eventsOf, upload, download };
+  return { balance, createAccount, generate, waitForTerminal, waitForSettled, explained, eventsOf, upload, download };
 }
