@@ -53,7 +53,7 @@ const catalog = { providers: { openai: { concurrency: LIMIT } }, models: [burstM
 
 let fakes: Fakes;
 let system: System;
-const { balance, createAccount, generate } = flows(() => system);
+const { expectBalance, createAccount, generate } = flows(() => system);
 
 beforeAll(async () => {
   fakes = await startFakes(catalog);
@@ -188,7 +188,7 @@ describe(`a burst of ${TASKS} tasks against a provider limited to ${LIMIT} at on
     expect(Number(captured.rows[0].count)).toBe(TASKS);
     expect(Number(captured.rows[0].amount)).toBe(TASKS * PRICE);
     for (const account of accounts) {
-      expect(await balance(account.id)).toEqual({ available: GRANT - PER_ACCOUNT * PRICE, reserved: 0, captured: PER_ACCOUNT * PRICE });
+      await expectBalance(account.id, { available: GRANT - PER_ACCOUNT * PRICE, reserved: 0, captured: PER_ACCOUNT * PRICE });
     }
   });
 });

@@ -16,7 +16,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-const { balance, createAccount, generate, upload } = flows(() => system);
+const { balance, expectBalance, createAccount, generate, upload } = flows(() => system);
 
 async function tasksCreatedBy(accountId: string): Promise<number> {
   const { rows } = await system.db.sql.query(
@@ -197,7 +197,7 @@ describe('POST /v1/generations checks what the model and the uploads allow befor
   /** The request was refused with nothing appended and nothing reserved. */
   async function expectNothingCharged(): Promise<void> {
     expect(await tasksCreatedBy(account.id)).toBe(0);
-    expect(await balance(account.id)).toMatchObject({ available: 5, reserved: 0 });
+    await expectBalance(account.id, { available: 5, reserved: 0 });
   }
 
   it("refuses another account's upload in input_images as upload_not_found", async () => {

@@ -9,7 +9,7 @@ jest.setTimeout(360_000);
 
 let fakes: Fakes;
 let system: System;
-const { balance, createAccount, generate, waitForSettled, eventsOf, upload, download } = flows(() => system);
+const { balance, expectBalance, createAccount, generate, waitForSettled, eventsOf, upload, download } = flows(() => system);
 
 beforeAll(async () => {
   fakes = await startFakes();
@@ -230,6 +230,6 @@ describe('edits with an uploaded image, end to end', () => {
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ code: 'unsupported_by_model' });
     expect(fields(refused.body)).toEqual(['input_images']);
-    expect(await balance(account.id)).toEqual(before);
+    await expectBalance(account.id, before);
   });
 });

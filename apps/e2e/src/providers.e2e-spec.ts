@@ -22,7 +22,7 @@ const catalog = {
 
 let fakes: Fakes;
 let system: System;
-const { balance, createAccount, generate, waitForSettled, eventsOf, upload, download } = flows(() => system);
+const { balance, expectBalance, createAccount, generate, waitForSettled, eventsOf, upload, download } = flows(() => system);
 
 beforeAll(async () => {
   fakes = await startFakes(catalog);
@@ -173,7 +173,7 @@ describe('async providers: webhooks and polling', () => {
     expect(count(late, 'ProviderJobAbandoned')).toBe(1);
     expect(count(late, 'ProviderJobSucceeded')).toBe(0);
     expect(count(late, 'CreditsCaptured')).toBe(0);
-    expect(await balance(account.id)).toEqual(before);
+    await expectBalance(account.id, before);
   });
 
   it('an expired result URL fails the task with storage_error and releases the credits', async () => {
@@ -296,6 +296,6 @@ describe('edits with input images', () => {
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ code: 'unsupported_by_model' });
     expect(refused.body.errors.map((error: { field: string }) => error.field)).toEqual(['input_images']);
-    expect(await balance(account.id)).toEqual(before);
+    await expectBalance(account.id, before);
   });
 });

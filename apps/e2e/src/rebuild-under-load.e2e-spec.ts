@@ -64,7 +64,7 @@ async function allSettled(accounts: readonly Account[]): Promise<void> {
       if (credits.status !== 200 || credits.body.reserved !== 0) return undefined;
     }
     return true;
-  }, 900_000, 'every task to settle');
+  }, 300_000, 'every task to settle');
 }
 
 async function rebuilt(name: string, id: string): Promise<Body> {

@@ -17,7 +17,7 @@ const flux = { ...shipped.models.find((model) => model['id'] === 'flux-2-pro')!,
 
 let fakes: Fakes;
 let system: System;
-const { balance, createAccount, generate, waitForSettled, eventsOf } = flows(() => system);
+const { balance, expectBalance, createAccount, generate, waitForSettled, eventsOf } = flows(() => system);
 
 beforeAll(async () => {
   fakes = await startFakes({ models: [flux] });
@@ -114,6 +114,6 @@ describe('the bucket goes away mid-flight', () => {
 
     const spent = 4 * 1 + 5; // four local images (1 credit each) and one FLUX image (5)
     await eventually(async () => ((await balance(account.id)).reserved === 0 ? true : undefined), 30_000, 'reservations to resolve');
-    expect(await balance(account.id)).toEqual({ available: credits - spent, reserved: 0, captured: spent });
+    await expectBalance(account.id, { available: credits - spent, reserved: 0, captured: spent });
   });
 });

@@ -15,7 +15,7 @@ export async function describeTask(sql: Sql, taskId: string): Promise<string> {
     [taskId],
   );
   for (const e of events.rows) lines.push(`event ${e.global_position} tx ${e.transaction_id} ${e.stream_id} ${e.type} taken by [${e.consumers ?? ''}]`);
-  const row = await sql.query(`SELECT status, updated_at FROM generations WHERE task_id = $1`, [taskId]).catch(() => ({ rows: [] }));
+  const row = await sql.query(`SELECT status, credits_state FROM generations WHERE id = $1`, [taskId]).catch(() => ({ rows: [] }));
   lines.push(`generations row: ${JSON.stringify(row.rows[0] ?? null)}`);
   const job = await sql.query(`SELECT phase, attempt, next_run_at, lease_owner, lease_until FROM provider_jobs WHERE task_id = $1`, [taskId]).catch(() => ({ rows: [] }));
   lines.push(`provider_jobs row: ${JSON.stringify(job.rows[0] ?? null)}`);

@@ -52,6 +52,21 @@ export function flows(system: () => System) {
     };
   }
 
+  /**
+   * Asserts the balance projection shows `expected`, waiting for it first: it trails the
+   * ledger (and the task's own credit state), so a settled task's effect lands a moment later.
+   */
+  async function expectBalance(accountId: string, expected: Partial<Awaited<ReturnType<typeof balance>>>, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const matches = (seen: Record<string, number>) => Object.entries(expected).every(([field, value]) => seen[field] === value);
+    let seen = await balance(accountId);
+    while (!matches(seen) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      seen = await balance(accountId);
+    }
+    expect(seen).toMatchObject(expected);
+  }
+
   async function createAccount(credits: number): Promise<Account> {
     const created = await call(url(), 'POST', '/admin/accounts', { key: system().adminKey, body: { name: 'e2e' } });
     expect(created.status).toBe(201);
@@ -118,5 +133,5 @@ export function flows(system: () => System) {
   /** The asset's bytes through the gateway's redirect; see `downloadAsset`. */
   const download = (key: string, assetId: string): Promise<Download> => downloadAsset(url(), key, assetId);
 
-  return { balance, createAccount, generate, waitForTerminal, waitForSettled, explained, eventsOf, upload, download };
+  return { balance, expectBalance, createAccount, generate, waitForTerminal, waitForSettled, explained, eventsOf, upload, download };
 }

@@ -13,6 +13,23 @@ export interface Sql {
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
+/**
+ * Thrown inside a transaction whose work cannot be done by this transaction but can by a
+ * fresh one (e.g. an event store append that would break the log's order, decision 0018).
+ * The outermost `transaction` rolls back and runs the work again, a bounded number of times.
+ */
+export class TransactionMustRestart extends Error {
+  readonly restartTransaction = true;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransactionMustRestart';
+  }
+}
+
+export const mustRestart = (error: unknown): boolean =>
+  (error as { restartTransaction?: unknown } | undefined)?.restartTransaction === true;
+
 /** PostgreSQL error code of a unique violation. */
 export const UNIQUE_VIOLATION = '23505';
 

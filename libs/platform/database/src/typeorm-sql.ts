@@ -1,5 +1,8 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { Sql, SqlResult } from './sql';
+import { mustRestart, type Sql, type SqlResult } from './sql';
+
+/** Runs of an outermost transaction whose work asked for a fresh transaction (see `TransactionMustRestart`). */
+const MAX_RESTARTS = 10;
 
 async function run<Row>(runner: QueryRunner, text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
   const result = await runner.query(text, params ? [...params] : undefined, true);
@@ -25,14 +28,18 @@ class RunnerSql implements Sql {
   }
 
   async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-    await this.runner.startTransaction();
-    try {
-      const result = await work(this);
-      await this.runner.commitTransaction();
-      return result;
-    } catch (error) {
-      await this.runner.rollbackTransaction();
-      throw error;
+    // Only the outermost transaction can start afresh; a savepoint passes the request up.
+    const outermost = !this.runner.isTransactionActive;
+    for (let run = 1; ; run++) {
+      await this.runner.startTransaction();
+      try {
+        const result = await work(this);
+        await this.runner.commitTransaction();
+        return result;
+      } catch (error) {
+        await this.runner.rollbackTransaction();
+        if (!outermost || !mustRestart(error) || run >= MAX_RESTARTS) throw error;
+      }
     }
   }
 }

@@ -1,3 +1,4 @@
+import { TransactionMustRestart } from '@darkroom/database';
 import type { ExpectedVersion } from './event-store';
 
 /** The stream was not at the expected version; nothing was written. */
@@ -21,5 +22,19 @@ export class IdempotencyConflict extends Error {
   constructor(readonly eventIds: readonly string[]) {
     super(`Event ids already stored with a different payload: ${eventIds.join(', ')}`);
     this.name = 'IdempotencyConflict';
+  }
+}
+
+/**
+ * The stream's last event was written by a transaction younger than this one: appending now
+ * would put this event before it in the log's (transaction, position) order. The outermost
+ * transaction runs again with a new, younger transaction id (decision 0018).
+ */
+export class StreamOrderConflict extends TransactionMustRestart {
+  readonly code = 'stream_order_conflict';
+
+  constructor(readonly stream: string) {
+    super(`Stream ${stream} was last written by a younger transaction; the transaction must start again`);
+    this.name = 'StreamOrderConflict';
   }
 }

@@ -2,7 +2,7 @@ import { LOG_START, type NewEvent, type RecordedEvent } from '@darkroom/contract
 import { newId, type Decider } from '@darkroom/kernel';
 import { Client } from 'pg';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '@darkroom/testing';
-import { IdempotencyConflict, StreamVersionConflict } from './errors';
+import { IdempotencyConflict, StreamOrderConflict, StreamVersionConflict } from './errors';
 import { ANY, NO_STREAM } from './event-store';
 import { PgEventStore } from './pg-event-store';
 
@@ -202,6 +202,51 @@ describe('readAll', () => {
       seen = (await readEverything(checkpoint)).filter((e) => e.streamId === id);
     }
     expect(seen.map((e) => e.type)).toEqual(['BehindOpenTransaction']);
+  });
+
+  it('keeps a stream in version order for readers when an older transaction appends after a younger one', async () => {
+    const id = stream();
+    await store.append(id, [event('First')], NO_STREAM);
+    const start = await readEverything();
+    let runs = 0;
+    let youngerDone!: () => void;
+    const younger = new Promise<void>((resolve) => (youngerDone = resolve));
+    let olderHasId!: () => void;
+    const olderStarted = new Promise<void>((resolve) => (olderHasId = resolve));
+
+    // The older transaction takes its id first, then waits while a younger one appends and commits.
+    const older = db.sql.transaction(async (tx) => {
+      runs++;
+      await tx.query('SELECT pg_current_xact_id()');
+      olderHasId();
+      await younger;
+      await new PgEventStore(tx).append(id, [event('Older')], ANY);
+    });
+    await olderStarted;
+    await store.append(id, [event('Younger')], ANY);
+    youngerDone();
+    await older;
+
+    expect(runs).toBe(2);
+    const mine = (await readEverything(start[start.length - 1])).filter((e) => e.streamId === id);
+    expect(mine.map((e) => [e.type, e.streamVersion])).toEqual([
+      ['Younger', 2],
+      ['Older', 3],
+    ]);
+    expect(BigInt(mine[0].transactionId)).toBeLessThan(BigInt(mine[1].transactionId));
+  });
+
+  it('asks a savepoint’s outermost transaction to start again rather than break the order', async () => {
+    const id = stream();
+    await store.append(id, [event('First')], NO_STREAM);
+    const attempt = db.sql.transaction(async (tx) => {
+      await tx.query('SELECT pg_current_xact_id()');
+      await store.append(id, [event('Younger')], ANY);
+      await tx.transaction((savepoint) => new PgEventStore(savepoint).append(id, [event('Older')], ANY));
+    });
+    // Each run is older than the append it makes inside, so every run fails and the restarts give up.
+    await expect(attempt).rejects.toBeInstanceOf(StreamOrderConflict);
+    expect((await store.readStream(id)).map((e) => e.type)).toEqual(['First', ...Array(10).fill('Younger')]);
   });
 
   it('pages through the log in (transaction, position) order and can filter by type', async () => {

@@ -1,7 +1,7 @@
 import type { EventMetadata, LogPosition, NewEvent, RecordedEvent } from '@darkroom/contracts';
 import { fold, type Decider } from '@darkroom/kernel';
 import { pgConstraint, pgErrorCode, UNIQUE_VIOLATION, type Sql } from '@darkroom/database';
-import { IdempotencyConflict, StreamVersionConflict } from './errors';
+import { IdempotencyConflict, StreamOrderConflict, StreamVersionConflict } from './errors';
 import {
   ANY,
   NO_STREAM,
@@ -190,10 +190,14 @@ export class PgEventStore implements EventStore {
     const replay = await this.findReplay(tx, streamId, events);
     if (replay) return replay;
 
-    const actual = await this.currentVersion(tx, streamId);
+    const { version: actual, writtenByYounger } = await this.streamHead(tx, streamId);
     if ((expected === NO_STREAM && actual !== 0) || (typeof expected === 'number' && expected !== actual)) {
       throw new StreamVersionConflict(streamId, expected, actual);
     }
+    // Readers take the log in (transaction, position) order, so within a stream the
+    // transaction ids must grow with the versions, or a reader would apply this event before
+    // the one it follows (an older transaction that waited for the stream's lock).
+    if (writtenByYounger) throw new StreamOrderConflict(streamId);
     const from = expected === ANY ? actual : expected === NO_STREAM ? 0 : expected;
     const { rows } = await tx.query<{ global_position: string; stream_version: number }>(
       `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
@@ -239,6 +243,17 @@ export class PgEventStore implements EventStore {
       positions: ordered.map((row) => String(row.global_position)),
       replayed: true,
     };
+  }
+
+  /** The stream's version, and whether its last events were written by a transaction younger than this one. */
+  private async streamHead(tx: Sql, streamId: string): Promise<{ version: number; writtenByYounger: boolean }> {
+    const { rows } = await tx.query<{ version: number; younger: boolean }>(
+      `SELECT COALESCE(MAX(stream_version), 0)::int AS version,
+              COALESCE(MAX(transaction_id) > pg_current_xact_id(), false) AS younger
+         FROM events WHERE stream_id = $1`,
+      [streamId],
+    );
+    return { version: rows[0]?.version ?? 0, writtenByYounger: rows[0]?.younger ?? false };
   }
 
   private async currentVersion(sql: Sql, streamId: string): Promise<number> {
