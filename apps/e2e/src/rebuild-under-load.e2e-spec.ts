@@ -176,6 +176,10 @@ describe('rebuilding generations and credit_balances under load', () => {
 
     const reads = results.filter((result) => result.kind === 'read');
     const writes = results.filter((result) => result.kind === 'write');
+    console.log(
+      `rebuilt generations (${jobs[0].events_done} events, ${jobs[0].rebuilt.rows} rows) and credit_balances ` +
+        `(${jobs[1].events_done} events, ${jobs[1].rebuilt.rows} rows) while ${reads.length} reads and ${writes.length} writes ran`,
+    );
     expect(reads.length).toBeGreaterThanOrEqual(16 * 4);
     expect(reads.filter((result) => result.status !== 200)).toEqual([]);
     expect(writes.filter((result) => result.status !== 202)).toEqual([]);
