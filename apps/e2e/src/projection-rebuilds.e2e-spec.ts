@@ -8,7 +8,7 @@ import { startSystem, type System } from './support/system';
 jest.setTimeout(300_000);
 
 let system: System;
-const { createAccount, generate, waitForSettled } = flows(() => system);
+const { createAccount, generate, waitForSettled, projectionChecksum } = flows(() => system);
 
 beforeAll(async () => {
   system = await startSystem('e2e_rebuilds');
@@ -103,10 +103,7 @@ describe('projection rebuilds through the admin API', () => {
     const task = await call(system.gatewayUrl, 'GET', `/v1/generations/${taskIds[0]}`, { key: account.key });
     expect(task.body).toMatchObject({ id: taskIds[0], status: 'completed' });
 
-    const checksum = await eventually(async () => {
-      const response = await admin('GET', '/admin/projections/generations/checksum?wait=30');
-      return response.status === 200 ? response.body : undefined;
-    }, 120_000, 'the checksum of generations');
+    const checksum = await projectionChecksum('generations');
     expect(checksum).toMatchObject({ object: 'projection_checksum', match: true, live: { rows: 12 } });
   });
 

@@ -6,7 +6,7 @@ import { startSystem, type System } from './support/system';
 jest.setTimeout(1_500_000);
 
 let system: System;
-const { createAccount, generate } = flows(() => system);
+const { createAccount, generate, projectionChecksum } = flows(() => system);
 
 beforeAll(async () => {
   system = await startSystem('e2e_rebuild_load');
@@ -187,10 +187,7 @@ describe('rebuilding generations and credit_balances under load', () => {
     // Everything written during the rebuilds settles, and then live equals a fresh rebuild.
     await allSettled(accounts);
     for (const name of ['generations', 'credit_balances']) {
-      const checksum = await eventually(async () => {
-        const response = await admin('GET', `/admin/projections/${name}/checksum?wait=60`);
-        return response.status === 200 ? response.body : undefined;
-      }, 600_000, `the checksum of ${name}`);
+      const checksum = await projectionChecksum(name);
       expect(checksum).toMatchObject({ object: 'projection_checksum', match: true });
       expect(checksum.rebuilt).toEqual(checksum.live);
     }

@@ -116,6 +116,14 @@ export function flows(system: () => System) {
     }
   }
 
+  /** `GET /admin/projections/{name}/checksum` once the hosting service answered: live table against a fresh rebuild. */
+  async function projectionChecksum(name: string): Promise<Body> {
+    return eventually(async () => {
+      const response = await call(url(), 'GET', `/admin/projections/${name}/checksum?wait=60`, { key: system().adminKey });
+      return response.status === 200 ? response.body : undefined;
+    }, 600_000, `the checksum of ${name}`);
+  }
+
   /** Every event of the task (all its streams), in commit order. */
   const eventsOf = (taskId: string): Promise<RecordedEvent[]> => new PgEventStore(system().db.sql).readCorrelated(taskId);
 
@@ -133,5 +141,17 @@ export function flows(system: () => System) {
   /** The asset's bytes through the gateway's redirect; see `downloadAsset`. */
   const download = (key: string, assetId: string): Promise<Download> => downloadAsset(url(), key, assetId);
 
-  return { balance, expectBalance, createAccount, generate, waitForTerminal, waitForSettled, explained, eventsOf, upload, download };
+  return {
+    balance,
+    expectBalance,
+    createAccount,
+    generate,
+    waitForTerminal,
+    waitForSettled,
+    explained,
+    projectionChecksum,
+    eventsOf,
+    upload,
+    download,
+  };
 }
