@@ -4,7 +4,7 @@ import { PgEventStore } from '@darkroom/event-store';
 import { readCheckpoint } from './checkpoints';
 import { comparePositions, positionOf } from './log-position';
 import type { RowProjection } from './projection';
-import { evolveBatch, projectionLockKey, ProjectionRunner } from './projection-runner';
+import { evolveBatch, projectionLockKey, ProjectionRunner, saveRows } from './projection-runner';
 import {
   createShadowTables,
   currentSearchPath,
@@ -41,8 +41,6 @@ export interface RebuildResult {
   readonly rebuilt: TableChecksum;
 }
 
-/** Rows per multi-row upsert. */
-const SAVE_MANY_CHUNK = 1000;
 
 interface CachedRow<Row> {
   row: Row | undefined;
@@ -178,13 +176,7 @@ export class ProjectionRebuild<Row> {
   private async flush(tx: Sql, entries: readonly [string, CachedRow<Row>][]): Promise<void> {
     const dirty = entries.filter(([, entry]) => entry.dirty && entry.row !== undefined);
     const rows = dirty.map(([, entry]) => entry.row as Row);
-    if (this.projection.saveMany) {
-      for (let start = 0; start < rows.length; start += SAVE_MANY_CHUNK) {
-        await this.projection.saveMany(tx, rows.slice(start, start + SAVE_MANY_CHUNK));
-      }
-    } else {
-      for (const row of rows) await this.projection.save(tx, row);
-    }
+    await saveRows(this.projection, tx, rows);
     for (const [key, entry] of dirty) {
       entry.dirty = false;
       this.written.add(key);

@@ -81,6 +81,29 @@ it('writes the rows and advances the checkpoint to the last event applied', asyn
   });
 });
 
+it('writes a batch’s rows with saveMany, each key once, when the projection has it', async () => {
+  const keys = [1, 2, 3].map(() => `counter-${newId()}`);
+  for (const key of keys) await store.append(key, [added(1), added(2)], NO_STREAM);
+  const calls: string[][] = [];
+  const many: RowProjection<CounterRow> = {
+    ...counters,
+    async saveMany(tx, rows) {
+      calls.push(rows.map((row) => row.id));
+      for (const row of rows) await counters.save(tx, row);
+    },
+  };
+  const runner = new ProjectionRunner(db.sql, many, { batchSize: 100 });
+  await runUntil(runner, async () => {
+    const seen = await totals();
+    return keys.every((key) => seen[key] === 3);
+  });
+
+  const seen = await totals();
+  expect(keys.map((key) => seen[key])).toEqual([3, 3, 3]);
+  expect(calls.flat()).toEqual(expect.arrayContaining(keys));
+  expect(calls.every((ids) => new Set(ids).size === ids.length)).toBe(true);
+});
+
 it('rolls back rows and checkpoint together when a batch fails, then applies it once', async () => {
   const c = `counter-${newId()}`;
   const runner = new ProjectionRunner(db.sql, counters);

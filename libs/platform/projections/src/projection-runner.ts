@@ -42,6 +42,20 @@ export async function evolveBatch<Row>(
   return rows;
 }
 
+/** Rows per multi-row upsert. */
+const SAVE_MANY_CHUNK = 1000;
+
+/** Writes rows of distinct keys: with the projection's `saveMany` in chunks when it has one, else one `save` each. */
+export async function saveRows<Row>(projection: RowProjection<Row>, tx: Sql, rows: readonly Row[]): Promise<void> {
+  if (!projection.saveMany) {
+    for (const row of rows) await projection.save(tx, row);
+    return;
+  }
+  for (let start = 0; start < rows.length; start += SAVE_MANY_CHUNK) {
+    await projection.saveMany(tx, rows.slice(start, start + SAVE_MANY_CHUNK));
+  }
+}
+
 /**
  * Tails the event store (not the broker) into one projection. Each batch writes its rows
  * and compare-and-sets the checkpoint in one transaction; a transaction-scoped advisory
@@ -144,7 +158,7 @@ export class ProjectionRunner<Row> {
 
   private async apply(tx: Sql, events: readonly RecordedEvent[]): Promise<void> {
     const rows = await evolveBatch(this.projection, events, (key) => this.projection.load(tx, key));
-    for (const row of rows.values()) if (row !== undefined) await this.projection.save(tx, row);
+    await saveRows(this.projection, tx, [...rows.values()].filter((row): row is Row => row !== undefined));
   }
 
   private schedule(delayMs: number): void {
