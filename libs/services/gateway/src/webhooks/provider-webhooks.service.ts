@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { providerJobStream, type ProviderJobEvent, type ProviderOutput } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { providerJobDecider, type ProviderJobCommand } from '@darkroom/domain-provider-job';
-import { PgEventStore, type EventStore } from '@darkroom/event-store';
+import type { EventStore } from '@darkroom/event-store';
 import { deriveId, DomainError, fold, newId, type Clock, type Untimed } from '@darkroom/kernel';
+import { handleOnce } from '@darkroom/messaging';
 import type { ObjectStorage } from '@darkroom/object-storage';
 import {
   ProviderPayloadError,
@@ -67,21 +68,17 @@ export class ProviderWebhooksService {
     const outputs = delivery.observation.kind === 'succeeded' && !delivery.confirmByPoll
       ? await this.stage(query.task, attempt, delivery.observation)
       : [];
-    return this.sql.transaction(async (tx) => {
-      const { rows } = await tx.query(
-        `INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
-        [`webhook.${providerName}`, deriveId(providerName, delivery.deliveryId)],
-      );
-      if (rows.length === 0) return { received: true, duplicate: true } as const;
-      const txStore = new PgEventStore(tx);
+    // The same inbox as the bus consumers: an exact replay of a delivery changes nothing.
+    const deliveryId = { eventId: deriveId(providerName, delivery.deliveryId) };
+    const ran = await handleOnce(this.sql, `webhook.${providerName}`, deliveryId, async (_tx, txStore) => {
       for (const command of this.commandsFor(delivery, outputs)) {
         await txStore.handle(stream, providerJobDecider, { ...command, now: this.clock.now().toISOString() } as ProviderJobCommand, {
           metadata: { correlationId: job.taskId, accountId: job.accountId, schemaVersion: 1 },
           eventId: () => newId(),
         });
       }
-      return { received: true, duplicate: false } as const;
     });
+    return { received: true, duplicate: !ran } as const;
   }
 
   private parse(provider: ImageProvider, headers: WebhookHeaders, rawBody: Buffer): WebhookDelivery {
