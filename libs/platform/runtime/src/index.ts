@@ -13,3 +13,4 @@ export * from './provider-setup';
 export * from './readiness.service';
 export * from './metrics.controller';
 export * from './platform-metrics';
+export * from './periodic-sweep';

@@ -1,9 +1,9 @@
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { FailureCode, generationStream } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { failureMessage, generationDecider } from '@darkroom/domain-generation';
 import type { EventStore } from '@darkroom/event-store';
 import { newId, type Clock } from '@darkroom/kernel';
+import { PeriodicSweep } from '@darkroom/runtime';
 
 /** Tasks failed per sweep; the next sweep takes the rest. */
 const BATCH = 100;
@@ -14,32 +14,20 @@ const BATCH = 100;
  * read model to find candidates and lets the decider decide: a task that completed in the
  * meantime, or one another instance swept first, decides nothing.
  */
-export class DeadlineSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(DeadlineSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-
+export class DeadlineSweeper extends PeriodicSweep {
   constructor(
     private readonly sql: Sql,
     private readonly store: EventStore,
     private readonly clock: Clock,
-    private readonly intervalMs: number,
+    intervalMs: number,
     /** Told about the events of every task it ended (task duration metrics). */
     private readonly onEnded: (taskId: string, events: readonly { readonly type: string }[]) => Promise<void> = async () => undefined,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .then((swept) => swept > 0 && this.logger.log(`failed ${swept} task(s) past their deadline`))
-        .catch((error: unknown) => this.logger.error(`sweep failed: ${String(error)}`))
-        .then(() => (this.running = undefined));
-    }, this.intervalMs);
+  ) {
+    super(intervalMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  protected summary(swept: number): string {
+    return `failed ${swept} task(s) past their deadline`;
   }
 
   /** One pass; resolves with how many tasks it failed. */

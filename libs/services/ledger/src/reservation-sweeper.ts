@@ -1,9 +1,9 @@
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { creditAccountStream } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { creditAccountDecider } from '@darkroom/domain-ledger';
 import type { EventStore } from '@darkroom/event-store';
 import { deriveId, type Clock } from '@darkroom/kernel';
+import { PeriodicSweep } from '@darkroom/runtime';
 
 /** Reservations expired per sweep; the next sweep takes the rest. */
 const BATCH = 100;
@@ -21,30 +21,18 @@ export interface ReservationSweeperOptions {
  * another ledger instance expired first, decides nothing (writers of a stream queue on its
  * lock, and the event ids are derived, so a race appends nothing twice).
  */
-export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ReservationSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-
+export class ReservationSweeper extends PeriodicSweep {
   constructor(
     private readonly sql: Sql,
     private readonly store: EventStore,
     private readonly clock: Clock,
     private readonly options: ReservationSweeperOptions,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .then((expired) => expired > 0 && this.logger.log(`expired ${expired} reservation(s) open past ${this.options.maxAgeSeconds} s`))
-        .catch((error: unknown) => this.logger.error(`sweep failed: ${String(error)}`))
-        .then(() => (this.running = undefined));
-    }, this.options.intervalMs);
+  ) {
+    super(options.intervalMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  protected summary(expired: number): string {
+    return `expired ${expired} reservation(s) open past ${this.options.maxAgeSeconds} s`;
   }
 
   /** One pass; resolves with how many reservations it released. */

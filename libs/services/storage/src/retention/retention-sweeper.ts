@@ -1,10 +1,10 @@
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { assetStream } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { assetDecider } from '@darkroom/domain-asset';
 import type { EventStore } from '@darkroom/event-store';
 import { deriveId, type Clock } from '@darkroom/kernel';
 import type { ObjectStorage } from '@darkroom/object-storage';
+import { PeriodicSweep } from '@darkroom/runtime';
 import type { RetentionOptions } from '../storage.options';
 
 /** Assets deleted per sweep; the next sweep takes the rest. */
@@ -24,31 +24,19 @@ interface ExpiredAsset {
  * read model; the decider has the last word, so an asset deleted by an earlier sweep or
  * another instance decides nothing, and its event id is derived so a re-run appends nothing.
  */
-export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(RetentionSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-
+export class RetentionSweeper extends PeriodicSweep {
   constructor(
     private readonly sql: Sql,
     private readonly store: EventStore,
     private readonly objects: ObjectStorage,
     private readonly clock: Clock,
     private readonly options: RetentionOptions,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .then((deleted) => deleted > 0 && this.logger.log(`deleted ${deleted} asset(s) past their retention`))
-        .catch((error: unknown) => this.logger.error(`retention sweep failed: ${String(error)}`))
-        .then(() => (this.running = undefined));
-    }, this.options.sweepIntervalMs);
+  ) {
+    super(options.sweepIntervalMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  protected summary(deleted: number): string {
+    return `deleted ${deleted} asset(s) past their retention`;
   }
 
   /** One pass; resolves with how many assets it deleted. A bucket error stops the pass (the next one resumes). */
