@@ -8,9 +8,10 @@ export type InboxWork = (tx: Sql, store: EventStore) => Promise<void>;
 /**
  * Runs `work` at most once per (consumer, event): one transaction takes the event's inbox
  * lock, runs the work with a transaction-bound `Sql` and event store, inserts the inbox row,
- * and commits. A message already in the inbox is skipped. Resolves true when the work ran, false on a duplicate;
- * the caller acks only after this resolved, so a crash before the commit means a redelivery
- * that runs again, and one after it means a redelivery that is skipped.
+ * and commits. A message already in the inbox is skipped. Resolves true when the work ran,
+ * false on a duplicate; the caller acks only after this resolved, so a crash before the
+ * commit means a redelivery that runs again, and one after it means a redelivery that is
+ * skipped.
  *
  * The inbox row is written after the work, not before: a transaction gets its id at its
  * first write, and the work's first write is usually an append under its stream's lock, so

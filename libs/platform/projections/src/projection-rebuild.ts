@@ -41,7 +41,6 @@ export interface RebuildResult {
   readonly rebuilt: TableChecksum;
 }
 
-
 interface CachedRow<Row> {
   row: Row | undefined;
   dirty: boolean;
