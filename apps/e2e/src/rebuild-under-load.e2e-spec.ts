@@ -82,6 +82,9 @@ interface LoadResult {
   readonly account: number;
 }
 
+/** Which account (index) created each task. */
+const taskOwner = new Map<string, number>();
+
 /**
  * Open-loop traffic: one request every 1/rate seconds whatever the latency, four reads (a task,
  * the credits, the list, a task's timeline) for each write (a new task). Returns `stop`, which
@@ -116,9 +119,6 @@ function startLoad(accounts: readonly Account[], taskIds: readonly string[], res
     await Promise.all([...inFlight]);
   };
 }
-
-/** Which account (index) created each task. */
-const taskOwner = new Map<string, number>();
 
 describe('rebuilding generations and credit_balances under load', () => {
   let accounts: Account[];
