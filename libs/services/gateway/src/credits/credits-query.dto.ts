@@ -1,16 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
+import { IsOptional, ValidateBy } from 'class-validator';
+import { PageLimit } from '../http/page-limit';
 import { decodeLedgerCursor } from './ledger-cursor';
 
 /** Query of `GET /v1/credits` and `GET /v1/credits/entries`: one page of the entry history. */
 export class CreditsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'Entries per page, newest first.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit('Entries per page, newest first.')
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The `next_cursor` of the previous page (opaque).' })

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, isISO8601, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsIn, IsOptional, IsString, isISO8601, MaxLength, MinLength, ValidateBy } from 'class-validator';
 import { GenerationStatus } from '@darkroom/contracts';
+import { PageLimit } from '../http/page-limit';
 
 const STATUSES = Object.values(GenerationStatus);
 
@@ -31,12 +32,7 @@ const toList = ({ value }: { value: unknown }) =>
 
 /** Query of `GET /v1/generations`. */
 export class ListGenerationsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'Tasks per page.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit('Tasks per page.')
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The `next_cursor` of the previous page (opaque); send the same filters with it.' })

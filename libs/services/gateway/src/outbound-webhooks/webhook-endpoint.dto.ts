@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { PageLimit } from '../http/page-limit';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events';
 
 /** Body of `POST /v1/webhook_endpoints`. */
@@ -28,12 +28,7 @@ export class CreateWebhookEndpointDto {
 
 /** Query of `GET /v1/webhook_endpoints/{id}/deliveries`. */
 export class ListDeliveriesQuery {
-  @ApiPropertyOptional({ description: 'Deliveries per page, newest first (1–100, default 20).', minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit('Deliveries per page, newest first.')
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Cursor: the id of the last delivery of the previous page.' })
