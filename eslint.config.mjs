@@ -1,4 +1,6 @@
 import nx from '@nx/eslint-plugin';
+import jsxA11y from 'eslint-plugin-jsx-a11y';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 const testTiers = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
 
@@ -20,7 +22,7 @@ export default [
   ...nx.configs['flat/typescript'],
   { ignores: ['**/dist', '**/node_modules', 'tmp', '.nx', '**/webpack.config.js', 'jest.*.js', 'test-results'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@nx/enforce-module-boundaries': ['error', boundaries(false)],
@@ -31,6 +33,18 @@ export default [
     files: testTiers,
     rules: { '@nx/enforce-module-boundaries': ['error', boundaries(true)] },
   },
+  {
+    // The Studio: React's rules of hooks and accessible markup (issue 7).
+    files: ['apps/studio/**/*.ts', 'apps/studio/**/*.tsx'],
+    ...reactHooks.configs.flat['recommended-latest'],
+    rules: {
+      ...reactHooks.configs.flat['recommended-latest'].rules,
+      // Pages load data in effects and set it when the answer arrives; the rule cannot tell
+      // those sets (after an await) from a synchronous one.
+      'react-hooks/set-state-in-effect': 'off',
+    },
+  },
+  { files: ['apps/studio/**/*.tsx'], ...jsxA11y.flatConfigs.strict },
 ];
 
 function boundaries(inTests) {
@@ -60,6 +74,8 @@ function boundaries(inTests) {
               onlyDependOnLibsWithTags: ['type:service', 'type:platform', 'type:providers', 'type:domain', 'type:contracts'],
             },
             { sourceTag: 'type:testing', notDependOnLibsWithTags: ['type:app'] },
+            // The Studio talks to darkroom only over the public API: it imports no workspace library.
+            { sourceTag: 'type:studio', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:contracts', 'type:domain', 'type:platform'] },
           ].map((rule) => (rule.onlyDependOnLibsWithTags ? { ...rule, onlyDependOnLibsWithTags: withTesting(rule.onlyDependOnLibsWithTags) } : rule)),
   };

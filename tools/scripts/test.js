@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: builds the apps (the e2e tier runs the five services and the embedded process), then runs
+// `npm test`: builds the apps (the e2e tier runs the five services, the embedded process and the Studio
+// in Chromium), then runs
 // every jest tier and writes jest's JSON report to test-results/jest.json for CI.
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
@@ -12,6 +13,9 @@ function run(command, args) {
   return result.status ?? 1;
 }
 
+// The Studio's browser test drives the machine's Chromium: installed from Debian's packages when missing.
+if (!process.env.CHROMIUM_PATH && run('bash', [join(root, 'tools/scripts/ensure-chromium.sh')]) !== 0) process.exit(1);
+
 if (process.env.SKIP_BUILD !== '1') {
   const built = run(process.execPath, [
     require.resolve('nx/bin/nx', { paths: [root] }),
@@ -19,7 +23,7 @@ if (process.env.SKIP_BUILD !== '1') {
     '-t',
     'build',
     '-p',
-    'gateway,generation,provider-adapter,storage,ledger,darkroom',
+    'studio,gateway,generation,provider-adapter,storage,ledger,darkroom',
     '--parallel=2',
     '--outputStyle=static',
   ]);

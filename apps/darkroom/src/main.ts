@@ -5,7 +5,7 @@ import { EmbeddedEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { creditAccountDecider } from '@darkroom/domain-ledger';
 import { deriveId } from '@darkroom/kernel';
 import { createEmbeddedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
-import { AccountsRepository, GatewayModule, outboundWebhooksFromEnv, setupOpenApi } from '@darkroom/service-gateway';
+import { AccountsRepository, GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
 import { GenerationModule } from '@darkroom/service-generation';
 import { LedgerModule } from '@darkroom/service-ledger';
 import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
@@ -51,7 +51,11 @@ async function main(): Promise<void> {
       }),
     ],
     consumerOptions: { [STORAGE]: STORAGE_CONSUMER },
-    configure: setupOpenApi,
+    configure: (nest) => {
+      setupOpenApi(nest);
+      // The Studio is built next to this bundle (dist/apps/studio) and opens with the dev key filled in.
+      serveStudio(nest, { root: resolve(__dirname, '../studio'), devApiKey: dev.apiKey });
+    },
     port: env.PORT,
     host: '127.0.0.1',
     logLevel: env.LOG_LEVEL,
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${env.PORT}`;
   console.log(`
 darkroom is running at ${url} (data in ${dataDir})
+Studio:        ${url}/  (open it in a browser; the dev key is filled in)
 Dev API key:   ${dev.apiKey}
 Admin key:     ${dev.adminKey}
 

@@ -86,6 +86,7 @@ const MATRIX: readonly Row[] = [
   },
   // Assets and uploads
   { method: 'GET', route: '/v1/assets/{id}', scope: 'object', allowed: 302, params: (f) => ({ id: f.assetId }) },
+  { method: 'GET', route: '/v1/assets/{id}/content', scope: 'object', allowed: 200, params: (f) => ({ id: f.assetId }) },
   { method: 'GET', route: '/v1/uploads/{id}', scope: 'object', allowed: 200, params: (f) => ({ id: f.uploadId }) },
   { method: 'POST', route: '/v1/uploads', scope: 'own', allowed: 201, form: imageForm('file') },
   // Models and credits

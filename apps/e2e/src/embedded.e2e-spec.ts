@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,44 +5,9 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { call, eventually } from './support/api';
 import { downloadAsset } from './support/flows';
-import { builtApp, freePort, waitOrTimeout, workspaceRoot } from './support/processes';
+import { startEmbedded, type Embedded } from './support/embedded';
 
 jest.setTimeout(360_000);
-
-/** The single process `npm start` runs: PGlite, in-process bus, s3rver, local renderer. */
-interface Embedded {
-  readonly url: string;
-  readonly apiKey: string;
-  readonly output: () => string;
-  stop(): Promise<void>;
-}
-
-async function startEmbedded(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Embedded> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [builtApp('darkroom')], {
-    cwd: workspaceRoot,
-    env: { PATH: process.env['PATH'], PORT: String(port), DARKROOM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const apiKey = await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`darkroom exited: ${output}`);
-    return /Dev API key:\s+(\S+)/.exec(output)?.[1];
-  }, 90_000, 'the embedded process to print its dev key');
-  return {
-    url: `http://127.0.0.1:${port}`,
-    apiKey,
-    output: () => output,
-    async stop() {
-      child.kill('SIGTERM');
-      await waitOrTimeout(exited, 15_000);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  };
-}
 
 let dataDir: string;
 let app: Embedded | undefined;
@@ -104,7 +68,7 @@ describe('embedded single process (npm start)', () => {
   it('keeps tasks and credits across a restart on the same data folder, without granting again', async () => {
     await app!.stop();
     // Restarted with the opt-in for browsers that cannot reach the bucket: the gateway streams the bytes.
-    app = await startEmbedded(dataDir, { ASSET_DELIVERY: 'proxy' });
+    app = await startEmbedded(dataDir, { env: { ASSET_DELIVERY: 'proxy' } });
     const task = await call(app.url, 'GET', `/v1/generations/${taskId}`, { key: app.apiKey });
     expect(task.body).toMatchObject({ id: taskId, status: 'completed' });
     const balance = await eventually(async () => {
@@ -123,7 +87,7 @@ describe('embedded single process (npm start)', () => {
 
   it('redirects to the stable CDN URL when ASSET_PUBLIC_BASE_URL is set, cacheable by anyone', async () => {
     await app!.stop();
-    app = await startEmbedded(dataDir, { ASSET_PUBLIC_BASE_URL: 'https://cdn.example.test/darkroom/' });
+    app = await startEmbedded(dataDir, { env: { ASSET_PUBLIC_BASE_URL: 'https://cdn.example.test/darkroom/' } });
     const redirect = await call(app.url, 'GET', `/v1/assets/${asset.id}`, { key: app.apiKey });
     expect(redirect.status).toBe(302);
     expect(redirect.headers.get('location')).toMatch(

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
+import { resolve } from 'node:path';
 import { DatabaseEnv, GatewayEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { createDistributedPlatform, exitOnBootError, migrate, providerSetup, startApp } from '@darkroom/runtime';
-import { GatewayModule, outboundWebhooksFromEnv, setupOpenApi } from '@darkroom/service-gateway';
+import { GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
 
 /**
  * The public API as its own process (DESIGN §1); configured by environment only.
@@ -35,7 +36,11 @@ async function main(): Promise<void> {
         stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
       }),
     ],
-    configure: setupOpenApi,
+    configure: (app) => {
+      setupOpenApi(app);
+      // The Studio's static files, built next to this bundle (dist/apps/studio); users paste their own key.
+      serveStudio(app, { root: resolve(__dirname, '../studio') });
+    },
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
   });

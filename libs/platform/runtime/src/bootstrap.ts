@@ -73,8 +73,10 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
     await options.platform.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // `on`, not `once`: Ctrl-C reaches every process of `npm start`'s group and the start script
+  // forwards it too, so a second signal must not cut the graceful stop short.
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   return app;
 }
 

@@ -1,0 +1,32 @@
+import { describeEvent } from './timeline';
+
+describe('describeEvent', () => {
+  it('tells provider attempts, observations, storage and credits apart', () => {
+    expect(describeEvent({ type: 'ProviderJobSubmitted', data: { provider: 'replicate', attempt: 2, providerJobId: 'p-1' } })).toEqual({
+      title: 'Submitted to replicate (attempt 2)',
+      detail: 'job p-1',
+    });
+    expect(describeEvent({ type: 'ProviderJobObserved', data: { source: 'webhook', providerStatus: 'succeeded', attempt: 1 } }).title).toBe(
+      'Webhook: succeeded (attempt 1)',
+    );
+    expect(describeEvent({ type: 'ProviderJobObserved', data: { source: 'poll', providerStatus: 'processing', attempt: 1, queuePosition: 3 } })).toEqual({
+      title: 'Poll: processing (attempt 1)',
+      detail: 'queue position 3',
+    });
+    expect(describeEvent({ type: 'AssetStored', data: { width: 64, height: 32, bytes: 900, sha256: 'abcdef0123456789' } }).detail).toBe(
+      '64×32 · 900 bytes · sha256 abcdef012345…',
+    );
+    expect(describeEvent({ type: 'CreditsCaptured', data: { amount: 1 } })).toEqual({ title: 'Credits charged', detail: '1 credit' });
+    expect(describeEvent({ type: 'CreditsReleased', data: { amount: 3 } })).toEqual({ title: 'Credits returned', detail: '3 credits' });
+  });
+
+  it('says why a task failed in plain words', () => {
+    expect(describeEvent({ type: 'GenerationFailed', data: { reason: { code: 'timeout' } } }).detail).toBe(
+      'The image provider did not finish in time. Your credits were returned.',
+    );
+  });
+
+  it('shows an event it does not know by its type', () => {
+    expect(describeEvent({ type: 'SomethingNew', data: null })).toEqual({ title: 'SomethingNew', detail: '' });
+  });
+});
