@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiError, call, fetchBlob } from './api/client';
 import { followTask } from './api/status-stream';
 import type { CreditBalance, Page, Task } from './api/types';
-import { isTerminal, mergeTask } from './lib/tasks';
+import { endedAt, isTerminal, mergeTask } from './lib/tasks';
 
 const API_KEY = 'darkroom.apiKey';
 const ADMIN_KEY = 'darkroom.adminKey';
@@ -73,6 +73,7 @@ export function useNow(ms: number, active = true): number {
 /** At most this many status streams at once: a browser gives one origin six connections. */
 const MAX_STREAMS = 3;
 const POLL_MS = 4_000;
+const SETTLE_POLL_MS = 1_500;
 
 export interface LiveTasks {
   readonly tasks: readonly Task[];
@@ -138,6 +139,23 @@ export function useLiveTasks(apiKey: string, onChange: () => void): LiveTasks {
     };
   }, [apiKey, polled, upsert]);
 
+  // A task ends before its credits settle (the ledger captures or releases them just after):
+  // look again until they have, for a minute at most.
+  const ended = tasks.filter((task) => isTerminal(task.status) && task.credits.state === 'reserved');
+  const now = useNow(SETTLE_POLL_MS, ended.length > 0);
+  const unsettled = ended
+    .filter((task) => now - Date.parse(endedAt(task) ?? task.created_at) < 60_000)
+    .map((task) => task.id)
+    .join(',');
+  useEffect(() => {
+    if (!apiKey || !unsettled) return;
+    const abort = new AbortController();
+    for (const id of unsettled.split(',')) {
+      call<Task>(apiKey, `/v1/generations/${id}`, { signal: abort.signal }).then(({ body }) => upsert(body), () => undefined);
+    }
+    return () => abort.abort();
+  }, [apiKey, unsettled, upsert, now]);
+
   return { tasks, error, upsert };
 }
 
@@ -186,4 +204,51 @@ export function useAssetUrl(apiKey: string, assetId: string | undefined): { url?
     };
   }, [apiKey, assetId]);
   return state;
+}
+
+export interface PagedList<T> {
+  readonly items: readonly T[];
+  readonly hasMore: boolean;
+  readonly loading: boolean;
+  readonly problem: string | undefined;
+  loadMore(): void;
+}
+
+/**
+ * A newest-first list the API pages with `next_cursor` (`path` carries the other query
+ * parameters): the first page on start and whenever `version` changes, more on demand.
+ */
+export function usePagedList<T>(apiKey: string, path: string, version = 0): PagedList<T> {
+  const [state, setState] = useState<{ items: readonly T[]; cursor: string | null; loading: boolean; problem?: string }>({
+    items: [],
+    cursor: null,
+    loading: true,
+  });
+  const load = useCallback(
+    async (after: string | null, signal?: AbortSignal) => {
+      setState((current) => ({ ...current, loading: true }));
+      try {
+        const separator = path.includes('?') ? '&' : '?';
+        const cursor = after ? `${separator}cursor=${encodeURIComponent(after)}` : '';
+        const { body } = await call<Page<T>>(apiKey, `${path}${cursor}`, { signal });
+        setState((current) => ({ items: after ? [...current.items, ...body.data] : body.data, cursor: body.next_cursor, loading: false }));
+      } catch (failure) {
+        if (!signal?.aborted) setState((current) => ({ ...current, loading: false, problem: failure instanceof ApiError ? failure.describe() : String(failure) }));
+      }
+    },
+    [apiKey, path],
+  );
+  useEffect(() => {
+    if (!apiKey) return;
+    const abort = new AbortController();
+    void load(null, abort.signal);
+    return () => abort.abort();
+  }, [apiKey, load, version]);
+  return {
+    items: state.items,
+    hasMore: state.cursor !== null,
+    loading: state.loading,
+    problem: state.problem,
+    loadMore: () => void load(state.cursor),
+  };
 }

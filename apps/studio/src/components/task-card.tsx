@@ -3,7 +3,7 @@ import { ApiError, call } from '../api/client';
 import type { Task, TaskAsset } from '../api/types';
 import { useNow } from '../hooks';
 import { failureReason } from '../lib/failure-reason';
-import { elapsedMs, formatDuration, isTerminal, statusLabel } from '../lib/tasks';
+import { creditStateLabel, elapsedMs, formatDuration, isTerminal, statusLabel } from '../lib/tasks';
 import { AssetImage } from './asset-image';
 
 interface TaskCardProps {
@@ -72,7 +72,7 @@ export function TaskCard({ apiKey, task, onTask, onOpen }: TaskCardProps) {
           Details
         </a>
         <span className="price">
-          {task.credits.price} credit{task.credits.price === 1 ? '' : 's'} · {task.credits.state}
+          {task.credits.price} credit{task.credits.price === 1 ? '' : 's'} · {creditStateLabel(task.credits.state)}
         </span>
       </div>
       {problem ? <p role="alert" className="error">{problem}</p> : null}

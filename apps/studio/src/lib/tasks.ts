@@ -51,3 +51,14 @@ const LABELS: Record<TaskStatus, string> = {
 };
 
 export const statusLabel = (status: TaskStatus): string => LABELS[status];
+
+const CREDIT_STATES: Readonly<Record<string, string>> = {
+  pending: 'pending',
+  reserved: 'reserved',
+  rejected: 'not charged',
+  captured: 'charged',
+  released: 'returned',
+};
+
+/** What happened to the task's credits, in the words of the Credits page. */
+export const creditStateLabel = (state: string): string => CREDIT_STATES[state] ?? state;

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, call } from '../api/client';
 import type { DeadLetter, Projection, RebuildJob } from '../api/types';
 import { formatDuration } from '../lib/tasks';
+import { Table } from '../components/table';
 
 const REFRESH_MS = 2_000;
 
@@ -62,41 +63,26 @@ export function AdminPage({ adminKey, onAdminKey }: { adminKey: string; onAdminK
         {notice ?? ''}
       </p>
       <h3>Projections</h3>
-      <div className="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Projection</th>
-              <th scope="col">Events behind</th>
-              <th scope="col">Last batch</th>
-              <th scope="col">Latest rebuild</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {projections.map((projection) => (
-              <tr key={projection.name} data-projection={projection.name}>
-                <th scope="row">{projection.name}</th>
-                <td>{projection.lag.events_behind}</td>
-                <td>{projection.lag.last_batch_at ? new Date(projection.lag.last_batch_at).toLocaleTimeString() : '—'}</td>
-                <td>{projection.rebuild ? <RebuildProgress job={projection.rebuild} /> : 'none'}</td>
-                <td>
-                  <button
-                    type="button"
-                    onClick={() => void act(`/admin/projections/${projection.name}/rebuild`, () => `Rebuild of ${projection.name} queued.`)}
-                    disabled={projection.rebuild?.state === 'queued' || projection.rebuild?.state === 'running' || projection.rebuild?.state === 'switching'}
-                    aria-label={`Rebuild ${projection.name}`}
-                  >
-                    Rebuild
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Projection', 'Events behind', 'Last batch', 'Latest rebuild', { hidden: 'Actions' }]}>
+        {projections.map((projection) => (
+          <tr key={projection.name} data-projection={projection.name}>
+            <th scope="row">{projection.name}</th>
+            <td>{projection.lag.events_behind}</td>
+            <td>{projection.lag.last_batch_at ? new Date(projection.lag.last_batch_at).toLocaleTimeString() : '—'}</td>
+            <td>{projection.rebuild ? <RebuildProgress job={projection.rebuild} /> : 'none'}</td>
+            <td>
+              <button
+                type="button"
+                onClick={() => void act(`/admin/projections/${projection.name}/rebuild`, () => `Rebuild of ${projection.name} queued.`)}
+                disabled={projection.rebuild?.state === 'queued' || projection.rebuild?.state === 'running' || projection.rebuild?.state === 'switching'}
+                aria-label={`Rebuild ${projection.name}`}
+              >
+                Rebuild
+              </button>
+            </td>
+          </tr>
+        ))}
+      </Table>
       <h3>Dead letters</h3>
       {letters && letters.length === 0 ? <p>No dead letters.</p> : null}
       {letters && letters.length > 0 ? (
@@ -104,42 +90,27 @@ export function AdminPage({ adminKey, onAdminKey }: { adminKey: string; onAdminK
           <button type="button" onClick={() => void act('/admin/dead-letters/redrive', (body) => `Re-drove ${String(body['redriven'])} dead letter(s).`)}>
             Re-drive all
           </button>
-          <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Consumer</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Error</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {letters.map((letter) => (
-                  <tr key={letter.id}>
-                    <td>{letter.consumer}</td>
-                    <td>
-                      {letter.message.type} <span className="hint">{letter.message.stream_id}</span>
-                    </td>
-                    <td>{letter.attempts}</td>
-                    <td>{letter.error ?? ''}</td>
-                    <td>
-                      <button
-                        type="button"
-                        onClick={() => void act(`/admin/dead-letters/${encodeURIComponent(letter.id)}/redrive`, () => `Re-drove ${letter.message.type}.`)}
-                        aria-label={`Re-drive ${letter.message.type} for ${letter.consumer}`}
-                      >
-                        Re-drive
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Consumer', 'Event', 'Attempts', 'Error', { hidden: 'Actions' }]}>
+            {letters.map((letter) => (
+              <tr key={letter.id}>
+                <td>{letter.consumer}</td>
+                <td>
+                  {letter.message.type} <span className="hint">{letter.message.stream_id}</span>
+                </td>
+                <td>{letter.attempts}</td>
+                <td>{letter.error ?? ''}</td>
+                <td>
+                  <button
+                    type="button"
+                    onClick={() => void act(`/admin/dead-letters/${encodeURIComponent(letter.id)}/redrive`, () => `Re-drove ${letter.message.type}.`)}
+                    aria-label={`Re-drive ${letter.message.type} for ${letter.consumer}`}
+                  >
+                    Re-drive
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
         </>
       ) : null}
     </section>

@@ -3,8 +3,9 @@ import { ApiError, call } from '../api/client';
 import type { Task, TimelineEntry } from '../api/types';
 import { failureReason } from '../lib/failure-reason';
 import { useNow } from '../hooks';
-import { endedAt, elapsedMs, formatDuration, isTerminal, statusLabel } from '../lib/tasks';
+import { creditStateLabel, endedAt, elapsedMs, formatDuration, isTerminal, statusLabel } from '../lib/tasks';
 import { describeEvent } from '../lib/timeline';
+import { Table } from '../components/table';
 
 const REFRESH_MS = 1_500;
 /** After the task ends, credits settle a moment later: keep looking this long. */
@@ -68,7 +69,7 @@ export function TaskPage({ apiKey, taskId, onTask }: { apiKey: string; taskId: s
         <dd>{formatDuration(elapsedMs(task, now))}</dd>
         <dt>Credits</dt>
         <dd>
-          {task.credits.price} · {task.credits.state}
+          {task.credits.price} · {creditStateLabel(task.credits.state)}
         </dd>
         {reason ? (
           <>
@@ -78,34 +79,21 @@ export function TaskPage({ apiKey, taskId, onTask }: { apiKey: string; taskId: s
         ) : null}
       </dl>
       <h3>Timeline</h3>
-      <div className="table-scroll">
-        <table className="timeline">
-          <caption className="visually-hidden">Every event of this task, oldest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">+</th>
-              <th scope="col">Event</th>
-              <th scope="col">Detail</th>
+      <Table columns={['Time', '+', 'Event', 'Detail']} caption="Every event of this task, oldest first" className="timeline">
+        {events.map((entry) => {
+          const { title, detail } = describeEvent(entry);
+          return (
+            <tr key={entry.id} data-event-type={entry.type}>
+              <td>
+                <time dateTime={entry.recorded_at}>{new Date(entry.recorded_at).toLocaleTimeString()}</time>
+              </td>
+              <td>{formatDuration(Math.max(0, Date.parse(entry.recorded_at) - start))}</td>
+              <td title={entry.type}>{title}</td>
+              <td>{detail}</td>
             </tr>
-          </thead>
-          <tbody>
-            {events.map((entry) => {
-              const { title, detail } = describeEvent(entry);
-              return (
-                <tr key={entry.id} data-event-type={entry.type}>
-                  <td>
-                    <time dateTime={entry.recorded_at}>{new Date(entry.recorded_at).toLocaleTimeString()}</time>
-                  </td>
-                  <td>{formatDuration(Math.max(0, Date.parse(entry.recorded_at) - start))}</td>
-                  <td title={entry.type}>{title}</td>
-                  <td>{detail}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </Table>
     </section>
   );
 }
