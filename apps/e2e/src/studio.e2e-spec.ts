@@ -124,6 +124,8 @@ describe('darkroom Studio in Chromium, against npm start', () => {
     await card.waitFor();
     await card.getByTestId('status').filter({ hasText: 'Completed' }).waitFor({ timeout: 60_000 });
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    // The ledger charges just after the task ends; the card follows.
+    await card.getByText('1 credit · charged').waitFor({ timeout: 30_000 });
 
     const [task] = await tasksWithPrompt(prompt);
     expect(task.status).toBe('completed');
@@ -360,6 +362,29 @@ describe('darkroom Studio in Chromium, against npm start', () => {
     expect(await row.getByRole('progressbar').getAttribute('value')).toBe('100');
     await screenshot(page, 'desktop-admin');
     await expectAccessible(page, 'admin');
+  });
+
+  it('works from the keyboard alone: skip link, form, Generate', async () => {
+    const prompt = 'typed with the keyboard, studio test';
+    await page.goto(app.url);
+    await page.getByRole('heading', { name: 'Generate' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    const focusOn = async (matches: () => boolean) => {
+      for (let presses = 0; presses < 30; presses++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(matches)) return;
+      }
+      throw new Error('Tab never reached the element');
+    };
+    await focusOn(() => document.activeElement?.tagName === 'TEXTAREA');
+    await page.keyboard.type(prompt);
+    await focusOn(() => document.activeElement?.textContent === 'Generate');
+    await page.keyboard.press('Enter');
+    await taskCard(prompt).getByTestId('status').filter({ hasText: 'Completed' }).waitFor({ timeout: 60_000 });
+    expect(await tasksWithPrompt(prompt)).toHaveLength(1);
   });
 
   it('fits a phone screen', async () => {

@@ -44,7 +44,15 @@ export function App() {
 
   return (
     <>
-      <a className="skip-link" href="#main">
+      {/* The URL hash is the route: the skip link moves focus itself instead of changing it. */}
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="site-header">
