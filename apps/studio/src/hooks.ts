@@ -94,6 +94,13 @@ export function useLiveTasks(apiKey: string, onChange: () => void): LiveTasks {
     (task: Task) => setState((current) => ({ owner: apiKey, tasks: mergeTask(current.owner === apiKey ? current.tasks : [], task) })),
     [apiKey],
   );
+  /** One look at a task; a failed look is simply retried by whichever loop asked. */
+  const refresh = useCallback(
+    (id: string, signal: AbortSignal) => {
+      call<Task>(apiKey, `/v1/generations/${id}`, { signal }).then(({ body }) => upsert(body), () => undefined);
+    },
+    [apiKey, upsert],
+  );
   const statuses = tasks.map((task) => `${task.id}:${task.status}`).join(',');
   useEffect(() => onChange(), [statuses, onChange]);
 
@@ -117,27 +124,24 @@ export function useLiveTasks(apiKey: string, onChange: () => void): LiveTasks {
     if (!apiKey || !streamedKey) return;
     const abort = new AbortController();
     for (const id of streamedKey.split(',')) {
-      void followTask(apiKey, id, upsert, abort.signal, () => {
-        // No stream (rate limited, say): one look now; the poller takes it from here.
-        call<Task>(apiKey, `/v1/generations/${id}`, { signal: abort.signal }).then(({ body }) => upsert(body), () => undefined);
-      });
+      void followTask(apiKey, id, upsert, abort.signal, () => refresh(id, abort.signal));
     }
     return () => abort.abort();
-  }, [apiKey, streamedKey, upsert]);
+  }, [apiKey, streamedKey, upsert, refresh]);
 
   useEffect(() => {
     if (!apiKey || !polled) return;
     const abort = new AbortController();
     const timer = setInterval(() => {
       for (const id of polled.split(',')) {
-        call<Task>(apiKey, `/v1/generations/${id}`, { signal: abort.signal }).then(({ body }) => upsert(body), () => undefined);
+        refresh(id, abort.signal);
       }
     }, POLL_MS);
     return () => {
       clearInterval(timer);
       abort.abort();
     };
-  }, [apiKey, polled, upsert]);
+  }, [apiKey, polled, refresh]);
 
   // A task ends before its credits settle (the ledger captures or releases them just after):
   // look again until they have, for a minute at most.
@@ -151,10 +155,10 @@ export function useLiveTasks(apiKey: string, onChange: () => void): LiveTasks {
     if (!apiKey || !unsettled) return;
     const abort = new AbortController();
     for (const id of unsettled.split(',')) {
-      call<Task>(apiKey, `/v1/generations/${id}`, { signal: abort.signal }).then(({ body }) => upsert(body), () => undefined);
+      refresh(id, abort.signal);
     }
     return () => abort.abort();
-  }, [apiKey, unsettled, upsert, now]);
+  }, [apiKey, unsettled, refresh, now]);
 
   return { tasks, error, upsert };
 }

@@ -8,8 +8,8 @@ const RECONNECT_MS = 1_000;
  * Follows `GET /v1/generations/{id}/stream` (Server-Sent Events) until the task ends or
  * `signal` aborts. EventSource cannot send an Authorization header, so this reads the stream
  * with fetch; after a dropped connection it reconnects with Last-Event-ID, so nothing is
- * missed and nothing is repeated. `onUnavailable` is told when the stream cannot be opened
- * (the caller polls instead).
+ * missed and nothing is repeated; while it cannot be opened, `onUnavailable` is told each
+ * time (the caller looks at the task plainly) and it tries again with a growing pause.
  */
 export async function followTask(
   key: string,
@@ -25,10 +25,9 @@ export async function followTask(
       const headers: Record<string, string> = { Authorization: `Bearer ${key}`, Accept: 'text/event-stream' };
       if (lastEventId) headers['Last-Event-ID'] = lastEventId;
       const response = await fetch(`/v1/generations/${encodeURIComponent(taskId)}/stream`, { headers, signal });
-      if (!response.ok || !response.body) {
-        onUnavailable();
-        return;
-      }
+      if (response.status === 404) return;
+      if (!response.ok || !response.body) throw new Error(`status stream answered ${response.status}`);
+      retryMs = RECONNECT_MS;
       const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
       for await (const event of events) {
         if (event.id) lastEventId = event.id;
@@ -39,6 +38,8 @@ export async function followTask(
       }
     } catch {
       if (signal.aborted) return;
+      // Refused (rate limited, say) or cut: one plain look now, the stream again after a pause.
+      onUnavailable();
     }
     await new Promise((resolve) => setTimeout(resolve, retryMs));
     retryMs = Math.min(retryMs * 2, 15_000);

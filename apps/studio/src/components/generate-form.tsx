@@ -1,4 +1,4 @@
-import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError, call } from '../api/client';
 import type { Model, Task } from '../api/types';
 import type { Draft } from '../app';
@@ -56,21 +56,17 @@ export function GenerateForm({ apiKey, models, draft, onCreated }: GenerateFormP
     setQuality('');
   };
 
-  const body = useMemo(() => {
-    if (!model || !sizing) return undefined;
-    return {
-      model: model.id,
-      prompt: prompt.trim(),
-      n: count,
-      [sizing.kind]: chosenSize,
-      ...(chosenQuality ? { quality: chosenQuality } : {}),
-      ...(seed.trim() !== '' ? { seed: Number(seed) } : {}),
-      ...(model.capabilities.edit && inputs.length ? { input_images: inputs.map((image) => image.upload.id) } : {}),
-      ...(model.capabilities.reference_images && references.length ? { reference_images: references.map((image) => image.upload.id) } : {}),
-    };
-  }, [model, sizing, prompt, count, chosenSize, chosenQuality, seed, inputs, references]);
-
-  if (!model || !sizing || !body) return <p>No models are listed by this darkroom.</p>;
+  if (!model || !sizing) return <p>No models are listed by this darkroom.</p>;
+  const body = {
+    model: model.id,
+    prompt: prompt.trim(),
+    n: count,
+    [sizing.kind]: chosenSize,
+    ...(chosenQuality ? { quality: chosenQuality } : {}),
+    ...(seed.trim() !== '' ? { seed: Number(seed) } : {}),
+    ...(model.capabilities.edit && inputs.length ? { input_images: inputs.map((image) => image.upload.id) } : {}),
+    ...(model.capabilities.reference_images && references.length ? { reference_images: references.map((image) => image.upload.id) } : {}),
+  };
   const price = estimatePrice(model, { ...(sizing.kind === 'size' ? { size: chosenSize } : {}), ...(chosenQuality ? { quality: chosenQuality } : {}), n: count });
 
   const submit = async (event: FormEvent) => {
