@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: builds the apps (the e2e tier runs the five services, the embedded process and the Studio
-// in Chromium), then runs
-// every jest tier and writes jest's JSON report to test-results/jest.json for CI.
+// `npm test`: builds the apps (the e2e tier runs the five services, the embedded process and the
+// Studio in Chromium), then runs every jest tier and writes jest's JSON report to
+// test-results/jest.json for CI.
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 

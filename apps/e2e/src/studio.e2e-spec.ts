@@ -56,7 +56,7 @@ afterAll(async () => {
 
 async function watched(target: BrowserContext): Promise<Page> {
   const opened = await target.newPage();
-  opened.on('console', (message) => message.type() === 'error' && pageErrors.push(`console: ${message.text()}`));
+  opened.on('console', (message) => message.type() === 'error' && pageErrors.push(`console: ${message.text()} (${message.location().url})`));
   opened.on('pageerror', (error) => pageErrors.push(`exception: ${error.message}`));
   opened.on('requestfailed', (request) => {
     // The page aborts its own requests when what asked for them goes away (a page change, say).
@@ -168,7 +168,15 @@ describe('darkroom Studio in Chromium, against npm start', () => {
   it('shows each model with its capabilities and price, and the price it will reserve before sending', async () => {
     const option = page.getByLabel('Model').locator('option[value="gpt-image-1"]');
     expect(await option.textContent()).toBe('gpt-image-1 — 4 credits per image (1–16 by quality)');
+    // Image inputs are offered only where the model takes them.
+    const inputs = page.getByRole('group', { name: 'Input images' });
+    const references = page.getByRole('group', { name: 'Reference images' });
+    await page.getByLabel('Model').selectOption('flux-schnell');
+    expect([await inputs.count(), await references.count()]).toEqual([0, 0]);
+    await page.getByLabel('Model').selectOption('local');
+    expect([await inputs.count(), await references.count()]).toEqual([1, 0]);
     await page.getByLabel('Model').selectOption('gpt-image-1');
+    expect([await inputs.count(), await references.count()]).toEqual([1, 1]);
     expect(await page.getByTestId('model-info').textContent()).toContain('Text to image · Edits · Reference images');
     await page.getByLabel('Quality').selectOption('low');
     await page.getByLabel('Number of images').fill('2');
@@ -285,6 +293,12 @@ describe('darkroom Studio in Chromium, against npm start', () => {
     const [task] = await tasksWithPrompt(prompt);
     expect(task.status).toBe('failed');
     expect(task.error.code).toBe('provider_error');
+
+    const blocked = 'this one is blocked [fake:moderated]';
+    await generate('flux-schnell', blocked);
+    await taskCard(blocked).getByTestId('status').filter({ hasText: 'Failed' }).waitFor({ timeout: 90_000 });
+    expect(await taskCard(blocked).getByTestId('reason').textContent()).toContain('The image was blocked by content moderation. Your credits were returned.');
+    expect((await tasksWithPrompt(blocked))[0].error.code).toBe('content_moderated');
     await screenshot(page, 'desktop-tasks');
     await expectAccessible(page, 'generate page with tasks');
   });
@@ -302,6 +316,14 @@ describe('darkroom Studio in Chromium, against npm start', () => {
     expect(types.indexOf('GenerationCreated')).toBeLessThan(types.indexOf('GenerationCompleted'));
     expect(await page.locator('tr[data-event-type="ProviderJobSubmitted"]').textContent()).toContain('Submitted to local');
     await expectAccessible(page, 'task detail');
+
+    // A task at a remote provider: its attempt there, why it failed, and the credits coming back.
+    const [failed] = await tasksWithPrompt('this one breaks [fake:fail:CUDA out of memory]');
+    await page.goto(`${app.url}/#/tasks/${failed.id}`);
+    await page.locator('tr[data-event-type="CreditsReleased"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('tr[data-event-type="ProviderJobSubmitted"]').first().textContent()).toContain('Submitted to replicate');
+    expect(await page.locator('tr[data-event-type="ProviderJobFailed"]').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('tr[data-event-type="GenerationFailed"]').textContent()).toContain('The image provider reported an error.');
   });
 
   it('lists completed images in the gallery, reuses a prompt and edits an image', async () => {
@@ -331,6 +353,38 @@ describe('darkroom Studio in Chromium, against npm start', () => {
     expect(edit.params.input_images).toHaveLength(1);
   });
 
+  it('uploads an image dropped on the form and edits it', async () => {
+    await page.getByRole('link', { name: 'Generate' }).click();
+    await page.getByLabel('Model').selectOption('local');
+    // The edit before left its input image in the form (local takes one): take it out first.
+    await page.getByRole('button', { name: 'Remove input images 1' }).click();
+    const zone = page.locator('.drop-zone').first();
+    // A PNG made in the page, dropped as a file would be from the desktop.
+    const dropped = await page.evaluateHandle(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 96;
+      canvas.height = 64;
+      const context = canvas.getContext('2d')!;
+      context.fillStyle = '#2a6';
+      context.fillRect(0, 0, 96, 64);
+      const blob = await new Promise<Blob>((resolve) => canvas.toBlob((made) => resolve(made!), 'image/png'));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([blob], 'green.png', { type: 'image/png' }));
+      return transfer;
+    });
+    await zone.dispatchEvent('dragover', { dataTransfer: dropped });
+    await zone.dispatchEvent('drop', { dataTransfer: dropped });
+    await page.getByRole('img', { name: 'Input images 1' }).waitFor();
+    const prompt = 'a dropped green card, studio test';
+    await page.getByLabel('Prompt').fill(prompt);
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await taskCard(prompt).getByTestId('status').filter({ hasText: 'Completed' }).waitFor({ timeout: 60_000 });
+    const [task] = await tasksWithPrompt(prompt);
+    expect(task.params.input_images).toHaveLength(1);
+    const upload = await api('GET', `/v1/uploads/${task.params.input_images[0]}`);
+    expect(upload.body).toMatchObject({ content_type: 'image/png', width: 96, height: 64 });
+  });
+
   it('shows the balance and the credit history', async () => {
     await page.getByRole('link', { name: 'Credits' }).click();
     await page.getByRole('heading', { name: 'History' }).waitFor();
@@ -342,10 +396,10 @@ describe('darkroom Studio in Chromium, against npm start', () => {
     // Completed tasks paid their price; the canceled and failed ones were charged nothing.
     const tasks = (await api('GET', '/v1/generations?limit=100')).body.data;
     const completed = tasks.filter((task: Body) => task.status === 'completed');
-    expect(tasks.filter((task: Body) => task.status !== 'completed').map((task: Body) => task.status).sort()).toEqual(['canceled', 'failed']);
+    expect(tasks.filter((task: Body) => task.status !== 'completed').map((task: Body) => task.status).sort()).toEqual(['canceled', 'failed', 'failed']);
     const paid = completed.reduce((sum: number, task: Body) => sum + task.credits.price, 0);
     expect({ available: balance.available, captured: balance.captured }).toEqual({ available: 100 - paid, captured: paid });
-    expect(tasks.filter((task: Body) => task.status !== 'completed').map((task: Body) => task.credits.state)).toEqual(['released', 'released']);
+    expect(tasks.filter((task: Body) => task.status !== 'completed').map((task: Body) => task.credits.state)).toEqual(['released', 'released', 'released']);
     await page.getByTestId('available').filter({ hasText: String(balance.available) }).waitFor({ timeout: 30_000 });
     await expectAccessible(page, 'credits');
   });

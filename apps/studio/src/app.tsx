@@ -37,6 +37,8 @@ export function App() {
     setDraft((current) => ({ ...next, version: current.version + 1 }));
     window.location.hash = '#/';
   }, []);
+  // The form starts from a draft once; coming back to Generate later starts afresh.
+  const draftUsed = useCallback(() => setDraft((current) => ({ version: current.version })), []);
   const reusePrompt = useCallback((task: Task) => startDraft({ model: task.model, prompt: task.prompt }), [startDraft]);
 
   const page = route[0] ?? '';
@@ -92,7 +94,7 @@ export function App() {
             Paste an API key on the <a href="#/keys">Keys</a> page to start.
           </p>
         ) : null}
-        {page === '' && <GeneratePage apiKey={settings.apiKey} live={live} draft={draft} onReusePrompt={reusePrompt} onEdit={startDraft} />}
+        {page === '' && <GeneratePage apiKey={settings.apiKey} live={live} draft={draft} onDraftUsed={draftUsed} onReusePrompt={reusePrompt} onEdit={startDraft} />}
         {page === 'gallery' && <GalleryPage apiKey={settings.apiKey} onReusePrompt={reusePrompt} onEdit={startDraft} />}
         {page === 'tasks' && route[1] && <TaskPage apiKey={settings.apiKey} taskId={route[1]} onTask={live.upsert} />}
         {page === 'credits' && <CreditsPage apiKey={settings.apiKey} balance={balance} version={version} />}

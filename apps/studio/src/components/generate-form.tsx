@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError, call } from '../api/client';
 import type { Model, Task } from '../api/types';
 import type { Draft } from '../app';
@@ -10,6 +10,8 @@ interface GenerateFormProps {
   readonly apiKey: string;
   readonly models: readonly Model[];
   readonly draft: Draft;
+  /** The form took the draft's content (at mount): it is not offered again. */
+  onDraftUsed(): void;
   onCreated(task: Task): void;
 }
 
@@ -27,7 +29,7 @@ function draftModel(models: readonly Model[], draft: Draft): Model | undefined {
  * Model, prompt, size, n, seed, images: the price before sending, and one task per submission.
  * Mounted again for each new draft (a reused prompt, an image to edit), which it starts from.
  */
-export function GenerateForm({ apiKey, models, draft, onCreated }: GenerateFormProps) {
+export function GenerateForm({ apiKey, models, draft, onDraftUsed, onCreated }: GenerateFormProps) {
   const ids = { model: useId(), prompt: useId(), size: useId(), quality: useId(), n: useId(), seed: useId(), price: useId() };
   const firstAvailable = models.find((model) => model.available) ?? models[0];
   const [modelId, setModelId] = useState(() => (draftModel(models, draft) ?? firstAvailable)?.id ?? '');
@@ -43,6 +45,10 @@ export function GenerateForm({ apiKey, models, draft, onCreated }: GenerateFormP
   const [pending, setPending] = useState(0);
   const keys = useRef(new SubmissionKeys());
   const inFlight = useRef(new Set<string>());
+  const hasDraft = draft.model !== undefined || draft.prompt !== undefined || draft.inputImages !== undefined;
+  useEffect(() => {
+    if (hasDraft) onDraftUsed();
+  }, [hasDraft, onDraftUsed]);
 
   const model = models.find((item) => item.id === modelId) ?? firstAvailable;
   const sizing = model ? sizeChoice(model) : undefined;

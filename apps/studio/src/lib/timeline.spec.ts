@@ -21,7 +21,7 @@ describe('describeEvent', () => {
   });
 
   it('says why a task failed in plain words', () => {
-    expect(describeEvent({ type: 'GenerationFailed', data: { reason: { code: 'timeout' } } }).detail).toBe(
+    expect(describeEvent({ type: 'GenerationFailed', data: { code: 'timeout', message: 'deadline passed' } }).detail).toBe(
       'The image provider did not finish in time. Your credits were returned.',
     );
   });

@@ -55,8 +55,7 @@ const DESCRIPTIONS: Readonly<Record<string, (data: Data) => { title: string; det
   GenerationOutputStored: (data) => ({ title: 'Output recorded', detail: `image ${text(data['index']) ?? ''}` }),
   GenerationCompleted: () => ({ title: 'Completed', detail: '' }),
   GenerationFailed: (data) => {
-    const reason = (data['reason'] ?? {}) as Data;
-    const code = text(reason['code']) ?? '';
+    const code = text(data['code']) ?? '';
     return { title: 'Failed', detail: failureReason({ status: 'failed', error: { code, message: '' } })?.summary ?? code };
   },
   GenerationCanceled: () => ({ title: 'Canceled', detail: '' }),

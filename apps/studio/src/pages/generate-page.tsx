@@ -11,10 +11,11 @@ interface GeneratePageProps extends ViewerActions {
   readonly apiKey: string;
   readonly live: LiveTasks;
   readonly draft: Draft;
+  onDraftUsed(): void;
 }
 
 /** The form and the caller's newest tasks, updated live. */
-export function GeneratePage({ apiKey, live, draft, onReusePrompt, onEdit }: GeneratePageProps) {
+export function GeneratePage({ apiKey, live, draft, onDraftUsed, onReusePrompt, onEdit }: GeneratePageProps) {
   const [models, setModels] = useState<readonly Model[]>();
   const [problem, setProblem] = useState<string>();
   const [open, setOpen] = useState<{ task: Task; asset: TaskAsset }>();
@@ -34,7 +35,7 @@ export function GeneratePage({ apiKey, live, draft, onReusePrompt, onEdit }: Gen
     <div className="generate-page">
       <section aria-label="New task" className="panel">
         {problem ? <p role="alert" className="error">{problem}</p> : null}
-        {models ? <GenerateForm key={draft.version} apiKey={apiKey} models={models} draft={draft} onCreated={live.upsert} /> : apiKey ? <p aria-busy="true">Loading models…</p> : null}
+        {models ? <GenerateForm key={draft.version} apiKey={apiKey} models={models} draft={draft} onDraftUsed={onDraftUsed} onCreated={live.upsert} /> : apiKey ? <p aria-busy="true">Loading models…</p> : null}
       </section>
       <section aria-labelledby="tasks-title" className="panel">
         <h2 id="tasks-title">Tasks</h2>

@@ -5,6 +5,11 @@ import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { assetCacheControl, assetEtag, etagMatches } from './asset-delivery';
 import { AssetsService } from './assets.service';
 
+type Asset = Awaited<ReturnType<AssetsService['find']>>;
+
+/** How `/content` always serves: the bytes, private to the caller. */
+const PROXIED = { mode: 'proxy' } as const;
+
 @Controller('v1/assets')
 @UseGuards(ApiKeyGuard)
 export class AssetsController {
@@ -20,19 +25,8 @@ export class AssetsController {
   @Get(':id')
   async download(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Res() response: Response) {
     const asset = await this.assets.find(request.accountId, id);
-    const etag = assetEtag(asset.sha256);
-    response.setHeader('ETag', etag);
-    response.setHeader('Cache-Control', assetCacheControl(this.assets.serving));
-    // The answer depends on the caller's key: a shared cache must not hand one account's redirect to another.
-    response.setHeader('Vary', 'Authorization');
     const location = await this.assets.location(asset);
-    // On a 304 too: a cache revalidating a stored redirect takes the fresh Location with it,
-    // instead of reusing a presigned URL that has since expired.
-    if (location) response.setHeader('Location', location);
-    if (etagMatches(request.headers['if-none-match'], etag)) {
-      response.status(304).end();
-      return;
-    }
+    if (this.notModified(request, response, asset, assetCacheControl(this.assets.serving), location)) return;
     if (location) {
       response.status(302).end();
       return;
@@ -47,18 +41,26 @@ export class AssetsController {
   @Get(':id/content')
   async content(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Res() response: Response) {
     const asset = await this.assets.find(request.accountId, id);
-    const etag = assetEtag(asset.sha256);
-    response.setHeader('ETag', etag);
-    response.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-    response.setHeader('Vary', 'Authorization');
-    if (etagMatches(request.headers['if-none-match'], etag)) {
-      response.status(304).end();
-      return;
-    }
+    if (this.notModified(request, response, asset, assetCacheControl(PROXIED))) return;
     await this.stream(asset, response);
   }
 
-  private async stream(asset: Awaited<ReturnType<AssetsService['find']>>, response: Response): Promise<void> {
+  /** Sets the headers every answer carries; answers 304 (true) when the caller's copy is current. */
+  private notModified(request: AuthenticatedRequest, response: Response, asset: Asset, cacheControl: string, location?: string): boolean {
+    const etag = assetEtag(asset.sha256);
+    response.setHeader('ETag', etag);
+    response.setHeader('Cache-Control', cacheControl);
+    // The answer depends on the caller's key: a shared cache must not hand one account's redirect to another.
+    response.setHeader('Vary', 'Authorization');
+    // On a 304 too: a cache revalidating a stored redirect takes the fresh Location with it,
+    // instead of reusing a presigned URL that has since expired.
+    if (location) response.setHeader('Location', location);
+    if (!etagMatches(request.headers['if-none-match'], etag)) return false;
+    response.status(304).end();
+    return true;
+  }
+
+  private async stream(asset: Asset, response: Response): Promise<void> {
     const object = await this.assets.open(asset);
     response.status(200).type(asset.contentType).setHeader('Content-Length', String(asset.bytes));
     // pipeline, not pipe: a client that goes away must release the storage connection too.

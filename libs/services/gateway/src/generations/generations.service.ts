@@ -128,7 +128,10 @@ export class GenerationsService {
   }
 
   async isCompleted(taskId: string): Promise<boolean> {
-    return (await this.load(taskId))?.status === 'completed';
+    if ((await loadGeneration(this.sql, taskId))?.status === 'completed') return true;
+    // The read model may still say `processing` while the log (and so the status stream a client
+    // follows) already says completed: that client fetches the asset at once.
+    return this.fold(await this.store.readCorrelated(taskId))?.status === 'completed';
   }
 
   /** The read model lags the log by a poll interval; a task it lacks is folded from its events. */
