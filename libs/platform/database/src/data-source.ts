@@ -9,6 +9,7 @@ import { OutboundWebhooks1763900000006 } from './migrations/1763900000006-outbou
 import { GenerationListing1763900000007 } from './migrations/1763900000007-generation-listing';
 import { ApiKeyAdmin1763900000008 } from './migrations/1763900000008-api-key-admin';
 import { ProjectionRebuilds1763900000009 } from './migrations/1763900000009-projection-rebuilds';
+import { StreamSubjectsAndSnapshots1763900000010 } from './migrations/1763900000010-stream-subjects-and-snapshots';
 
 export const migrations = [
   EventStore1763900000000,
@@ -21,6 +22,7 @@ export const migrations = [
   GenerationListing1763900000007,
   ApiKeyAdmin1763900000008,
   ProjectionRebuilds1763900000009,
+  StreamSubjectsAndSnapshots1763900000010,
 ];
 
 export interface DatabaseOptions {
