@@ -10,6 +10,7 @@ import { GenerationListing1763900000007 } from './migrations/1763900000007-gener
 import { ApiKeyAdmin1763900000008 } from './migrations/1763900000008-api-key-admin';
 import { ProjectionRebuilds1763900000009 } from './migrations/1763900000009-projection-rebuilds';
 import { StreamSubjectsAndSnapshots1763900000010 } from './migrations/1763900000010-stream-subjects-and-snapshots';
+import { FlatHistoryQueries1763900000011 } from './migrations/1763900000011-flat-history-queries';
 
 export const migrations = [
   EventStore1763900000000,
@@ -23,6 +24,7 @@ export const migrations = [
   ApiKeyAdmin1763900000008,
   ProjectionRebuilds1763900000009,
   StreamSubjectsAndSnapshots1763900000010,
+  FlatHistoryQueries1763900000011,
 ];
 
 export interface DatabaseOptions {

@@ -1,4 +1,4 @@
-import type { GenerationStatus } from '@darkroom/contracts';
+import { GenerationStatus } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import type { GenerationRow } from './generation-row';
 import { toGenerationRow } from './generation.projection';
@@ -29,35 +29,48 @@ export interface GenerationListPage {
   readonly next: GenerationKeyset | null;
 }
 
+const ALL_STATUSES = Object.values(GenerationStatus);
+
 /**
  * One page of an account's tasks, newest first, by keyset on (created_at, id): stable
- * under inserts (a task created meanwhile never shifts a page) and served by
- * `generations_account_keyset_idx`. Filters are plain conditions, so every page is a
- * custom plan on that index.
+ * under inserts (a task created meanwhile never shifts a page). Without a status or model
+ * filter the page is a range of `generations_account_keyset_idx`. With one, a plain filter
+ * on that index would read every row of the account's history a rare status or model
+ * skips (all of it when fewer rows match than the page holds), so the page is read per
+ * status instead: one ordered range per status of `generations_account_status_keyset_idx`
+ * (or, with a model, `generations_account_model_status_keyset_idx`, every status when none
+ * is asked for), each at most a page long, merged. The cost is the page size times the
+ * statuses, whatever the history (issue 12).
  */
 export async function listGenerations(sql: Sql, query: GenerationListQuery): Promise<GenerationListPage> {
   const params: unknown[] = [query.accountId];
   const where = ['account_id = $1'];
   const param = (value: unknown) => `$${params.push(value)}`;
-  if (query.statuses?.length) where.push(`status = ANY(${param(query.statuses)}::text[])`);
   if (query.model !== undefined) where.push(`model = ${param(query.model)}`);
   if (query.createdAfter !== undefined) where.push(`created_at > ${param(query.createdAfter)}::timestamptz`);
   if (query.createdBefore !== undefined) where.push(`created_at < ${param(query.createdBefore)}::timestamptz`);
   if (query.after) {
     where.push(`(created_at, id) < (${param(query.after.createdAt)}::timestamptz, ${param(query.after.id)}::uuid)`);
   }
-  const { rows } = await sql.query<Parameters<typeof toGenerationRow>[0] & { keyset_at: string }>(
+  const limit = param(query.limit + 1);
+  const page = (conditions: readonly string[]) =>
     `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_at
        FROM generations
-      WHERE ${where.join(' AND ')}
+      WHERE ${conditions.join(' AND ')}
       ORDER BY created_at DESC, id DESC
-      LIMIT ${param(query.limit + 1)}`,
-    params,
-  );
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
+      LIMIT ${limit}`;
+  const statuses = query.statuses?.length ? [...new Set(query.statuses)] : query.model !== undefined ? ALL_STATUSES : [];
+  const text =
+    statuses.length === 0
+      ? page(where)
+      : `SELECT * FROM (${statuses.map((status) => `(${page([...where, `status = ${param(status)}`])})`).join(' UNION ALL ')}) AS pages
+          ORDER BY created_at DESC, id DESC
+          LIMIT ${limit}`;
+  const { rows } = await sql.query<Parameters<typeof toGenerationRow>[0] & { keyset_at: string }>(text, params);
+  const found = rows.slice(0, query.limit);
+  const last = found[found.length - 1];
   return {
-    rows: page.map(toGenerationRow),
+    rows: found.map(toGenerationRow),
     next: rows.length > query.limit && last ? { createdAt: last.keyset_at, id: last.id } : null,
   };
 }

@@ -64,18 +64,33 @@ export class RetentionSweeper extends PeriodicSweep {
   }
 
   /**
-   * Live assets stored longer ago than their account keeps them. The first bound, by the
-   * shortest retention any account has, lets the scan use the (stored_at) index.
+   * Live assets stored longer ago than their account keeps them, oldest first. Read per
+   * account on `assets_account_live_stored_idx`: the owners are found by skipping from one
+   * account id to the next, and each owner's expired assets are a range of its own. One
+   * scan over all accounts by `stored_at` would also read every asset of an account that
+   * keeps them longer than another account does, each sweep (issue 12); this costs a few
+   * index probes per account with live assets, whatever their history.
    */
   private async expired(now: Date): Promise<ExpiredAsset[]> {
     const { rows } = await this.sql.query<ExpiredAsset>(
-      `SELECT a.id, a.task_id, a.account_id, a.key
-         FROM assets a
-         LEFT JOIN accounts c ON c.id = a.account_id
-        WHERE a.deleted_at IS NULL
-          AND a.stored_at < $1::timestamptz - LEAST($2::float8, (SELECT min(retention_days) FROM accounts)) * interval '1 day'
-          AND a.stored_at < $1::timestamptz - COALESCE(c.retention_days, $2::float8) * interval '1 day'
-        ORDER BY a.stored_at
+      `WITH RECURSIVE owners (account_id) AS (
+         (SELECT account_id FROM assets WHERE deleted_at IS NULL ORDER BY account_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT a.account_id FROM assets a
+                  WHERE a.deleted_at IS NULL AND a.account_id > owners.account_id
+                  ORDER BY a.account_id LIMIT 1)
+           FROM owners WHERE owners.account_id IS NOT NULL
+       )
+       SELECT expired.id, expired.task_id, expired.account_id, expired.key
+         FROM owners
+         LEFT JOIN accounts c ON c.id = owners.account_id
+        CROSS JOIN LATERAL (
+          SELECT a.id, a.task_id, a.account_id, a.key, a.stored_at FROM assets a
+           WHERE a.account_id = owners.account_id AND a.deleted_at IS NULL
+             AND a.stored_at < $1::timestamptz - COALESCE(c.retention_days, $2::float8) * interval '1 day'
+           ORDER BY a.stored_at
+           LIMIT ${BATCH}) AS expired
+        ORDER BY expired.stored_at
         LIMIT ${BATCH}`,
       [now, this.options.defaultDays],
     );
