@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   // A fixed grant id: restarting grants nothing more.
   const grantId = deriveId('dev-grant', dev.accountId);
   const stream = creditAccountStream(dev.accountId);
-  await platform.store.handle(
+  await platform.store.handleSubject(
     stream,
     creditAccountDecider,
     { type: 'GrantCredits', accountId: dev.accountId, grantId, amount: DEV_CREDITS, reason: 'dev account', now: new Date().toISOString() },

@@ -46,9 +46,30 @@ export type CreditsReleased = DomainEvent<
   }
 >;
 
+/**
+ * A task's capture or release reached the ledger before its reservation did (competing
+ * consumers and retries reorder a task's events). It moves no credits: the reservation, when
+ * it comes, is settled the same way as it is made, so nothing stays held.
+ */
+export type CreditsSettlementDeferred = DomainEvent<
+  'CreditsSettlementDeferred',
+  {
+    readonly accountId: string;
+    readonly reservationId: string;
+    readonly settlement: 'capture' | 'release';
+    /** For a release: why, as the release will say. */
+    readonly reason?: Exclude<CreditReleaseReason, 'expired'>;
+    readonly deferredAt: string;
+  }
+>;
+
 export type CreditAccountEvent =
   | CreditsGranted
   | CreditsReserved
   | CreditsReservationRejected
   | CreditsCaptured
-  | CreditsReleased;
+  | CreditsReleased
+  | CreditsSettlementDeferred;
+
+/** The events that move credits: every credit-account event but a deferred settlement. */
+export type CreditMovement = Exclude<CreditAccountEvent, CreditsSettlementDeferred>;

@@ -19,6 +19,11 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
 export interface NewEvent<Type extends string = string, Data = unknown> extends DomainEvent<Type, Data> {
   readonly eventId: string;
   readonly metadata: EventMetadata;
+  /**
+   * What the event is about inside a never-ending stream (a reservation of a credit account):
+   * indexed with the stream, so a command reads its subject's events instead of the stream.
+   */
+  readonly subject?: string;
 }
 
 /** An event as the store returns it. Positions are bigint values carried as decimal strings. */

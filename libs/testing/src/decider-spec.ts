@@ -1,5 +1,5 @@
 import type { expect as jestExpect } from '@jest/globals';
-import { DomainError, fold, type Decider, type ErrorCategory } from '@darkroom/kernel';
+import { DomainError, fold, foldSubject, type Decider, type ErrorCategory, type SubjectDecider } from '@darkroom/kernel';
 
 // `@jest/globals` throws when imported outside a jest run, and this lib is also loaded by
 // scripts; so only its types are imported and the runtime `expect` is jest's global.
@@ -25,10 +25,26 @@ export interface DeciderGiven<Command, Event> {
 export function deciderSpec<Command, Event, State>(
   decider: Decider<Command, Event, State>,
 ): DeciderGiven<Command, Event> {
+  return specOf((events, command) => decider.decide(command, fold(decider, events)));
+}
+
+/**
+ * The same for a decider of a never-ending stream: the command sees the summary of every
+ * given event and the history of its own subject, as the store would assemble them.
+ */
+export function subjectDeciderSpec<Command, Event, Summary, Subject>(
+  decider: SubjectDecider<Command, Event, Summary, Subject>,
+): DeciderGiven<Command, Event> {
+  return specOf((events, command) => decider.decide(command, foldSubject(decider, events, decider.subjectOf(command))));
+}
+
+function specOf<Command, Event>(
+  decideAfter: (events: readonly Event[], command: Command) => readonly Event[],
+): DeciderGiven<Command, Event> {
   return {
     given: (events) => ({
       when: (command) => {
-        const decide = (): readonly Event[] => decider.decide(command, fold(decider, events));
+        const decide = (): readonly Event[] => decideAfter(events, command);
         return {
           then: (expected) => {
             expect(decide()).toEqual(expected);

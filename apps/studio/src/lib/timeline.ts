@@ -61,4 +61,8 @@ const DESCRIPTIONS: Readonly<Record<string, (data: Data) => { title: string; det
   GenerationCanceled: () => ({ title: 'Canceled', detail: '' }),
   CreditsCaptured: (data) => ({ title: 'Credits charged', detail: credits(data['amount']) }),
   CreditsReleased: (data) => ({ title: 'Credits returned', detail: credits(data['amount']) }),
+  CreditsSettlementDeferred: (data) => ({
+    title: 'Credits settled early',
+    detail: `the task ended before its credits were reserved; they will be ${data['settlement'] === 'capture' ? 'charged' : 'returned'} as they are reserved`,
+  }),
 };

@@ -1,11 +1,11 @@
 import { describe, it } from '@jest/globals';
 import type { CreditAccountEvent } from '@darkroom/contracts';
-import { deciderSpec } from '@darkroom/testing';
+import { subjectDeciderSpec } from '@darkroom/testing';
 import type { CreditAccountCommand } from './credit-account.commands';
 import { creditAccountDecider } from './credit-account.decider';
-import { accountId, granted, reserved, rejected, captured, released, now } from './credit-account.fixtures';
+import { accountId, captured, deferred, granted, now, rejected, released, reserved } from './credit-account.fixtures';
 
-const spec = deciderSpec(creditAccountDecider);
+const spec = subjectDeciderSpec(creditAccountDecider);
 
 describe('credit account decider', () => {
   describe('new account', () => {
@@ -17,12 +17,12 @@ describe('credit account decider', () => {
       spec.given([]).when(reserve('t1', 4)).then([rejected('t1', 4, 0)]);
     });
 
-    it('ignores a capture of an unknown reservation', () => {
-      spec.given([]).when(capture('t1')).then([]);
+    it('defers a capture of a reservation not made yet', () => {
+      spec.given([]).when(capture('t1')).then([deferred('t1', 'capture')]);
     });
 
-    it('ignores a release of an unknown reservation', () => {
-      spec.given([]).when(release('t1')).then([]);
+    it('defers a release of a reservation not made yet, with its reason', () => {
+      spec.given([]).when({ ...release('t1'), reason: 'generation_canceled' }).then([deferred('t1', 'release', 'generation_canceled')]);
     });
 
     it('ignores an expiry of an unknown reservation', () => {
@@ -144,6 +144,61 @@ describe('credit account decider', () => {
 
     it('does not expire a rejected reservation', () => {
       spec.given([granted('g1', 1), rejected('t2', 4, 1)]).when(expire('t2', 60, later(7200))).then([]);
+    });
+  });
+
+  describe('settlement that arrived before its reservation', () => {
+    it('reserves and captures at once', () => {
+      spec.given([granted('g1', 10), deferred('t1', 'capture')]).when(reserve('t1', 4)).then([reserved('t1', 4), captured('t1', 4)]);
+    });
+
+    it('reserves and releases at once, saying why', () => {
+      spec
+        .given([granted('g1', 10), deferred('t1', 'release', 'generation_canceled')])
+        .when(reserve('t1', 4))
+        .then([reserved('t1', 4), released('t1', 4, 'generation_canceled')]);
+    });
+
+    it('rejects it as usual when credits are short: nothing is held', () => {
+      spec.given([granted('g1', 2), deferred('t1', 'release', 'generation_failed')]).when(reserve('t1', 4)).then([rejected('t1', 4, 2)]);
+    });
+
+    it('keeps the first settlement: a second one waits for nothing more', () => {
+      spec.given([deferred('t1', 'release', 'generation_canceled')]).when(capture('t1')).then([]);
+      spec.given([deferred('t1', 'capture')]).when(release('t1')).then([]);
+    });
+
+    it('does not settle twice once the reservation arrived', () => {
+      const settled = [granted('g1', 10), deferred('t1', 'capture'), reserved('t1', 4), captured('t1', 4)];
+      spec.given(settled).when(capture('t1')).then([]);
+      spec.given(settled).when(release('t1')).then([]);
+      spec.given(settled).when(reserve('t1', 4)).then([]);
+    });
+
+    it('never expires it: it was never open', () => {
+      spec.given([granted('g1', 10), deferred('t1', 'capture')]).when(expire('t1', 60, later(7200))).then([]);
+    });
+  });
+
+  describe('account with a long history', () => {
+    const history = (): CreditAccountEvent[] => [
+      granted('g1', 10_000),
+      ...Array.from({ length: 2000 }, (_, i) => [reserved(`t${i}`, 2), i % 2 ? captured(`t${i}`, 2) : released(`t${i}`, 2)]).flat(),
+    ];
+
+    it('ignores a duplicate of a reservation closed long ago, and refuses it with another amount', () => {
+      spec.given(history()).when(reserve('t0', 2)).then([]);
+      spec.given(history()).when(reserve('t0', 3)).thenThrows('reservation_conflict', 'conflict');
+    });
+
+    it('ignores a late capture or release of a reservation closed long ago', () => {
+      spec.given(history()).when(capture('t0')).then([]);
+      spec.given(history()).when(release('t1')).then([]);
+    });
+
+    it('reserves from what the whole history left available', () => {
+      spec.given(history()).when(reserve('new', 8000)).then([reserved('new', 8000)]);
+      spec.given(history()).when(reserve('new', 8001)).then([rejected('new', 8001, 8000)]);
     });
   });
 

@@ -1,5 +1,5 @@
 import type { CreditAccountEvent } from '@darkroom/contracts';
-import { assertNever, DomainError } from '@darkroom/kernel';
+import { assertNever, DomainError, type SubjectState } from '@darkroom/kernel';
 import type {
   CaptureCredits,
   CreditAccountCommand,
@@ -8,49 +8,52 @@ import type {
   ReleaseCredits,
   ReserveCredits,
 } from './credit-account.commands';
-import { availableCredits, type CreditAccountState } from './credit-account.state';
+import { availableCredits, type CreditSubject, type CreditTotals, type DeferredSettlement } from './credit-account.state';
+
+/** What a command sees: the account's totals and the history of the grant or reservation it names. */
+export type CreditAccountState = SubjectState<CreditTotals, CreditSubject>;
 
 /**
  * Two-phase transfers: a reservation holds credits, then resolves exactly once by capture
  * or release. Repeated commands (redelivered messages) decide nothing; the same id with a
- * different amount is a bug upstream and is refused.
+ * different amount is a bug upstream and is refused. A capture or release that arrives before
+ * its reservation is kept, and settles the reservation as it is made: the order in which a
+ * task's events reach the ledger never leaves credits held.
  */
 export function decideCreditAccount(command: CreditAccountCommand, state: CreditAccountState): readonly CreditAccountEvent[] {
   switch (command.type) {
     case 'GrantCredits':
-      return grant(command, state);
+      return grant(command, state.subject);
     case 'ReserveCredits':
       return reserve(command, state);
     case 'CaptureCredits':
-      return capture(command, state);
     case 'ReleaseCredits':
-      return release(command, state);
+      return settle(command, state.subject);
     case 'ExpireReservation':
-      return expire(command, state);
+      return expire(command, state.subject);
     default:
       return assertNever(command);
   }
 }
 
-function grant(command: GrantCredits, state: CreditAccountState): readonly CreditAccountEvent[] {
+function grant(command: GrantCredits, subject: CreditSubject): readonly CreditAccountEvent[] {
   const { accountId, grantId, amount, reason, now } = command;
   assertAmount(amount);
-  const seen = own(state.grants, grantId);
-  if (seen !== undefined) {
-    if (seen === amount) return [];
+  if (subject.grant !== undefined) {
+    if (subject.grant === amount) return [];
     throw new DomainError('grant_conflict', 'conflict', `Grant ${grantId} was already made with another amount`, {
       grantId,
       amount,
-      recordedAmount: seen,
+      recordedAmount: subject.grant,
     });
   }
   return [{ type: 'CreditsGranted', data: { accountId, grantId, amount, reason, grantedAt: now } }];
 }
 
-function reserve(command: ReserveCredits, state: CreditAccountState): readonly CreditAccountEvent[] {
+function reserve(command: ReserveCredits, { summary, subject }: CreditAccountState): readonly CreditAccountEvent[] {
   const { accountId, reservationId, amount, now } = command;
   assertAmount(amount);
-  const seen = own(state.reservations, reservationId);
+  const seen = subject.reservation;
   if (seen !== undefined) {
     if (seen.amount === amount) return [];
     throw new DomainError('reservation_conflict', 'conflict', `Reservation ${reservationId} was already made with another amount`, {
@@ -59,35 +62,41 @@ function reserve(command: ReserveCredits, state: CreditAccountState): readonly C
       recordedAmount: seen.amount,
     });
   }
-  const available = availableCredits(state);
-  return available >= amount
-    ? [{ type: 'CreditsReserved', data: { accountId, reservationId, amount, reservedAt: now } }]
-    : [{ type: 'CreditsReservationRejected', data: { accountId, reservationId, amount, available, rejectedAt: now } }];
+  const available = availableCredits(summary);
+  if (available < amount) {
+    return [{ type: 'CreditsReservationRejected', data: { accountId, reservationId, amount, available, rejectedAt: now } }];
+  }
+  const reserved: CreditAccountEvent = { type: 'CreditsReserved', data: { accountId, reservationId, amount, reservedAt: now } };
+  const { deferred } = subject;
+  if (!deferred) return [reserved];
+  const settled: CreditAccountEvent =
+    deferred.settlement === 'capture'
+      ? { type: 'CreditsCaptured', data: { accountId, reservationId, amount, capturedAt: now } }
+      : { type: 'CreditsReleased', data: { accountId, reservationId, amount, releasedAt: now, ...reasonOf(deferred.reason) } };
+  return [reserved, settled];
 }
 
-function capture(command: CaptureCredits, state: CreditAccountState): readonly CreditAccountEvent[] {
+/** The first settlement of a reservation wins; one that comes before the reservation waits for it. */
+function settle(command: CaptureCredits | ReleaseCredits, subject: CreditSubject): readonly CreditAccountEvent[] {
   const { accountId, reservationId, now } = command;
-  const reservation = own(state.reservations, reservationId);
-  if (reservation?.status !== 'open') return [];
-  return [{ type: 'CreditsCaptured', data: { accountId, reservationId, amount: reservation.amount, capturedAt: now } }];
-}
-
-function release(command: ReleaseCredits, state: CreditAccountState): readonly CreditAccountEvent[] {
-  const { accountId, reservationId, reason, now } = command;
-  const reservation = own(state.reservations, reservationId);
-  if (reservation?.status !== 'open') return [];
-  return [
-    {
-      type: 'CreditsReleased',
-      data: { accountId, reservationId, amount: reservation.amount, releasedAt: now, ...(reason ? { reason } : {}) },
-    },
-  ];
+  const reason = command.type === 'ReleaseCredits' ? command.reason : undefined;
+  const { reservation, deferred } = subject;
+  if (reservation === undefined) {
+    if (deferred) return [];
+    const settlement = command.type === 'CaptureCredits' ? 'capture' : 'release';
+    return [{ type: 'CreditsSettlementDeferred', data: { accountId, reservationId, settlement, ...reasonOf(reason), deferredAt: now } }];
+  }
+  if (reservation.status !== 'open') return [];
+  const { amount } = reservation;
+  return command.type === 'CaptureCredits'
+    ? [{ type: 'CreditsCaptured', data: { accountId, reservationId, amount, capturedAt: now } }]
+    : [{ type: 'CreditsReleased', data: { accountId, reservationId, amount, releasedAt: now, ...reasonOf(reason) } }];
 }
 
 /** Only an open reservation at least `maxAgeSeconds` old; a reservation without a time is never expired. */
-function expire(command: ExpireReservation, state: CreditAccountState): readonly CreditAccountEvent[] {
+function expire(command: ExpireReservation, subject: CreditSubject): readonly CreditAccountEvent[] {
   const { accountId, reservationId, maxAgeSeconds, now } = command;
-  const reservation = own(state.reservations, reservationId);
+  const { reservation } = subject;
   if (reservation?.status !== 'open' || reservation.reservedAt === undefined) return [];
   const ageMs = Date.parse(now) - Date.parse(reservation.reservedAt);
   if (!(ageMs >= maxAgeSeconds * 1000)) return [];
@@ -99,13 +108,12 @@ function expire(command: ExpireReservation, state: CreditAccountState): readonly
   ];
 }
 
+function reasonOf(reason: DeferredSettlement['reason']): { reason?: DeferredSettlement['reason'] } {
+  return reason ? { reason } : {};
+}
+
 function assertAmount(amount: number): void {
   if (!Number.isSafeInteger(amount) || amount <= 0) {
     throw new DomainError('invalid_amount', 'validation', 'An amount of credits must be a positive whole number', { amount });
   }
-}
-
-/** Ids come from outside: "constructor" or "toString" must not find Object.prototype's. */
-function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

@@ -23,3 +23,14 @@ export function captured(reservationId: string, amount: number): CreditAccountEv
 export function released(reservationId: string, amount: number, reason?: CreditReleaseReason, releasedAt = now): CreditAccountEvent {
   return { type: 'CreditsReleased', data: { accountId, reservationId, amount, releasedAt, ...(reason ? { reason } : {}) } };
 }
+
+export function deferred(
+  reservationId: string,
+  settlement: 'capture' | 'release',
+  reason?: Exclude<CreditReleaseReason, 'expired'>,
+): CreditAccountEvent {
+  return {
+    type: 'CreditsSettlementDeferred',
+    data: { accountId, reservationId, settlement, ...(reason ? { reason } : {}), deferredAt: now },
+  };
+}

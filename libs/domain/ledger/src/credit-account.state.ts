@@ -1,5 +1,18 @@
-import type { CreditAccountEvent } from '@darkroom/contracts';
+import type { CreditAccountEvent, CreditReleaseReason } from '@darkroom/contracts';
 import { assertNever } from '@darkroom/kernel';
+
+/**
+ * The whole account in three numbers: what a new reservation needs to know. It is all the
+ * account-wide state there is, so a command costs the same on the millionth task as on the first.
+ */
+export interface CreditTotals {
+  /** Sum of all grants. */
+  readonly granted: number;
+  /** Sum of all captured reservations. */
+  readonly captured: number;
+  /** Sum of the open reservations. */
+  readonly reserved: number;
+}
 
 /** What became of a reservation; only an `open` one holds credits. */
 export type ReservationStatus = 'open' | 'captured' | 'released' | 'rejected';
@@ -11,67 +24,79 @@ export interface Reservation {
   readonly reservedAt?: string;
 }
 
-/** Plain records (no Map/Set) so the state serialises. Every id ever seen is kept for idempotency. */
-export interface CreditAccountState {
-  /** Sum of all grants. */
-  readonly granted: number;
-  /** Sum of all captured reservations. */
-  readonly captured: number;
-  /** Sum of the open reservations. */
-  readonly reserved: number;
-  /** grantId → amount. */
-  readonly grants: Readonly<Record<string, number>>;
-  /** reservationId → reservation. */
-  readonly reservations: Readonly<Record<string, Reservation>>;
+/** A capture or release that arrived before its reservation. */
+export interface DeferredSettlement {
+  readonly settlement: 'capture' | 'release';
+  readonly reason?: Exclude<CreditReleaseReason, 'expired'>;
 }
 
-export const initialCreditAccountState = (): CreditAccountState => ({
-  granted: 0,
-  captured: 0,
-  reserved: 0,
-  grants: {},
-  reservations: {},
-});
+/**
+ * Everything the account's log says about the one grant or reservation a command is about
+ * (the subject's own events, folded). Plain data, so it serialises.
+ */
+export interface CreditSubject {
+  /** A grant's amount, once granted. */
+  readonly grant?: number;
+  /** A reservation, once made (or refused). */
+  readonly reservation?: Reservation;
+  /** A settlement waiting for its reservation. */
+  readonly deferred?: DeferredSettlement;
+}
+
+export const initialCreditTotals = (): CreditTotals => ({ granted: 0, captured: 0, reserved: 0 });
+
+export const initialCreditSubject = (): CreditSubject => ({});
+
+/** The subject an event or command is about: grants and reservations have ids of their own. */
+export const grantSubject = (grantId: string) => `grant:${grantId}`;
+export const reservationSubject = (reservationId: string) => `reservation:${reservationId}`;
+
+export function subjectOfCreditEvent(event: CreditAccountEvent): string {
+  return event.type === 'CreditsGranted' ? grantSubject(event.data.grantId) : reservationSubject(event.data.reservationId);
+}
 
 /** Credits a new reservation can take: granted − captured − open reservations, never below zero. */
-export function availableCredits(state: CreditAccountState): number {
-  return Math.max(0, state.granted - state.captured - state.reserved);
+export function availableCredits(totals: CreditTotals): number {
+  return Math.max(0, totals.granted - totals.captured - totals.reserved);
 }
 
-export function evolveCreditAccount(state: CreditAccountState, event: CreditAccountEvent): CreditAccountState {
+export function evolveCreditTotals(totals: CreditTotals, event: CreditAccountEvent): CreditTotals {
   switch (event.type) {
-    case 'CreditsGranted': {
-      const { grantId, amount } = event.data;
-      return { ...state, granted: state.granted + amount, grants: { ...state.grants, [grantId]: amount } };
-    }
-    case 'CreditsReserved': {
-      const { reservationId, amount, reservedAt } = event.data;
-      return {
-        ...withReservation(state, reservationId, { amount, status: 'open', reservedAt }),
-        reserved: state.reserved + amount,
-      };
-    }
-    case 'CreditsReservationRejected': {
-      const { reservationId, amount } = event.data;
-      return withReservation(state, reservationId, { amount, status: 'rejected' });
-    }
-    case 'CreditsCaptured': {
-      const { reservationId, amount } = event.data;
-      return {
-        ...withReservation(state, reservationId, { amount, status: 'captured' }),
-        reserved: state.reserved - amount,
-        captured: state.captured + amount,
-      };
-    }
-    case 'CreditsReleased': {
-      const { reservationId, amount } = event.data;
-      return { ...withReservation(state, reservationId, { amount, status: 'released' }), reserved: state.reserved - amount };
-    }
+    case 'CreditsGranted':
+      return { ...totals, granted: totals.granted + event.data.amount };
+    case 'CreditsReserved':
+      return { ...totals, reserved: totals.reserved + event.data.amount };
+    case 'CreditsCaptured':
+      return { ...totals, reserved: totals.reserved - event.data.amount, captured: totals.captured + event.data.amount };
+    case 'CreditsReleased':
+      return { ...totals, reserved: totals.reserved - event.data.amount };
+    case 'CreditsReservationRejected':
+    case 'CreditsSettlementDeferred':
+      return totals;
     default:
       return assertNever(event);
   }
 }
 
-function withReservation(state: CreditAccountState, reservationId: string, reservation: Reservation): CreditAccountState {
-  return { ...state, reservations: { ...state.reservations, [reservationId]: reservation } };
+export function evolveCreditSubject(subject: CreditSubject, event: CreditAccountEvent): CreditSubject {
+  switch (event.type) {
+    case 'CreditsGranted':
+      return { ...subject, grant: event.data.amount };
+    case 'CreditsReserved': {
+      const { amount, reservedAt } = event.data;
+      return { ...subject, reservation: { amount, status: 'open', reservedAt } };
+    }
+    case 'CreditsReservationRejected':
+      return { ...subject, reservation: { amount: event.data.amount, status: 'rejected' } };
+    case 'CreditsCaptured':
+      return { ...subject, reservation: { amount: event.data.amount, status: 'captured' } };
+    case 'CreditsReleased':
+      return { ...subject, reservation: { amount: event.data.amount, status: 'released' } };
+    case 'CreditsSettlementDeferred': {
+      const { settlement, reason } = event.data;
+      return { ...subject, deferred: { settlement, ...(reason ? { reason } : {}) } };
+    }
+    default:
+      return assertNever(event);
+  }
 }

@@ -1,5 +1,5 @@
 import type { LogPosition, NewEvent, RecordedEvent } from '@darkroom/contracts';
-import type { Decider } from '@darkroom/kernel';
+import type { Decider, SubjectDecider, SubjectState } from '@darkroom/kernel';
 
 /** The stream must not exist yet. */
 export const NO_STREAM = 'no_stream' as const;
@@ -67,5 +67,17 @@ export interface EventStore {
     command: Command,
     options: HandleOptions,
   ): Promise<HandleResult<State, Event>>;
+  /**
+   * `handle` for a never-ending stream, at a cost that does not grow with its history: the
+   * summary comes from the stream's snapshot plus the events after it, the subject from that
+   * subject's own events (indexed); the appended events carry their subject, and the snapshot
+   * moves to the new version in the same transaction.
+   */
+  handleSubject<Command, Event extends { readonly type: string; readonly data: unknown }, Summary, Subject>(
+    streamId: string,
+    decider: SubjectDecider<Command, Event, Summary, Subject>,
+    command: Command,
+    options: HandleOptions,
+  ): Promise<HandleResult<SubjectState<Summary, Subject>, Event>>;
   transaction<T>(work: (store: EventStore) => Promise<T>): Promise<T>;
 }

@@ -1,5 +1,5 @@
 import { LOG_START, type NewEvent, type RecordedEvent } from '@darkroom/contracts';
-import { newId, type Decider } from '@darkroom/kernel';
+import { newId, type Decider, type SubjectDecider } from '@darkroom/kernel';
 import { Client } from 'pg';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '@darkroom/testing';
 import { IdempotencyConflict, StreamOrderConflict, StreamVersionConflict } from './errors';
@@ -308,5 +308,60 @@ describe('handle', () => {
     );
     const versions = (await store.readStream(id)).map((e) => e.streamVersion);
     expect(versions).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('handleSubject', () => {
+  /** A tally per key: the summary counts every event, the subject lists its own. */
+  type Tally = { type: 'Tally'; key: string; value: number };
+  type Tallied = { type: 'Tallied'; data: { key: string; value: number } };
+  const tally: SubjectDecider<Tally, Tallied, { events: number }, number[]> = {
+    snapshotName: 'tally/v1',
+    initialSummary: () => ({ events: 0 }),
+    evolveSummary: (summary) => ({ events: summary.events + 1 }),
+    initialSubject: () => [],
+    evolveSubject: (values, e) => [...values, e.data.value],
+    subjectOf: (command) => command.key,
+    subjectOfEvent: (e) => e.data.key,
+    decide: (command, { subject }) => (subject.includes(command.value) ? [] : [{ type: 'Tallied', data: { key: command.key, value: command.value } }]),
+  };
+  const options = () => ({ metadata: { correlationId: 'c', schemaVersion: 1 }, eventId: () => newId() });
+  const snapshotOf = async (id: string) =>
+    (await db.sql.query<{ stream_version: number; state: unknown }>(`SELECT stream_version, state FROM stream_snapshots WHERE stream_id = $1`, [id]))
+      .rows[0];
+
+  it('sees the whole stream in its summary and only its own subject', async () => {
+    const id = `tally-${newId()}`;
+    await store.handleSubject(id, tally, { type: 'Tally', key: 'a', value: 1 }, options());
+    await store.handleSubject(id, tally, { type: 'Tally', key: 'b', value: 2 }, options());
+    const result = await store.handleSubject(id, tally, { type: 'Tally', key: 'a', value: 3 }, options());
+    expect(result.state).toEqual({ summary: { events: 3 }, subject: [1, 3] });
+    expect((await store.handleSubject(id, tally, { type: 'Tally', key: 'a', value: 1 }, options())).events).toEqual([]);
+    expect((await store.readStream(id)).map((e) => e.subject ?? null)).toEqual([null, null, null]);
+    const { rows } = await db.sql.query<{ subject: string }>(`SELECT subject FROM events WHERE stream_id = $1 ORDER BY stream_version`, [id]);
+    expect(rows.map((row) => row.subject)).toEqual(['a', 'b', 'a']);
+    expect(await snapshotOf(id)).toEqual({ stream_version: 3, state: { events: 3 } });
+  });
+
+  it('writes the snapshot in the appending transaction: both roll back together', async () => {
+    const id = `tally-${newId()}`;
+    await store.handleSubject(id, tally, { type: 'Tally', key: 'a', value: 1 }, options());
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.handleSubject(id, tally, { type: 'Tally', key: 'a', value: 2 }, options());
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await countRows(id)).toBe(1);
+    expect(await snapshotOf(id)).toEqual({ stream_version: 1, state: { events: 1 } });
+  });
+
+  it('folds events appended past the snapshot by other means', async () => {
+    const id = `tally-${newId()}`;
+    await store.handleSubject(id, tally, { type: 'Tally', key: 'a', value: 1 }, options());
+    await store.append(id, [{ ...event('Tallied', { key: 'b', value: 5 }), subject: 'b' }], 1);
+    const result = await store.handleSubject(id, tally, { type: 'Tally', key: 'b', value: 6 }, options());
+    expect(result.state).toEqual({ summary: { events: 3 }, subject: [5, 6] });
+    expect(await snapshotOf(id)).toEqual({ stream_version: 3, state: { events: 3 } });
   });
 });

@@ -1,5 +1,5 @@
 import type { EventMetadata, LogPosition, NewEvent, RecordedEvent } from '@darkroom/contracts';
-import { fold, type Decider } from '@darkroom/kernel';
+import { fold, type Decider, type SubjectDecider, type SubjectState } from '@darkroom/kernel';
 import { pgConstraint, pgErrorCode, UNIQUE_VIOLATION, type Sql } from '@darkroom/database';
 import { IdempotencyConflict, StreamOrderConflict, StreamVersionConflict } from './errors';
 import {
@@ -26,6 +26,9 @@ interface EventRow {
 }
 
 const MAX_ANY_ATTEMPTS = 10;
+
+/** Events folded per read when a summary catches up with its stream. */
+const SUMMARY_PAGE = 10_000;
 
 const COLUMNS = `global_position, stream_id, stream_version, event_id, type, data, metadata,
   transaction_id::text AS transaction_id, recorded_at`;
@@ -177,6 +180,103 @@ export class PgEventStore implements EventStore {
     }
   }
 
+  async handleSubject<Command, Event extends { readonly type: string; readonly data: unknown }, Summary, Subject>(
+    streamId: string,
+    decider: SubjectDecider<Command, Event, Summary, Subject>,
+    command: Command,
+    options: HandleOptions,
+  ): Promise<HandleResult<SubjectState<Summary, Subject>, Event>> {
+    return this.sql.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [streamId]);
+      return new PgEventStore(tx).decideForSubject(streamId, decider, command, options);
+    });
+  }
+
+  private async decideForSubject<Command, Event extends { readonly type: string; readonly data: unknown }, Summary, Subject>(
+    streamId: string,
+    decider: SubjectDecider<Command, Event, Summary, Subject>,
+    command: Command,
+    options: HandleOptions,
+  ): Promise<HandleResult<SubjectState<Summary, Subject>, Event>> {
+    const maxAttempts = options.maxAttempts ?? 5;
+    const key = decider.subjectOf(command);
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await this.loadSummary(streamId, decider);
+      const history = await this.readSubject<Event>(streamId, key);
+      const state = { summary: snapshot.summary, subject: history.reduce(decider.evolveSubject, decider.initialSubject()) };
+      const events = decider.decide(command, state);
+      if (events.length === 0) {
+        if (snapshot.stale) await this.saveSnapshot(streamId, decider.snapshotName, snapshot.version, snapshot.summary);
+        return { state, events, streamVersion: snapshot.version };
+      }
+      const toAppend = events.map((event, index) => ({
+        eventId: options.eventId(index, event.type),
+        type: event.type,
+        data: event.data,
+        metadata: options.metadata,
+        subject: decider.subjectOfEvent(event),
+      }));
+      try {
+        const result = await this.append(streamId, toAppend, snapshot.version === 0 ? NO_STREAM : snapshot.version);
+        const next = {
+          summary: events.reduce(decider.evolveSummary, snapshot.summary),
+          subject: events.reduce(decider.evolveSubject, state.subject),
+        };
+        if (!result.replayed) await this.saveSnapshot(streamId, decider.snapshotName, result.streamVersion, next.summary);
+        return { state: next, events, streamVersion: result.streamVersion };
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflict) || attempt >= maxAttempts) throw error;
+      }
+    }
+  }
+
+  /**
+   * The summary at the stream's head: the snapshot, then the events after it (none when every
+   * append went through `handleSubject`; the whole stream, a page at a time, the first time a
+   * stream written before snapshots existed is handled). `stale` when the snapshot lags.
+   */
+  private async loadSummary<Event, Summary>(
+    streamId: string,
+    decider: Pick<SubjectDecider<unknown, Event, Summary, unknown>, 'snapshotName' | 'initialSummary' | 'evolveSummary'>,
+  ): Promise<{ summary: Summary; version: number; stale: boolean }> {
+    const { rows } = await this.sql.query<{ stream_version: number; state: Summary }>(
+      `SELECT stream_version, state FROM stream_snapshots WHERE stream_id = $1 AND name = $2`,
+      [streamId, decider.snapshotName],
+    );
+    let summary = rows[0]?.state ?? decider.initialSummary();
+    let version = rows[0]?.stream_version ?? 0;
+    let stale = false;
+    for (;;) {
+      const { rows: page } = await this.sql.query<{ type: string; data: unknown; stream_version: number }>(
+        `SELECT type, data, stream_version FROM events
+          WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version LIMIT ${SUMMARY_PAGE}`,
+        [streamId, version],
+      );
+      if (page.length === 0) return { summary, version, stale };
+      summary = (page as unknown as Event[]).reduce(decider.evolveSummary, summary);
+      version = page[page.length - 1]!.stream_version;
+      stale = true;
+      if (page.length < SUMMARY_PAGE) return { summary, version, stale };
+    }
+  }
+
+  /** One subject's events in stream order, through the (stream_id, subject) index. */
+  private async readSubject<Event>(streamId: string, subject: string): Promise<Event[]> {
+    const { rows } = await this.sql.query<{ type: string; data: unknown }>(
+      `SELECT type, data FROM events WHERE stream_id = $1 AND subject = $2 ORDER BY stream_version`,
+      [streamId, subject],
+    );
+    return rows as unknown as Event[];
+  }
+
+  private async saveSnapshot(streamId: string, name: string, version: number, summary: unknown): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO stream_snapshots (stream_id, name, stream_version, state) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (stream_id) DO UPDATE SET name = $2, stream_version = $3, state = $4::jsonb, taken_at = now()`,
+      [streamId, name, version, JSON.stringify(summary)],
+    );
+  }
+
   transaction<T>(work: (store: EventStore) => Promise<T>): Promise<T> {
     return this.sql.transaction((tx) => work(new PgEventStore(tx)));
   }
@@ -200,10 +300,10 @@ export class PgEventStore implements EventStore {
     if (writtenByYounger) throw new StreamOrderConflict(streamId);
     const from = expected === ANY ? actual : expected === NO_STREAM ? 0 : expected;
     const { rows } = await tx.query<{ global_position: string; stream_version: number }>(
-      `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
-       SELECT $1, $2::int + e.ord, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb
-         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-              AS e(event_id, type, data, metadata, ord)
+      `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, subject)
+       SELECT $1, $2::int + e.ord, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb, e.subject
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
+              AS e(event_id, type, data, metadata, subject, ord)
         ORDER BY e.ord
        RETURNING global_position, stream_version`,
       [
@@ -213,6 +313,7 @@ export class PgEventStore implements EventStore {
         events.map((e) => e.type),
         events.map((e) => JSON.stringify(e.data)),
         events.map((e) => JSON.stringify(e.metadata)),
+        events.map((e) => e.subject ?? null),
       ],
     );
     const sorted = [...rows].sort((a, b) => a.stream_version - b.stream_version);
@@ -247,10 +348,11 @@ export class PgEventStore implements EventStore {
 
   /** The stream's version, and whether its last events were written by a transaction younger than this one. */
   private async streamHead(tx: Sql, streamId: string): Promise<{ version: number; writtenByYounger: boolean }> {
+    // The last version only: within a stream transaction ids grow with versions, so it has the
+    // youngest writer, and reading it costs the same on a stream of a million events.
     const { rows } = await tx.query<{ version: number; younger: boolean }>(
-      `SELECT COALESCE(MAX(stream_version), 0)::int AS version,
-              COALESCE(MAX(transaction_id) > pg_current_xact_id(), false) AS younger
-         FROM events WHERE stream_id = $1`,
+      `SELECT stream_version AS version, transaction_id > pg_current_xact_id() AS younger
+         FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1`,
       [streamId],
     );
     return { version: rows[0]?.version ?? 0, writtenByYounger: rows[0]?.younger ?? false };

@@ -71,6 +71,6 @@ export class LedgerHandlers {
 
   private async run(ctx: EventContext, message: EventMessage, accountId: string, command: CreditAccountCommand) {
     const stream = creditAccountStream(accountId);
-    await ctx.store.handle(stream, creditAccountDecider, command, causedBy(LEDGER, message, stream));
+    await ctx.store.handleSubject(stream, creditAccountDecider, command, causedBy(LEDGER, message, stream));
   }
 }

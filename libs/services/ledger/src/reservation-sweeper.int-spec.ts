@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { creditAccountStream, routingKey, type RecordedEvent } from '@darkroom/contracts';
+import { creditAccountStream } from '@darkroom/contracts';
 import { creditAccountDecider } from '@darkroom/domain-ledger';
 import { PgEventStore } from '@darkroom/event-store';
 import type { Clock } from '@darkroom/kernel';
-import { EventContext, handleOnce, type EventMessage } from '@darkroom/messaging';
 import { ProjectionRunner, type RowProjection } from '@darkroom/projections';
 import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
 import { ledgerEntryProjection } from './ledger-entries/ledger-entry.projection';
-import { LEDGER, LedgerHandlers } from './ledger.handlers';
+import { deliverToLedger, generationMessage } from './ledger-delivery.fixture';
+import { LedgerHandlers } from './ledger.handlers';
 import { ReservationSweeper } from './reservation-sweeper';
 
 jest.setTimeout(120_000);
@@ -32,7 +32,7 @@ const clockAt = (ms: number): Clock => ({ now: () => new Date(ms) });
 const sweeperAt = (ms: number) => new ReservationSweeper(db.sql, store, clockAt(ms), { maxAgeSeconds: MAX_AGE_SECONDS, intervalMs: 60_000 });
 
 async function grant(accountId: string, amount: number): Promise<void> {
-  await store.handle(
+  await store.handleSubject(
     creditAccountStream(accountId),
     creditAccountDecider,
     { type: 'GrantCredits', accountId, grantId: randomUUID(), amount, reason: 'test', now: new Date(T0).toISOString() },
@@ -42,24 +42,7 @@ async function grant(accountId: string, amount: number): Promise<void> {
 
 /** Delivers a generation event to the ledger's handler through the inbox, as the consumer does. */
 async function deliver(type: 'GenerationCreated' | 'GenerationCompleted', accountId: string, taskId: string, at: number): Promise<void> {
-  const handlers = new LedgerHandlers(clockAt(at));
-  const data = type === 'GenerationCreated' ? { taskId, request: { accountId }, price: 2 } : { taskId, accountId };
-  const recorded: RecordedEvent = {
-    eventId: randomUUID(),
-    type,
-    data,
-    metadata: { correlationId: taskId, accountId, schemaVersion: 1 },
-    streamId: `generation-${taskId}`,
-    streamVersion: 1,
-    globalPosition: '1',
-    transactionId: '1',
-    recordedAt: new Date(at).toISOString(),
-  };
-  const message: EventMessage = { ...recorded, routingKey: routingKey(recorded.streamId, type) };
-  await handleOnce(db.sql, LEDGER, message, async (tx, txStore) => {
-    const ctx = new EventContext(LEDGER, message, 1, tx, txStore);
-    await (type === 'GenerationCreated' ? handlers.reserve(message as never, ctx) : handlers.capture(message as never, ctx));
-  });
+  await deliverToLedger(db.sql, new LedgerHandlers(clockAt(at)), generationMessage(type, accountId, taskId, 2, new Date(at)));
 }
 
 /** Projects until `done` holds: the log becomes visible to readers once older transactions end. */

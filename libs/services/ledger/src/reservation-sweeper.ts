@@ -54,7 +54,7 @@ export class ReservationSweeper extends PeriodicSweep {
 
   /** Releases one reservation if it is open and old enough; true when it did. */
   async expire(accountId: string, reservationId: string, now = this.clock.now()): Promise<boolean> {
-    const { events } = await this.store.handle(
+    const { events } = await this.store.handleSubject(
       creditAccountStream(accountId),
       creditAccountDecider,
       { type: 'ExpireReservation', accountId, reservationId, maxAgeSeconds: this.options.maxAgeSeconds, now: now.toISOString() },

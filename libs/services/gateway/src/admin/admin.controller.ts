@@ -113,7 +113,7 @@ export class AdminController {
     await this.requireAccount(accountId);
     const grantId = key ? deriveId('grant', accountId, key) : newId();
     const stream = creditAccountStream(accountId);
-    const result = await this.store.handle(
+    const result = await this.store.handleSubject(
       stream,
       creditAccountDecider,
       {
@@ -129,7 +129,7 @@ export class AdminController {
         eventId: (index) => deriveId(grantId, index),
       },
     );
-    return { object: 'credit_grant', id: grantId, account_id: accountId, amount: body.amount, available: availableCredits(result.state) };
+    return { object: 'credit_grant', id: grantId, account_id: accountId, amount: body.amount, available: availableCredits(result.state.summary) };
   }
 
   private async requireAccount(accountId: string): Promise<void> {

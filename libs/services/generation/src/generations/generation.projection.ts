@@ -33,6 +33,7 @@ function evolveCredits(row: GenerationRow, event: CreditAccountEvent): Generatio
     case 'CreditsReleased':
       return { ...row, creditsState: 'released' };
     case 'CreditsGranted':
+    case 'CreditsSettlementDeferred':
       return row;
     default:
       return assertNever(event);

@@ -1,4 +1,4 @@
-import type { CreditAccountEvent, RecordedEvent } from '@darkroom/contracts';
+import type { CreditMovement, RecordedEvent } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { assertNever } from '@darkroom/kernel';
 import type { RowProjection } from '@darkroom/projections';
@@ -12,7 +12,8 @@ export interface CreditBalanceRow {
   readonly updatedAt: string;
 }
 
-const eventTypes: readonly CreditAccountEvent['type'][] = [
+/** A deferred settlement moves no credits: it makes no row. */
+const eventTypes: readonly CreditMovement['type'][] = [
   'CreditsGranted',
   'CreditsReserved',
   'CreditsReservationRejected',
@@ -22,7 +23,7 @@ const eventTypes: readonly CreditAccountEvent['type'][] = [
 
 /** Pure: the balance row after one credit-account event. */
 export function evolveCreditBalance(row: CreditBalanceRow | undefined, recorded: RecordedEvent): CreditBalanceRow {
-  const event = recorded as unknown as CreditAccountEvent;
+  const event = recorded as unknown as CreditMovement;
   const current: CreditBalanceRow = row ?? {
     accountId: event.data.accountId,
     granted: 0,

@@ -1,4 +1,4 @@
-import type { CreditAccountEvent, RecordedEvent } from '@darkroom/contracts';
+import type { CreditMovement, RecordedEvent } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { assertNever } from '@darkroom/kernel';
 import type { RowProjection } from '@darkroom/projections';
@@ -24,7 +24,8 @@ export interface LedgerEntryRow {
   readonly createdAt: string;
 }
 
-const eventTypes: readonly CreditAccountEvent['type'][] = [
+/** A deferred settlement moves no credits: it makes no row. */
+const eventTypes: readonly CreditMovement['type'][] = [
   'CreditsGranted',
   'CreditsReserved',
   'CreditsReservationRejected',
@@ -35,7 +36,7 @@ const eventTypes: readonly CreditAccountEvent['type'][] = [
 /** Pure: the entry one credit-account event makes. An entry, once written, never changes. */
 export function evolveLedgerEntry(row: LedgerEntryRow | undefined, recorded: RecordedEvent): LedgerEntryRow {
   if (row) return row;
-  const event = recorded as unknown as CreditAccountEvent;
+  const event = recorded as unknown as CreditMovement;
   const base = { id: recorded.eventId, accountId: event.data.accountId, globalPosition: recorded.globalPosition };
   switch (event.type) {
     case 'CreditsGranted': {
@@ -92,19 +93,40 @@ export const ledgerEntryProjection: RowProjection<LedgerEntryRow> = {
   async load() {
     return undefined;
   },
-  async save(tx: Sql, row: LedgerEntryRow) {
-    await tx.query(
-      `INSERT INTO ledger_entries (id, account_id, type, amount, task_id, grant_id, reason, global_position, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (id) DO NOTHING`,
-      [row.id, row.accountId, row.type, row.amount, row.taskId, row.grantId, row.reason, row.globalPosition, row.createdAt],
-    );
-    if (row.type === 'captured' || row.type === 'released') {
-      await tx.query(
-        `UPDATE ledger_entries SET resolved_at = $3
-          WHERE account_id = $1 AND task_id = $2 AND type = 'reserved' AND resolved_at IS NULL`,
-        [row.accountId, row.taskId, row.createdAt],
-      );
-    }
+  save(tx: Sql, row: LedgerEntryRow) {
+    return saveEntries(tx, [row]);
   },
+  saveMany: saveEntries,
 };
+
+/** Inserts entries (idempotently) in one statement, then stamps the reservations the settlements among them resolve. */
+async function saveEntries(tx: Sql, rows: readonly LedgerEntryRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const records = rows.map((row) => ({
+    id: row.id,
+    account_id: row.accountId,
+    type: row.type,
+    amount: row.amount,
+    task_id: row.taskId,
+    grant_id: row.grantId,
+    reason: row.reason,
+    global_position: row.globalPosition,
+    created_at: row.createdAt,
+  }));
+  await tx.query(
+    `INSERT INTO ledger_entries (id, account_id, type, amount, task_id, grant_id, reason, global_position, created_at)
+     SELECT id, account_id, type, amount, task_id, grant_id, reason, global_position, created_at
+       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, account_id uuid, type text, amount bigint, task_id text,
+            grant_id text, reason text, global_position bigint, created_at timestamptz)
+     ON CONFLICT (id) DO NOTHING`,
+    [JSON.stringify(records)],
+  );
+  const settlements = records.filter((record) => record.type === 'captured' || record.type === 'released');
+  if (settlements.length === 0) return;
+  await tx.query(
+    `UPDATE ledger_entries e SET resolved_at = s.created_at
+       FROM jsonb_to_recordset($1::jsonb) AS s(account_id uuid, task_id text, created_at timestamptz)
+      WHERE e.account_id = s.account_id AND e.task_id = s.task_id AND e.type = 'reserved' AND e.resolved_at IS NULL`,
+    [JSON.stringify(settlements)],
+  );
+}

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { routingKey, type RecordedEvent } from '@darkroom/contracts';
+import type { Sql } from '@darkroom/database';
+import { EventContext, handleOnce, type EventMessage } from '@darkroom/messaging';
+import { LEDGER, type LedgerHandlers } from './ledger.handlers';
+
+/** The generation events the ledger reacts to. */
+export type LedgerInput = 'GenerationCreated' | 'GenerationCompleted' | 'GenerationFailed' | 'GenerationCanceled';
+
+/**
+ * A generation event as the relay would deliver it to the ledger (tests and benchmarks):
+ * GenerationCreated carries the price, the terminal events the account.
+ */
+export function generationMessage(type: LedgerInput, accountId: string, taskId: string, price = 1, at = new Date()): EventMessage {
+  const data = type === 'GenerationCreated' ? { taskId, request: { accountId, model: 'local', prompt: 'p' }, price } : { taskId, accountId };
+  const recorded: RecordedEvent = {
+    eventId: randomUUID(),
+    type,
+    data,
+    metadata: { correlationId: taskId, accountId, schemaVersion: 1 },
+    streamId: `generation-${taskId}`,
+    streamVersion: 1,
+    globalPosition: '1',
+    transactionId: '1',
+    recordedAt: at.toISOString(),
+  };
+  return { ...recorded, routingKey: routingKey(recorded.streamId, type) };
+}
+
+/** Runs a delivery as the ledger's consumer does: the inbox row and the handler in one transaction. */
+export async function deliverToLedger(sql: Sql, handlers: LedgerHandlers, message: EventMessage): Promise<void> {
+  await handleOnce(sql, LEDGER, message, async (tx, txStore) => {
+    const ctx = new EventContext(LEDGER, message, 1, tx, txStore);
+    switch (message.type as LedgerInput) {
+      case 'GenerationCreated':
+        return handlers.reserve(message as never, ctx);
+      case 'GenerationCompleted':
+        return handlers.capture(message as never, ctx);
+      case 'GenerationFailed':
+        return handlers.releaseOnFailure(message as never, ctx);
+      case 'GenerationCanceled':
+        return handlers.releaseOnCancel(message as never, ctx);
+    }
+  });
+}

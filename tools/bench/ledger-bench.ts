@@ -1,0 +1,169 @@
+/**
+ * Ledger benchmark (issue 12): the cost of one ledger command, and of a task's whole
+ * reserve → capture cycle, on one account with a long past.
+ *
+ *   npm run bench:ledger -- [--tasks 1000,100000,1000000] [--samples 200] [--verify-rebuild]
+ *
+ * On a throwaway database (TEST_DATABASE_URL's server, default the local PostgreSQL), for each
+ * size: one account's past (a grant and `tasks` reservations, each captured or released) is
+ * written straight into the log as an account older than snapshots would have it; then
+ * 1. the upgrade: the first command on that account, which folds its past once and stores the
+ *    snapshot;
+ * 2. `--samples` times, through the consumer inbox and the ledger's own handlers, as a delivery
+ *    would run: one ReserveCredits (a GenerationCreated), the whole cycle (GenerationCreated then
+ *    GenerationCompleted), and a duplicate reservation of a task settled at the very start of
+ *    the account's past;
+ * 3. with `--verify-rebuild`, at the largest size: the live ledger projections catch up over
+ *    the whole log, then a verify-rebuild of `credit_balances` and of `ledger_entries` from
+ *    position zero compares checksums with the live tables.
+ * Prints medians and p99 in milliseconds, and each size's ratio to the smallest.
+ */
+import { randomUUID } from 'node:crypto';
+import { creditAccountStream } from '@darkroom/contracts';
+import { newId, type Clock } from '@darkroom/kernel';
+import type { EventMessage } from '@darkroom/messaging';
+import { ProjectionRebuild, ProjectionRunner, type RowProjection } from '@darkroom/projections';
+import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
+import { creditBalanceProjection } from '../../libs/services/ledger/src/credit-balances/credit-balance.projection';
+import { pastTaskId, seedCreditHistory } from '../../libs/services/ledger/src/credit-history.seed';
+import { ledgerEntryProjection } from '../../libs/services/ledger/src/ledger-entries/ledger-entry.projection';
+import { deliverToLedger, generationMessage } from '../../libs/services/ledger/src/ledger-delivery.fixture';
+import { LedgerHandlers } from '../../libs/services/ledger/src/ledger.handlers';
+
+interface Options {
+  readonly sizes: readonly number[];
+  readonly samples: number;
+  readonly verifyRebuild: boolean;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const raw = (name: string) => {
+    const index = argv.indexOf(`--${name}`);
+    return index >= 0 ? argv[index + 1] : argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+  };
+  const sizes = (raw('tasks') ?? '1000,100000,1000000').split(',').map(Number);
+  const samples = Number(raw('samples') ?? 200);
+  if (sizes.some((size) => !Number.isInteger(size) || size < 1)) throw new Error(`--tasks takes positive integers, got ${raw('tasks')}`);
+  if (!Number.isInteger(samples) || samples < 1) throw new Error(`--samples takes a positive integer, got ${raw('samples')}`);
+  return { sizes, samples, verifyRebuild: argv.includes('--verify-rebuild') };
+}
+
+const clock: Clock = { now: () => new Date() };
+const handlers = new LedgerHandlers(clock);
+const deliver = (db: TestDatabase, message: EventMessage) => deliverToLedger(db.sql, handlers, message);
+const PRICE = 1;
+
+interface Figures {
+  readonly tasks: number;
+  readonly events: number;
+  readonly seedSeconds: number;
+  readonly firstCommandMs: number;
+  readonly reserve: readonly number[];
+  readonly cycle: readonly number[];
+  readonly lateDuplicate: readonly number[];
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const db: TestDatabase = await createTestDatabase({ poolSize: 4 });
+  try {
+    const results: Figures[] = [];
+    for (const tasks of options.sizes) results.push(await measure(db, tasks, options.samples));
+    printTable(results);
+    if (options.verifyRebuild) await verifyRebuild(db);
+  } finally {
+    await db.drop();
+  }
+}
+
+async function measure(db: TestDatabase, tasks: number, samples: number): Promise<Figures> {
+  const accountId = randomUUID();
+  const seed = await timed(() => seedCreditHistory(db.sql, accountId, { tasks, amount: PRICE, granted: tasks + 10 * samples }));
+  await db.sql.query(`VACUUM ANALYZE events`);
+  const events = 1 + 2 * tasks;
+  console.log(`account with ${fmt(tasks)} past tasks (${fmt(events)} events) seeded in ${seed.seconds.toFixed(1)} s`);
+
+  // The upgrade: no snapshot yet, so this one command folds the whole past once.
+  const first = await timed(() => deliver(db, generationMessage('GenerationCreated', accountId, randomUUID(), PRICE)));
+  console.log(`  first command (folds the past, stores the snapshot): ${first.ms.toFixed(1)} ms`);
+
+  const reserve: number[] = [];
+  const cycle: number[] = [];
+  const lateDuplicate: number[] = [];
+  const settledLongAgo = pastTaskId(accountId, 1);
+  for (let i = 0; i < samples; i++) {
+    reserve.push((await timed(() => deliver(db, generationMessage('GenerationCreated', accountId, randomUUID(), PRICE)))).ms);
+    const taskId = randomUUID();
+    cycle.push(
+      (
+        await timed(async () => {
+          await deliver(db, generationMessage('GenerationCreated', accountId, taskId, PRICE));
+          await deliver(db, generationMessage('GenerationCompleted', accountId, taskId));
+        })
+      ).ms,
+    );
+    lateDuplicate.push((await timed(() => deliver(db, generationMessage('GenerationCreated', accountId, settledLongAgo, PRICE)))).ms);
+  }
+  // Nothing decided twice: the duplicate of a reservation settled long ago appended nothing.
+  const { rows } = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1 AND subject = $2`, [
+    creditAccountStream(accountId),
+    `reservation:${settledLongAgo}`,
+  ]);
+  if (rows[0]!.n !== 2) throw new Error(`the late duplicate changed the past: ${rows[0]!.n} events for its reservation`);
+  return { tasks, events, seedSeconds: seed.seconds, firstCommandMs: first.ms, reserve, cycle, lateDuplicate };
+}
+
+async function verifyRebuild(db: TestDatabase): Promise<void> {
+  const projections = [creditBalanceProjection, ledgerEntryProjection] as RowProjection<unknown>[];
+  for (const projection of projections) {
+    const runner = new ProjectionRunner(db.sql, projection);
+    const live = await timed(async () => {
+      let applied = 0;
+      for (let batch = await runner.runOnce(); batch > 0; batch = await runner.runOnce()) applied += batch;
+      return applied;
+    });
+    const verify = await timed(() => new ProjectionRebuild(db.sql, projection, newId(), { batchSize: 10_000 }).run('verify'));
+    const { live: liveSum, rebuilt } = verify.value;
+    console.log(
+      `${projection.name}: live runner ${fmt(live.value)} events in ${live.seconds.toFixed(1)} s; verify-rebuild ${fmt(verify.value.eventsDone)} ` +
+        `events in ${verify.seconds.toFixed(1)} s; live ${liveSum.checksum} (${fmt(liveSum.rows)} rows), rebuilt ${rebuilt.checksum} ` +
+        `(${fmt(rebuilt.rows)} rows): ${liveSum.checksum === rebuilt.checksum && liveSum.rows === rebuilt.rows ? 'EQUAL' : 'DIFFERENT'}`,
+    );
+    if (liveSum.checksum !== rebuilt.checksum) process.exitCode = 1;
+  }
+}
+
+function printTable(results: readonly Figures[]): void {
+  const base = results[0]!;
+  console.log('');
+  console.log('| past tasks | stream events | first command (upgrade) ms | ReserveCredits p50 / p99 ms | reserve → capture p50 / p99 ms | late duplicate p50 / p99 ms | p50 ratio to smallest (reserve / cycle / duplicate) |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    const ratio = (a: readonly number[], b: readonly number[]) => (percentile(a, 50) / percentile(b, 50)).toFixed(2);
+    console.log(
+      `| ${fmt(r.tasks)} | ${fmt(r.events)} | ${r.firstCommandMs.toFixed(1)} | ${pair(r.reserve)} | ${pair(r.cycle)} | ${pair(r.lateDuplicate)} | ` +
+        `${ratio(r.reserve, base.reserve)} / ${ratio(r.cycle, base.cycle)} / ${ratio(r.lateDuplicate, base.lateDuplicate)} |`,
+    );
+  }
+}
+
+const pair = (values: readonly number[]) => `${percentile(values, 50).toFixed(2)} / ${percentile(values, 99).toFixed(2)}`;
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; seconds: number; value: T }> {
+  const started = process.hrtime.bigint();
+  const value = await work();
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return { ms, seconds: ms / 1000, value };
+}
+
+const fmt = (value: number) => value.toLocaleString('en-US');
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
