@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
  * Issue 12's upgrade path: a database whose credit streams were written before events had
  * subjects and streams had snapshots. Migrating it is the only step; the ledger then answers
  * from those old streams as before (duplicates refused, open reservations settled, balances
- * kept), and the first command stores the snapshot every later one starts from.
+ * kept), starting from the snapshot the migration took.
  */
 jest.setTimeout(60_000);
 
@@ -60,8 +60,13 @@ const handle = (command: CreditAccountCommand) =>
     eventId: () => randomUUID(),
   });
 
+const snapshot = async () =>
+  (await db.sql.query<{ stream_version: number; state: unknown }>(`SELECT stream_version, state FROM stream_snapshots WHERE stream_id = $1`, [stream]))
+    .rows[0];
+
 describe('a credit account written before snapshots', () => {
-  it('gets subjects for its old events from the migration', async () => {
+  it('gets subjects for its old events and its snapshot from the migration', async () => {
+    expect(await snapshot()).toEqual({ stream_version: 6, state: { granted: 10, captured: 2, reserved: 4 } });
     const { rows } = await db.sql.query<{ subject: string }>(`SELECT subject FROM events WHERE stream_id = $1 ORDER BY stream_version`, [stream]);
     expect(rows.map((row) => row.subject)).toEqual([
       'grant:g1',
@@ -82,13 +87,7 @@ describe('a credit account written before snapshots', () => {
     });
   });
 
-  it('stores the snapshot at the head of the stream on the first command, and starts from it after', async () => {
-    const snapshot = async () =>
-      (
-        await db.sql.query<{ stream_version: number; state: unknown }>(`SELECT stream_version, state FROM stream_snapshots WHERE stream_id = $1`, [
-          stream,
-        ])
-      ).rows[0];
+  it('moves the snapshot with every command that appends', async () => {
     expect(await snapshot()).toEqual({ stream_version: 6, state: { granted: 10, captured: 2, reserved: 4 } });
     // Available is 10 − 2 captured − 4 open = 4: five is refused, four is taken.
     expect((await handle({ type: 'ReserveCredits', accountId, reservationId: 'new-1', amount: 5, now })).events.map((e) => e.type)).toEqual([

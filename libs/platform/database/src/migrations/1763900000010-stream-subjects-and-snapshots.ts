@@ -6,9 +6,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * with its stream, and `stream_snapshots` keeps a stream's summary with the version it was
  * taken at, written in the transaction of each append.
  *
- * Credit-account events recorded before get their subject here, so an existing database needs
- * no other step: the first command on an old account folds its stream once (a page at a time)
- * and stores the snapshot; every later one reads the snapshot.
+ * Credit-account events recorded before get their subject here, and each existing credit
+ * account its snapshot (the totals `evolveCreditTotals` folds, summed in SQL), so an existing
+ * database needs no other step and no account pays for its past on its next command. Were a
+ * snapshot missing or of another shape, the first command would fold the stream once instead.
  */
 export class StreamSubjectsAndSnapshots1763900000010 implements MigrationInterface {
   name = 'StreamSubjectsAndSnapshots1763900000010';
@@ -31,6 +32,17 @@ export class StreamSubjectsAndSnapshots1763900000010 implements MigrationInterfa
         state jsonb NOT NULL,
         taken_at timestamptz NOT NULL DEFAULT now()
       )`);
+    await db.query(`
+      INSERT INTO stream_snapshots (stream_id, name, stream_version, state)
+      SELECT stream_id, 'credit-account/totals-v1', max(stream_version),
+             jsonb_build_object('granted', coalesce(sum(amount) FILTER (WHERE type = 'CreditsGranted'), 0),
+                                'captured', coalesce(sum(amount) FILTER (WHERE type = 'CreditsCaptured'), 0),
+                                'reserved', coalesce(sum(amount) FILTER (WHERE type = 'CreditsReserved'), 0)
+                                          - coalesce(sum(amount) FILTER (WHERE type IN ('CreditsCaptured', 'CreditsReleased')), 0))
+        FROM (SELECT stream_id, stream_version, type, (data->>'amount')::bigint AS amount
+                FROM events WHERE stream_id LIKE 'credit-account-%') AS credit_events
+       GROUP BY stream_id
+      ON CONFLICT (stream_id) DO NOTHING`);
   }
 
   async down(db: QueryRunner): Promise<void> {
