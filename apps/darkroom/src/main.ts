@@ -46,7 +46,7 @@ async function main(): Promise<void> {
         httpHosts: providers.httpHosts,
         catalog: providers.catalog,
         moderation: providers.moderation,
-        maxPixels: env.IMAGE_MAX_PIXELS,
+        images: providers.images,
         retention: { defaultDays: env.ASSET_RETENTION_DAYS, sweepIntervalMs: env.RETENTION_SWEEP_INTERVAL_MS },
       }),
     ],

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const env = loadConfig(GatewayEnv);
   const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);
   // Read before connecting: a bad catalog file stops the process with nothing to clean up.
-  const { catalog, providers, webhookProviders, assetServing } = providerSetup(env);
+  const { catalog, providers, webhookProviders, assetServing, images } = providerSetup(env);
   const platform = await createDistributedPlatform(env, 'gateway');
   await startApp({
     name: 'gateway',
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
         providers,
         webhookProviders,
         assetServing,
+        images,
         outboundWebhooks,
         idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
         openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },

@@ -7,7 +7,7 @@ import { STORAGE, STORAGE_CONSUMER, StorageModule } from '@darkroom/service-stor
 async function main(): Promise<void> {
   const env = loadConfig(PlatformEnv);
   const platform = await createDistributedPlatform(env, 'storage');
-  const { httpHosts, catalog, moderation } = providerSetup(env);
+  const { httpHosts, catalog, moderation, images } = providerSetup(env);
   await startApp({
     name: 'storage',
     platform,
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
         httpHosts,
         catalog,
         moderation,
-        maxPixels: env.IMAGE_MAX_PIXELS,
+        images,
         retention: { defaultDays: env.ASSET_RETENTION_DAYS, sweepIntervalMs: env.RETENTION_SWEEP_INTERVAL_MS },
       }),
     ],

@@ -12,3 +12,5 @@ export * from './bfl/bfl.provider';
 export * from './moderation/moderation';
 export * from './moderation/rule-based-moderation';
 export * from './sync-image-provider';
+export * from './images/decode-budget';
+export * from './images/image-decoder';

@@ -115,8 +115,17 @@ export class ProvidersEnv extends ProcessEnv {
   /** How often the ledger looks for reservations past LEDGER_RESERVATION_MAX_AGE_SECONDS. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000) LEDGER_SWEEP_INTERVAL_MS = 60_000;
 
-  /** Largest result image storage accepts, in pixels, read from its header before decoding. */
+  /**
+   * The decode budget of every image darkroom reads (uploads, edit inputs, provider results),
+   * checked from the header before any pixel is decoded: width × height, decoded bytes
+   * (width × height × channels × bytes per sample), the longer side, and long ÷ short side.
+   */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000) IMAGE_MAX_PIXELS = 40_000_000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(4_294_967_296) IMAGE_MAX_DECODED_BYTES = 100 * 1024 * 1024;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65_535) IMAGE_MAX_SIDE = 16_384;
+  @IsOptional() @Transform(toInt) @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(1) IMAGE_MAX_ASPECT_RATIO = 20;
+  /** Images decoded at once per process; the rest wait their turn. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) IMAGE_DECODE_CONCURRENCY = 2;
   /** Days assets are kept unless their account sets its own (`PATCH /admin/accounts/{id}`); fractions allowed. */
   @IsOptional() @Transform(toInt) @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() ASSET_RETENTION_DAYS = 30;
   /** How often storage deletes assets past their retention. */

@@ -4,6 +4,16 @@ import { ProvidersEnv } from './platform.env';
 const digest = 'ab'.repeat(32);
 
 describe('storage, retention and moderation settings', () => {
+  it('default to a 40 MP, 100 MiB, 16384-pixel-side, 20:1 decode budget, two decodes at once', () => {
+    expect(loadConfig(ProvidersEnv, {})).toMatchObject({
+      IMAGE_MAX_PIXELS: 40_000_000,
+      IMAGE_MAX_DECODED_BYTES: 104_857_600,
+      IMAGE_MAX_SIDE: 16_384,
+      IMAGE_MAX_ASPECT_RATIO: 20,
+      IMAGE_DECODE_CONCURRENCY: 2,
+    });
+  });
+
   it('default to a 40 MP limit, 30 days, a one-minute sweep and no moderation rules', () => {
     expect(loadConfig(ProvidersEnv, {})).toMatchObject({
       IMAGE_MAX_PIXELS: 40_000_000,
@@ -27,6 +37,10 @@ describe('storage, retention and moderation settings', () => {
     ['ASSET_RETENTION_DAYS', '0'],
     ['ASSET_RETENTION_DAYS', 'forever'],
     ['IMAGE_MAX_PIXELS', '1.5'],
+    ['IMAGE_MAX_DECODED_BYTES', '100'],
+    ['IMAGE_MAX_SIDE', '0'],
+    ['IMAGE_MAX_ASPECT_RATIO', '0.5'],
+    ['IMAGE_DECODE_CONCURRENCY', '0'],
     ['RETENTION_SWEEP_INTERVAL_MS', '10'],
     ['MODERATION_BLOCKED_IMAGE_SHA256', 'not-a-digest'],
     ['MODERATION_BLOCKED_IMAGE_SHA256', `${digest},`],

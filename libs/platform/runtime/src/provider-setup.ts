@@ -3,6 +3,7 @@ import {
   BflProvider,
   FalProvider,
   GeminiProvider,
+  ImageDecoder,
   LocalRenderer,
   ModelCatalog,
   OpenAiProvider,
@@ -42,13 +43,19 @@ export interface ProviderSetup {
   readonly moderation: Moderation;
   /** Carried here so every entry point passes the gateway the same setting; providers do not read it. */
   readonly assetServing: AssetServing;
+  /**
+   * The process's one decode budget and decode slots (IMAGE_*): the gateway's uploads,
+   * storage's results and the local renderer's edits all go through it.
+   */
+  readonly images: ImageDecoder;
 }
 
 /** Builds the provider adapters from `ProvidersEnv`; a provider without its key is left out. */
 export function providerSetup(env: ProvidersEnv): ProviderSetup {
   const requestTimeoutMs = env.PROVIDER_REQUEST_TIMEOUT_MS;
   const tolerance = env.WEBHOOK_TOLERANCE_SECONDS;
-  const providers: ImageProvider[] = [new LocalRenderer({ testMarkers: env.LOCAL_PROVIDER_TEST_MARKERS })];
+  const images = imageDecoder(env);
+  const providers: ImageProvider[] = [new LocalRenderer({ testMarkers: env.LOCAL_PROVIDER_TEST_MARKERS, images })];
   const webhookProviders: string[] = [];
   if (env.OPENAI_API_KEY) {
     providers.push(new OpenAiProvider({ baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, requestTimeoutMs }));
@@ -98,7 +105,18 @@ export function providerSetup(env: ProvidersEnv): ProviderSetup {
       blockedImageSha256: commaList(env.MODERATION_BLOCKED_IMAGE_SHA256),
     }),
     assetServing: assetServing(env),
+    images,
   };
+}
+
+function imageDecoder(env: ProvidersEnv): ImageDecoder {
+  const limits = {
+    maxPixels: env.IMAGE_MAX_PIXELS,
+    maxDecodedBytes: env.IMAGE_MAX_DECODED_BYTES,
+    maxSide: env.IMAGE_MAX_SIDE,
+    maxAspectRatio: env.IMAGE_MAX_ASPECT_RATIO,
+  };
+  return new ImageDecoder(limits, env.IMAGE_DECODE_CONCURRENCY);
 }
 
 /** `ASSET_DELIVERY=proxy` wins: it is the explicit opt-out of sending clients to the bucket. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import type { ProviderInputImage, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
+import { ImageDecoder } from '../images/image-decoder';
 import { artworkSvg } from './local-artwork';
 import { SyncImageProvider } from '../sync-image-provider';
 
@@ -30,8 +31,12 @@ export const EDIT_OVERLAY_OPACITY = 0.5;
 export class LocalRenderer extends SyncImageProvider {
   readonly name = 'local';
 
-  constructor(private readonly options: { readonly testMarkers?: boolean } = {}) {
+  private readonly images: ImageDecoder;
+
+  /** `images`: the process's decode budget and slots; each image drawn takes one slot. */
+  constructor(private readonly options: { readonly testMarkers?: boolean; readonly images?: ImageDecoder } = {}) {
     super();
+    this.images = options.images ?? new ImageDecoder();
   }
 
   async submit(request: ProviderSubmitRequest): Promise<SubmitOutcome> {
@@ -43,9 +48,17 @@ export class LocalRenderer extends SyncImageProvider {
     if (invalid) return { kind: 'failed', failure: { code: 'invalid_input', retryable: false, detail: { message: invalid } } };
 
     const [input] = request.inputImages;
+    // Uploads passed the budget when they were made; the limits may have been lowered since.
+    const header = input ? await this.images.readHeader(input.bytes) : undefined;
+    if (header && !header.ok) {
+      const message = `The input image could not be decoded: ${header.reason}`;
+      return { kind: 'failed', failure: { code: 'invalid_input', retryable: false, detail: { message } } };
+    }
     const draw = (index: number): Promise<Buffer> => {
       const artwork = { ...request, index };
-      return input ? renderOver(input, artworkSvg(artwork, { opacity: EDIT_OVERLAY_OPACITY }), request) : render(artworkSvg(artwork));
+      return this.images.withSlot(() =>
+        input ? renderOver(input, artworkSvg(artwork, { opacity: EDIT_OVERLAY_OPACITY }), request) : render(artworkSvg(artwork)),
+      );
     };
     let rendered: Buffer[];
     try {

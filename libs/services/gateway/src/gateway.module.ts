@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { ModelCatalog } from '@darkroom/providers';
+import { ImageDecoder, ModelCatalog } from '@darkroom/providers';
 import { TaskMetrics } from '@darkroom/service-generation';
 import { ReservationMetrics } from '@darkroom/service-ledger';
 import { AccountsRepository } from './accounts/accounts.repository';
@@ -64,6 +64,7 @@ export class GatewayModule implements NestModule {
         { provide: APP_PIPE, useValue: validationPipe },
         ...outboundWebhookProviders(options.outboundWebhooks ?? DEFAULT_OUTBOUND_WEBHOOKS),
         { provide: ModelCatalog, useValue: options.catalog },
+        { provide: ImageDecoder, useValue: options.images ?? new ImageDecoder() },
         AccountsRepository,
         ApiKeyGuard,
         AdminGuard,

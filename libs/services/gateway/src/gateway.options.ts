@@ -1,4 +1,4 @@
-import type { ImageProvider, ModelCatalog } from '@darkroom/providers';
+import type { ImageDecoder, ImageProvider, ModelCatalog } from '@darkroom/providers';
 import type { AssetServing } from '@darkroom/runtime';
 import type { OutboundWebhooksOptions } from './outbound-webhooks/outbound-webhooks.options';
 import type { RateLimitSettings } from './http/rate-limit/rate-limit.service';
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   readonly idempotencyKeyTtlHours?: number;
   /** The OpenAI-compatible façade (`/v1/images/*`): `OPENAI_COMPAT_*`. */
   readonly openaiCompat?: OpenAiCompatSettings;
+  /** The process's decode budget and slots (`providerSetup(env).images`); every upload passes it. Default `DEFAULT_DECODE_LIMITS`. */
+  readonly images?: ImageDecoder;
 }
 
 export interface OpenAiCompatSettings {

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { DEFAULT_MAX_PIXELS, inspectImage, sniffFormat } from './image-inspection';
+import { DEFAULT_DECODE_LIMITS, ImageDecoder } from '@darkroom/providers';
+import { blackPng } from '@darkroom/testing';
+import { inspectImage as inspectWith, sniffFormat } from './image-inspection';
+
+const decoder = new ImageDecoder();
+const inspectImage = (bytes: Buffer) => inspectWith(bytes, decoder);
 
 const solid = (width: number, height: number, r = 10) =>
   sharp({ create: { width, height, channels: 3, background: { r, g: 20, b: 30 } } });
@@ -64,15 +69,32 @@ describe('inspectImage', () => {
       const result = await inspectImage(bomb);
       const grownMb = (process.memoryUsage().rss - before) / 1024 / 1024;
 
-      expect(result).toEqual({ ok: false, reason: `image of 30000x30000 exceeds the limit of ${DEFAULT_MAX_PIXELS} pixels` });
+      expect(result).toEqual({ ok: false, reason: 'image of 30000x30000 has a side over 16384 pixels' });
       // Decoding would need 30000 * 30000 * 3 bytes = 2.5 GB.
       expect(grownMb).toBeLessThan(100);
     });
 
     it('applies a configured limit', async () => {
       const bytes = await solid(100, 100).png().toBuffer();
-      expect(await inspectImage(bytes, 100 * 100)).toMatchObject({ ok: true });
-      expect(await inspectImage(bytes, 100 * 100 - 1)).toMatchObject({ ok: false, reason: expect.stringContaining('exceeds') });
+      const limited = (maxPixels: number) => new ImageDecoder({ ...DEFAULT_DECODE_LIMITS, maxPixels });
+      expect(await inspectWith(bytes, limited(100 * 100))).toMatchObject({ ok: true });
+      expect(await inspectWith(bytes, limited(100 * 100 - 1))).toMatchObject({ ok: false, reason: expect.stringContaining('exceeds') });
+    });
+
+    it('refuses a 16-bit RGBA PNG under the pixel limit by its decoded size, in under a second', async () => {
+      const bomb = blackPng(6300, 6300, 4, 16);
+      const started = Date.now();
+      expect(await inspectImage(bomb)).toEqual({
+        ok: false,
+        reason: 'image of 6300x6300 with 4 channel(s) of 2 byte(s) decodes to 303 MiB, over the budget of 100 MiB',
+      });
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+
+    it('refuses one side of 39,000,000 pixels in under a second', async () => {
+      const started = Date.now();
+      expect(await inspectImage(blackPng(1, 39_000_000, 1))).toMatchObject({ ok: false, reason: expect.stringContaining('side over') });
+      expect(Date.now() - started).toBeLessThan(1000);
     });
   });
 

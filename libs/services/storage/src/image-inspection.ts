@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
-
-/** Default largest image accepted (40 megapixels), checked from the header before any pixel is decoded. */
-export const DEFAULT_MAX_PIXELS = 40_000_000;
+import type { ImageDecoder } from '@darkroom/providers';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
 
@@ -63,46 +60,36 @@ const reject = (reason: string): Inspection => ({ ok: false, reason });
  * provider said about it:
  * 1. the format is sniffed from the magic bytes (PNG, JPEG, WebP or GIF; anything else,
  *    e.g. HTML served as image/png, is refused);
- * 2. the header alone gives the dimensions and frame count: more than `maxPixels`, or more
- *    than one frame or page, is refused before a single pixel is decoded;
- * 3. only then is the image decoded once (bounded by `limitInputPixels`), so a truncated
- *    or corrupt file is refused.
+ * 2. the header alone gives the dimensions, channels, bit depth and frame count: an image
+ *    over the decode budget (`ImageDecoder.limits`), or with more than one frame or page,
+ *    is refused before a single pixel is decoded;
+ * 3. only then is the image decoded once, into a thumbnail in one of the process's decode
+ *    slots, so a truncated or corrupt file is refused.
  *
  * Animated and multi-page inputs (animated GIF/WebP, APNG) are refused rather than cut to
  * their first frame: every provider we call returns still images, so an animation is a
  * provider fault or a hostile file, and keeping the bytes unchanged keeps the recorded
  * sha256 the provider's own output.
  */
-export async function inspectImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Inspection> {
+export async function inspectImage(bytes: Buffer, decoder: ImageDecoder): Promise<Inspection> {
   if (bytes.length === 0) return reject('empty output');
   const format = sniffFormat(bytes);
   if (!format) return reject('not a PNG, JPEG, WebP or GIF image');
   if (format === 'png' && isAnimatedPng(bytes)) return reject('animated PNG (APNG) is not accepted');
 
-  // Reads the header only; the pixel limit is ours to check below, with the real figures in the reason.
-  const meta = await sharp(bytes, { limitInputPixels: false })
-    .metadata()
-    .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-  if (meta instanceof Error) return reject(`not a valid image: ${meta.message}`);
-  const { width, height } = meta;
+  const header = await decoder.readHeader(bytes);
+  if (!header.ok) return reject(header.tooLarge ? header.reason : `not a valid image: ${header.reason}`);
+  const { meta } = header;
   if (meta.format !== format) return reject(`content sniffed as ${format} but decodes as ${meta.format ?? 'unknown'}`);
-  if (!width || !height) return reject('image has no dimensions');
   if ((meta.pages ?? 1) > 1) return reject(`animated or multi-page image (${meta.pages} frames) is not accepted`);
-  if (width * height > maxPixels) {
-    return reject(`image of ${width}x${height} exceeds the limit of ${maxPixels} pixels`);
-  }
 
-  try {
-    // Full decode, bounded: catches truncation and corrupt data.
-    await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' }).stats();
-  } catch (error) {
-    return reject(`not a valid image: ${(error as Error).message}`);
-  }
+  const corrupt = await decoder.verify(bytes);
+  if (corrupt !== undefined) return reject(`not a valid image: ${corrupt}`);
   return {
     ok: true,
     contentType: contentTypes[format],
-    width,
-    height,
+    width: meta.width,
+    height: meta.height,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     bytes: bytes.length,
   };

@@ -7,7 +7,7 @@ import { PgEventStore } from '@darkroom/event-store';
 import { systemClock } from '@darkroom/kernel';
 import { EventContext, handleOnce, type EventMessage } from '@darkroom/messaging';
 import { S3ObjectStorage, type ObjectStorage } from '@darkroom/object-storage';
-import { RuleBasedModeration } from '@darkroom/providers';
+import { ImageDecoder, RuleBasedModeration } from '@darkroom/providers';
 import { createTestDatabase, s3TestConfig, startS3rver, uniqueName, type RunningS3rver, type TestDatabase } from '@darkroom/testing';
 import { assetIdFor } from './asset-keys';
 import { StagingCleanupHandlers } from './staging-cleanup.handlers';
@@ -36,7 +36,7 @@ const handlersWith = (storage: ObjectStorage) =>
     storage,
     noFetcher,
     new RuleBasedModeration({ blocklist: [], blockedImageSha256: [sha256(blockedImage)] }),
-    { maxPixels: 40_000_000 },
+    new ImageDecoder(),
   );
 
 beforeAll(async () => {

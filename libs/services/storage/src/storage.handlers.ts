@@ -16,12 +16,11 @@ import { assetDecider, type AssetCommand } from '@darkroom/domain-asset';
 import type { Clock } from '@darkroom/kernel';
 import { OnEvent, type EventContext } from '@darkroom/messaging';
 import { ObjectNotFound, type ObjectStorage } from '@darkroom/object-storage';
-import { MODERATION, type Moderation } from '@darkroom/providers';
+import { ImageDecoder, MODERATION, type Moderation } from '@darkroom/providers';
 import { causedBy, CLOCK, OBJECT_STORAGE, type MessageOf } from '@darkroom/runtime';
 import { SafeFetcher } from '@darkroom/safe-fetch';
 import { assetIdFor, assetKey } from './asset-keys';
 import { inspectImage } from './image-inspection';
-import { STORAGE_OPTIONS, type StorageOptions } from './storage.options';
 
 export const STORAGE = Consumer.storage;
 
@@ -37,7 +36,7 @@ export class StorageHandlers {
     @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
     private readonly fetcher: SafeFetcher,
     @Inject(MODERATION) private readonly moderation: Moderation,
-    @Inject(STORAGE_OPTIONS) private readonly options: Pick<StorageOptions, 'maxPixels'>,
+    private readonly images: ImageDecoder,
   ) {}
 
   @OnEvent(STORAGE, eventKey(Category.providerJob, 'ProviderJobSucceeded'))
@@ -77,7 +76,7 @@ export class StorageHandlers {
       await record({ type: 'RejectAsset', ...base, reason: bytes, now: this.now() });
       return;
     }
-    const image = await inspectImage(bytes, this.options.maxPixels);
+    const image = await inspectImage(bytes, this.images);
     if (!image.ok) {
       await record({ type: 'RejectAsset', ...base, reason: image.reason, now: this.now() });
       return;

@@ -3,15 +3,14 @@ import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
 import type { Clock } from '@darkroom/kernel';
 import type { ObjectStorage } from '@darkroom/object-storage';
-import { MODERATION } from '@darkroom/providers';
+import { ImageDecoder, MODERATION } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, OBJECT_STORAGE, PLATFORM, ProjectionHost, SQL, type Platform } from '@darkroom/runtime';
 import { SafeFetcher } from '@darkroom/safe-fetch';
 import { assetProjection } from './assets/asset.projection';
-import { DEFAULT_MAX_PIXELS } from './image-inspection';
 import { RetentionSweeper } from './retention/retention-sweeper';
 import { StagingCleanupHandlers } from './staging-cleanup.handlers';
 import { StorageHandlers } from './storage.handlers';
-import { STORAGE_OPTIONS, type RetentionOptions, type StorageOptions } from './storage.options';
+import { type RetentionOptions, type StorageOptions } from './storage.options';
 
 @Injectable()
 class StorageProjections extends ProjectionHost {
@@ -30,7 +29,7 @@ export class StorageModule {
         StorageProjections,
         { provide: SafeFetcher, useValue: resultFetcher(options) },
         { provide: MODERATION, useValue: options.moderation },
-        { provide: STORAGE_OPTIONS, useValue: { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS } },
+        { provide: ImageDecoder, useValue: options.images ?? new ImageDecoder() },
         ...(options.retention ? [retentionSweeper(options.retention)] : []),
       ],
     };

@@ -1,5 +1,5 @@
 import type { ConsumerOptions } from '@darkroom/messaging';
-import type { ModelCatalog, Moderation } from '@darkroom/providers';
+import type { ImageDecoder, ModelCatalog, Moderation } from '@darkroom/providers';
 
 export interface RetentionOptions {
   /** Days an asset is kept when its account sets none (fractions allowed). */
@@ -18,13 +18,11 @@ export interface StorageOptions {
   readonly catalog: ModelCatalog;
   /** Checks every result image before it is kept. */
   readonly moderation: Moderation;
-  /** Largest result accepted, in pixels, read from the header before decoding (default 40 MP). */
-  readonly maxPixels?: number;
+  /** The process's decode budget and slots; every result image passes it (default: `DEFAULT_DECODE_LIMITS`). */
+  readonly images?: ImageDecoder;
   /** Deleting expired assets; off when absent. */
   readonly retention?: RetentionOptions;
 }
-
-export const STORAGE_OPTIONS = Symbol('StorageOptions');
 
 /**
  * Delivery settings of the storage consumer. A bucket read or write that fails (S3 down or

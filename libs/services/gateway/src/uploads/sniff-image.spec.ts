@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import sharp from 'sharp';
-import { sniffImage } from './sniff-image';
+import { DEFAULT_DECODE_LIMITS, ImageDecoder } from '@darkroom/providers';
+import { blackPng } from '@darkroom/testing';
+import { sniffImage as sniffWith } from './sniff-image';
+
+const decoder = new ImageDecoder();
+const sniffImage = (bytes: Buffer) => sniffWith(bytes, decoder);
 
 const canvas = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: { r: 200, g: 80, b: 20 } } });
@@ -56,12 +61,19 @@ describe('sniffImage', () => {
 
   it('refuses more pixels than the limit from the header', async () => {
     const bytes = await canvas(100, 100).png().toBuffer();
-    expect(await sniffImage(bytes, 9_999)).toMatchObject({ ok: false, reason: 'image_too_large' });
-    expect(await sniffImage(bytes, 10_000)).toMatchObject({ ok: true });
+    const limited = (maxPixels: number) => new ImageDecoder({ ...DEFAULT_DECODE_LIMITS, maxPixels });
+    expect(await sniffWith(bytes, limited(9_999))).toMatchObject({ ok: false, reason: 'image_too_large' });
+    expect(await sniffWith(bytes, limited(10_000))).toMatchObject({ ok: true });
   });
 
-  it('holds uploads to 40 megapixels by default', async () => {
-    const bytes = await canvas(8000, 5001).png({ compressionLevel: 1 }).toBuffer();
-    expect(await sniffImage(bytes)).toMatchObject({ ok: false, reason: 'image_too_large' });
+  it.each([
+    ['one side of 39,000,000 gray pixels', () => blackPng(1, 39_000_000, 1), 'side over 16384'],
+    ['6300x6300 16-bit RGBA, under 40 megapixels', () => blackPng(6300, 6300, 4, 16), 'decodes to 303 MiB'],
+    ['20000x20000', () => blackPng(20_000, 20_000, 3), 'side over 16384'],
+  ])('refuses %s as too large from the header, in under a second', async (_, bomb, why) => {
+    const bytes = bomb();
+    const started = Date.now();
+    expect(await sniffImage(bytes)).toMatchObject({ ok: false, reason: 'image_too_large', message: expect.stringContaining(why) });
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

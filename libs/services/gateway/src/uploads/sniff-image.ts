@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import type { ImageDecoder } from '@darkroom/providers';
 
 /** Upload formats providers accept for edits, by sharp's name for them. */
 const accepted = {
@@ -7,9 +7,6 @@ const accepted = {
   jpeg: { contentType: 'image/jpeg', extension: 'jpg' },
   webp: { contentType: 'image/webp', extension: 'webp' },
 } as const;
-
-/** Largest upload in pixels (40 megapixels), checked from the header before any pixel is decoded. */
-export const MAX_UPLOAD_PIXELS = 40_000_000;
 
 export interface SniffedImage {
   readonly contentType: (typeof accepted)[keyof typeof accepted]['contentType'];
@@ -32,50 +29,28 @@ const rejected = (reason: ImageRejection, message: string): SniffResult => ({ ok
 
 /**
  * What an uploaded file really is, from its bytes (libvips picks its loader by magic
- * bytes; the declared content type is never consulted). Only PNG, JPEG and WebP pass;
- * anything over `maxPixels` is refused from its header, and the rest is decoded once so a
- * truncated or corrupt file is refused here rather than by a provider mid-task.
+ * bytes; the declared content type is never consulted). Only PNG, JPEG and WebP pass; an
+ * image over the decode budget is refused from its header, and the rest is decoded once,
+ * in one of the process's decode slots, so a truncated or corrupt file is refused here
+ * rather than by a provider mid-task.
  */
-export async function sniffImage(bytes: Buffer, maxPixels = MAX_UPLOAD_PIXELS): Promise<SniffResult> {
+export async function sniffImage(bytes: Buffer, decoder: ImageDecoder): Promise<SniffResult> {
   if (bytes.length === 0) return rejected('invalid_image', 'The file is empty.');
-  const image = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' });
-  let format: string | undefined;
-  let width: number | undefined;
-  let height: number | undefined;
-  try {
-    ({ format, width, height } = await image.metadata());
-  } catch (error) {
-    return fromSharpError(error, maxPixels);
+  const header = await decoder.readHeader(bytes);
+  if (!header.ok) {
+    if (header.tooLarge) return rejected('image_too_large', `The ${header.reason}.`);
+    if (/unsupported image format/i.test(header.reason)) {
+      return rejected('unsupported_media_type', 'Upload a PNG, JPEG or WebP image; this file is not an image.');
+    }
+    return rejected('invalid_image', `The image could not be decoded: ${header.reason}`);
   }
-  const kind = format !== undefined && Object.hasOwn(accepted, format) ? accepted[format as keyof typeof accepted] : undefined;
-  if (!kind) {
-    return rejected('unsupported_media_type', `Upload a PNG, JPEG or WebP image; this file is ${format ?? 'of an unknown type'}.`);
-  }
-  if (!width || !height) return rejected('invalid_image', 'The image has no dimensions.');
-  try {
-    await image.stats();
-  } catch (error) {
-    return fromSharpError(error, maxPixels);
-  }
+  const { format, width, height } = header.meta;
+  const kind = Object.hasOwn(accepted, format) ? accepted[format as keyof typeof accepted] : undefined;
+  if (!kind) return rejected('unsupported_media_type', `Upload a PNG, JPEG or WebP image; this file is ${format}.`);
+  const corrupt = await decoder.verify(bytes);
+  if (corrupt !== undefined) return rejected('invalid_image', `The image could not be decoded: ${corrupt}`);
   return {
     ok: true,
-    image: {
-      ...kind,
-      width,
-      height,
-      bytes: bytes.length,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-    },
+    image: { ...kind, width, height, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
   };
-}
-
-function fromSharpError(error: unknown, maxPixels: number): SniffResult {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/exceeds pixel limit/i.test(message)) {
-    return rejected('image_too_large', `The image has more than ${maxPixels / 1_000_000} megapixels.`);
-  }
-  if (/unsupported image format/i.test(message)) {
-    return rejected('unsupported_media_type', 'Upload a PNG, JPEG or WebP image; this file is not an image.');
-  }
-  return rejected('invalid_image', `The image could not be decoded: ${message.split('\n')[0]}`);
 }

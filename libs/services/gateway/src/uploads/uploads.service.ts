@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { InputImageRef } from '@darkroom/contracts';
 import { DomainError, newId } from '@darkroom/kernel';
 import type { ObjectStorage } from '@darkroom/object-storage';
+import { ImageDecoder } from '@darkroom/providers';
 import { OBJECT_STORAGE } from '@darkroom/runtime';
 import { HttpProblem } from '../http/http-problem';
 import { isUuid } from '../http/ids';
@@ -21,11 +22,12 @@ export class UploadsService {
   constructor(
     @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
     private readonly uploads: UploadsRepository,
+    private readonly images: ImageDecoder,
   ) {}
 
   /** Stores the bytes first: an object without a row is unreachable, a row without its object is broken. */
   async create(accountId: string, bytes: Buffer): Promise<UploadRow> {
-    const sniffed = await sniffImage(bytes);
+    const sniffed = await sniffImage(bytes, this.images);
     if (!sniffed.ok) {
       if (sniffed.reason === 'unsupported_media_type') throw new HttpProblem(415, sniffed.reason, sniffed.message);
       throw new DomainError(sniffed.reason, 'validation', sniffed.message, { field: 'file' });
