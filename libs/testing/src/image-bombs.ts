@@ -1,3 +1,6 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
 
@@ -8,9 +11,20 @@ import sharp from 'sharp';
  * block of zeros repeated.
  */
 export interface ImageBomb {
+  readonly kind: BombKind;
   readonly name: string;
   readonly bytes: Buffer;
 }
+
+/** The bombs of issue 14, by the name fakes and tests use for them. */
+export const BOMBS = {
+  'tall-gray-png': '1x39,000,000 8-bit gray PNG',
+  'deep-rgba-png': '6300x6300 16-bit RGBA PNG',
+  'lossless-webp': '6300x6300 lossless WebP',
+  'huge-png': '20000x20000 PNG',
+  'progressive-jpeg': '6300x6300 progressive JPEG',
+} as const;
+export type BombKind = keyof typeof BOMBS;
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** PNG colour types by channel count. */
@@ -59,18 +73,45 @@ export function blackPng(width: number, height: number, channels: 1 | 2 | 3 | 4,
   ]);
 }
 
-/** A flat-coloured image of the given size encoded by sharp (it holds the pixels while encoding: a few seconds, once). */
-function flat(width: number, height: number, channels: 3 | 4) {
-  return sharp({ create: { width, height, channels, background: { r: 40, g: 90, b: 160, alpha: 1 } } });
+/** A flat-coloured image of the given size encoded by sharp: it holds the pixels while encoding (seconds), so it is made once a machine. */
+async function flat(name: string, width: number, height: number, channels: 3 | 4, encode: (image: sharp.Sharp) => sharp.Sharp) {
+  const file = join(tmpdir(), `darkroom-image-bomb-v1-${name}`);
+  const cached = await readFile(file).catch(() => undefined);
+  if (cached) return cached;
+  const bytes = await encode(sharp({ create: { width, height, channels, background: { r: 40, g: 90, b: 160, alpha: 1 } } })).toBuffer();
+  await writeFile(`${file}.${process.pid}`, bytes);
+  await rename(`${file}.${process.pid}`, file);
+  return bytes;
 }
 
-/** The bombs of issue 14, each under 40 megapixels or refused by it, each a few hundred KB at most. */
-export async function imageBombs(): Promise<ImageBomb[]> {
-  return [
-    { name: '1x39,000,000 8-bit gray PNG', bytes: blackPng(1, 39_000_000, 1) },
-    { name: '6300x6300 16-bit RGBA PNG', bytes: blackPng(6300, 6300, 4, 16) },
-    { name: '6300x6300 lossless WebP', bytes: await flat(6300, 6300, 4).webp({ lossless: true, effort: 0 }).toBuffer() },
-    { name: '20000x20000 PNG', bytes: blackPng(20_000, 20_000, 3) },
-    { name: '6300x6300 progressive JPEG', bytes: await flat(6300, 6300, 3).jpeg({ progressive: true, quality: 50 }).toBuffer() },
-  ];
+const made = new Map<BombKind, Promise<Buffer>>();
+
+function make(kind: BombKind): Promise<Buffer> {
+  switch (kind) {
+    case 'tall-gray-png':
+      return Promise.resolve(blackPng(1, 39_000_000, 1));
+    case 'deep-rgba-png':
+      return Promise.resolve(blackPng(6300, 6300, 4, 16));
+    case 'lossless-webp':
+      return flat(kind, 6300, 6300, 4, (image) => image.webp({ lossless: true, effort: 0 }));
+    case 'huge-png':
+      return Promise.resolve(blackPng(20_000, 20_000, 3));
+    case 'progressive-jpeg':
+      return flat(kind, 6300, 6300, 3, (image) => image.jpeg({ progressive: true, quality: 50 }));
+  }
 }
+
+/** One bomb's bytes, made once per process. */
+export function imageBomb(kind: BombKind): Promise<Buffer> {
+  let bytes = made.get(kind);
+  if (!bytes) made.set(kind, (bytes = make(kind)));
+  return bytes;
+}
+
+/** Every bomb of issue 14: each under 40 megapixels or refused by it, each at most about a megabyte. */
+export async function imageBombs(): Promise<ImageBomb[]> {
+  const kinds = Object.keys(BOMBS) as BombKind[];
+  return Promise.all(kinds.map(async (kind) => ({ kind, name: BOMBS[kind], bytes: await imageBomb(kind) })));
+}
+
+export const isBombKind = (kind: string): kind is BombKind => Object.hasOwn(BOMBS, kind);

@@ -1,14 +1,22 @@
 import type { ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
+import { imageBomb, isBombKind } from '@darkroom/testing';
 
 /**
  * Result bodies a compromised or broken provider could serve, chosen per task with
  * `[fake:sample:<kind>]`:
  * - `html`: an HTML page labelled image/png;
  * - `huge-dims`: a 60-byte PNG whose header declares 30000x30000 pixels (a decompression bomb's first step);
- * - `endless`: image/png with no Content-Length that never ends (until the reader hangs up).
+ * - `endless`: image/png with no Content-Length that never ends (until the reader hangs up);
+ * - `bomb-<kind>`: one of the decompression bombs of `@darkroom/testing` (`bomb-tall-gray-png`, ...).
  */
-export function serveHostileSample(kind: string, res: ServerResponse): void {
+export async function serveHostileSample(kind: string, res: ServerResponse): Promise<void> {
+  const bomb = kind.replace(/^bomb-/, '');
+  if (kind.startsWith('bomb-') && isBombKind(bomb)) {
+    const bytes = await imageBomb(bomb);
+    res.writeHead(200, { 'content-type': 'image/png', 'content-length': bytes.length });
+    return void res.end(bytes);
+  }
   switch (kind) {
     case 'html': {
       const html = '<!doctype html><html><body><script>alert(1)</script></body></html>';

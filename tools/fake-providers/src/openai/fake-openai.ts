@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
+import { imageBomb, isBombKind } from '@darkroom/testing';
 import { ConcurrencyMeter, FakeServer, Occurrences, fakePng, promptDirectives, sendJson, sleep, times, type FakeRequest } from '../fake-server';
 
 export interface FakeOpenAiOptions {
@@ -31,7 +32,8 @@ const formats = ['png', 'jpeg', 'webp'];
  * `POST /v1/images/edits` (multipart, 1-16 `image[]` or `image` parts), answering with real
  * images in `b64_json`. Prompt directives script one request: `[fake:moderated]`,
  * `[fake:invalid]`, `[fake:429x<N>]` / `[fake:500x<N>]` / `[fake:503x<N>]` (the first N
- * requests with this exact prompt), `[fake:reset]`, `[fake:malformed]`, `[fake:latency:<ms>]`.
+ * requests with this exact prompt), `[fake:reset]`, `[fake:malformed]`, `[fake:latency:<ms>]`,
+ * `[fake:bomb:<kind>]` (one decompression bomb of `@darkroom/testing` as the image).
  */
 export class FakeOpenAi {
   readonly server = new FakeServer();
@@ -109,6 +111,10 @@ export class FakeOpenAi {
       }
       if (seen <= times(directives, 503)) {
         return send(503, errorBody('The engine is currently overloaded, please try again later.', 'server_error', null, null));
+      }
+      const bomb = directives.get('bomb');
+      if (bomb !== undefined && isBombKind(bomb)) {
+        return send(200, { created: 1700000000, data: [{ b64_json: (await imageBomb(bomb)).toString('base64') }] });
       }
       return send(200, await this.success(parsed.value));
     } finally {
