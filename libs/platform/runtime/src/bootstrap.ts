@@ -45,8 +45,10 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
     (processEnv.LOG_FORMAT ?? options.defaultLogFormat ?? 'json') === 'json'
       ? new PinoLogger({ service: options.name, level: enabled[enabled.length - 1] })
       : enabled;
-  // rawBody: provider webhooks are verified on the bytes as sent.
-  const app = await NestFactory.create(DarkroomApp, { logger: appLogger, abortOnError: false, rawBody: true });
+  // No body-parser: it reads an over-limit body to its end before refusing it. The HTTP
+  // edge (the gateway's body reader) reads bodies itself and keeps the raw bytes.
+  const app = await NestFactory.create(DarkroomApp, { logger: appLogger, abortOnError: false, bodyParser: false });
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.connectMicroservice(
     {
       strategy: new EventTransport({

@@ -18,6 +18,8 @@ import { GenerationTimelineService } from './generations/generation-timeline.ser
 import { GenerationsController } from './generations/generations.controller';
 import { GenerationsService } from './generations/generations.service';
 import { AdminGuard, ApiKeyGuard } from './http/auth.guards';
+import { bodyReader } from './http/body/body-reader.middleware';
+import { WellFormedTextPipe } from './http/body/well-formed-text.pipe';
 import { ProblemFilter } from './http/problem.filter';
 import { RateLimitService } from './http/rate-limit/rate-limit.service';
 import { requestIdMiddleware } from './http/request-id';
@@ -38,7 +40,7 @@ import { ProviderWebhooksService } from './webhooks/provider-webhooks.service';
 @Module({})
 export class GatewayModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestIdMiddleware).forRoutes('*path');
+    consumer.apply(requestIdMiddleware, bodyReader()).forRoutes('*path');
   }
 
   static register(options: GatewayOptions): DynamicModule {
@@ -61,6 +63,8 @@ export class GatewayModule implements NestModule {
       providers: [
         { provide: GATEWAY_OPTIONS, useValue: options },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        // In this order: a NUL or lone surrogate is named before validation reads the value.
+        { provide: APP_PIPE, useClass: WellFormedTextPipe },
         { provide: APP_PIPE, useValue: validationPipe },
         ...outboundWebhookProviders(options.outboundWebhooks ?? DEFAULT_OUTBOUND_WEBHOOKS),
         { provide: ModelCatalog, useValue: options.catalog },

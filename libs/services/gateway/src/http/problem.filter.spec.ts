@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { Logger, type ArgumentsHost } from '@nestjs/common';
+import { BadRequestException, Logger, type ArgumentsHost } from '@nestjs/common';
 import { DomainError } from '@darkroom/kernel';
 import { HttpProblem } from './http-problem';
 import { problem, ProblemFilter } from './problem.filter';
@@ -110,6 +110,17 @@ describe('ProblemFilter and request ids', () => {
     expect(sent(charset)).toMatchObject({ status: 415, body: { code: 'unsupported_media_type' } });
     // Not exposed (a server-side failure that happens to carry a status): still a 500.
     expect(sent(Object.assign(new Error('x'), { status: 400, expose: false })).status).toBe(500);
+  });
+
+  it("answers a path parameter Express cannot decode (Nest's 400) as malformed_request", () => {
+    expect(sent(new BadRequestException("Failed to decode param 'a%ED%A0%80'"))).toMatchObject({
+      status: 400,
+      body: { code: 'malformed_request', detail: "The request could not be read: Failed to decode param 'a%ED%A0%80'" },
+    });
+  });
+
+  it('sends 408 as Request Timeout', () => {
+    expect(sent(new HttpProblem(408, 'request_timeout', 'Quiet.')).body).toMatchObject({ status: 408, title: 'Request Timeout' });
   });
 
   it('sends 429 as Too Many Requests', () => {

@@ -19,6 +19,7 @@ const titles: Readonly<Record<number, string>> = {
   401: 'Unauthorized',
   402: 'Payment Required',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   410: 'Gone',
   413: 'Payload Too Large',
@@ -60,8 +61,9 @@ function fromHttpException(error: HttpException): Problem {
   const body = error.getResponse();
   const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
   const detail = Array.isArray(message) ? message.join('; ') : String(message);
-  // Our own code throws DomainError; a bare 400 here is Nest mapping a body the parser refused.
-  if (status === 400) return problem(400, 'malformed_request', `The request body could not be parsed: ${detail}`);
+  // Our own code throws DomainError or HttpProblem; a bare 400 here is Nest mapping an error
+  // of Express, such as a path parameter that is not percent-encoded UTF-8.
+  if (status === 400) return problem(400, 'malformed_request', `The request could not be read: ${detail}`);
   const code = status === 404 ? 'route_not_found' : status === 413 ? 'payload_too_large' : `http_${status}`;
   return problem(status, code, detail);
 }
