@@ -62,6 +62,29 @@ describe('POST /v1/uploads', () => {
   });
 });
 
+describe('POST /v1/images/edits', () => {
+  it('refuses a bomb as the input image with 400 image_too_large in under a second, creating no task', async () => {
+    const account = await createAccount(10);
+    const form = new FormData();
+    form.append('model', 'local');
+    form.append('prompt', 'make it dusk');
+    const webp = bombs.find((bomb) => bomb.kind === 'lossless-webp')!.bytes;
+    form.append('image', new Blob([new Uint8Array(webp)], { type: 'image/webp' }), 'in.webp');
+    const started = Date.now();
+    const response = await fetch(`${system.gatewayUrl}/v1/images/edits`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${account.key}` },
+      body: form,
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { code: 'image_too_large', message: expect.stringContaining('decodes to 114 MiB') },
+    });
+    expect(await balance(account.id)).toMatchObject({ available: 10, reserved: 0 });
+  });
+});
+
 describe('as a provider result', () => {
   let account: Account;
   beforeAll(async () => {
