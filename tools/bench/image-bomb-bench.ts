@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { imageBombs } from '@darkroom/testing';
 import { call } from '../../apps/e2e/src/support/api';
 import { startSystem, type System } from '../../apps/e2e/src/support/system';
-import { rssMiB } from './proc-stats';
+import { cpuSeconds, rssMiB } from './proc-stats';
 
 const BOMBS_PER_WAVE = 10;
 const HEALTH_EVERY_MS = 20;
@@ -60,6 +60,7 @@ async function loop(until: Promise<unknown>, everyMs: number, request: () => Pro
 /** Health checks, the bystander's uploads and the gateway's peak RSS until `until` settles. */
 async function traffic(system: System, pid: number, bystander: string, ordinary: Buffer, until: Promise<unknown>) {
   const baseline = rssMiB(pid);
+  const [gatewayCpu, ownCpu, started] = [cpuSeconds(pid), process.cpuUsage(), performance.now()];
   let peak = baseline;
   const [health, uploads] = await Promise.all([
     loop(until, HEALTH_EVERY_MS, () => fetch(`${system.gatewayUrl}/health/live`).then((response) => response.arrayBuffer())),
@@ -71,7 +72,17 @@ async function traffic(system: System, pid: number, bystander: string, ordinary:
     until,
   ]);
   const summary = (times: number[]) => ({ requests: times.length, p50Ms: Math.round(percentile(times, 50)), p99Ms: Math.round(percentile(times, 99)) });
-  return { gatewayRssGrowthMiB: Math.round(peak - baseline), healthLive: summary(health), otherAccountUpload: summary(uploads) };
+  const seconds = (performance.now() - started) / 1000;
+  const { user, system: kernel } = process.cpuUsage(ownCpu);
+  return {
+    seconds: Math.round(seconds),
+    gatewayRssGrowthMiB: Math.round(peak - baseline),
+    // Share of one core: the gateway's, and this client's (which also runs the S3 server).
+    gatewayCpu: Math.round(((cpuSeconds(pid) - gatewayCpu) / seconds) * 100) / 100,
+    clientCpu: Math.round(((user + kernel) / 1e6 / seconds) * 100) / 100,
+    healthLive: summary(health),
+    otherAccountUpload: summary(uploads),
+  };
 }
 
 async function main(): Promise<void> {
