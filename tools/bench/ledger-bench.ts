@@ -2,7 +2,7 @@
  * Ledger benchmark (issue 12): the cost of one ledger command, and of a task's whole
  * reserve → capture cycle, on one account with a long past.
  *
- *   npm run bench:ledger -- [--tasks 1000,100000,1000000] [--samples 200] [--verify-rebuild]
+ *   npm run bench:ledger -- [--tasks 1000,100000,1000000] [--samples 200] [--throughput-seconds 20 --workers 8] [--verify-rebuild]
  *
  * On a throwaway database (TEST_DATABASE_URL's server, default the local PostgreSQL), for each
  * size: one account's past (a grant and `tasks` reservations, each captured or released) is
@@ -14,7 +14,9 @@
  *    ReserveCredits (a GenerationCreated), the whole cycle (GenerationCreated then
  *    GenerationCompleted), and a duplicate reservation of a task settled at the very start of
  *    the account's past;
- * 3. with `--verify-rebuild`, at the largest size: the live ledger projections catch up over
+ * 3. with `--throughput-seconds`, reserve → capture cycles from `--workers` concurrent deliverers
+ *    on one account against the same on as many accounts (one account must not be slower);
+ * 4. with `--verify-rebuild`, at the largest size: the live ledger projections catch up over
  *    the whole log, then a verify-rebuild of `credit_balances` and of `ledger_entries` from
  *    position zero compares checksums with the live tables.
  * Prints medians and p99 in milliseconds, and each size's ratio to the smallest.
@@ -35,6 +37,8 @@ interface Options {
   readonly sizes: readonly number[];
   readonly samples: number;
   readonly verifyRebuild: boolean;
+  readonly throughputSeconds: number;
+  readonly workers: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -46,7 +50,9 @@ function parseOptions(argv: readonly string[]): Options {
   const samples = Number(raw('samples') ?? 200);
   if (sizes.some((size) => !Number.isInteger(size) || size < 1)) throw new Error(`--tasks takes positive integers, got ${raw('tasks')}`);
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`--samples takes a positive integer, got ${raw('samples')}`);
-  return { sizes, samples, verifyRebuild: argv.includes('--verify-rebuild') };
+  const throughputSeconds = Number(raw('throughput-seconds') ?? 0);
+  const workers = Number(raw('workers') ?? 8);
+  return { sizes, samples, verifyRebuild: argv.includes('--verify-rebuild'), throughputSeconds, workers };
 }
 
 const clock: Clock = { now: () => new Date() };
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < options.samples; i++) for (const figures of results) await sample(db, figures);
     for (const figures of results) await checkPastUnchanged(db, figures.accountId);
     printTable(results);
+    if (options.throughputSeconds > 0) await compareThroughput(db, options.throughputSeconds, options.workers);
     if (options.verifyRebuild) await verifyRebuild(db);
   } finally {
     await db.drop();
@@ -116,6 +123,47 @@ async function checkPastUnchanged(db: TestDatabase, accountId: string): Promise<
     `reservation:${pastTaskId(accountId, 1)}`,
   ]);
   if (rows[0]!.n !== 2) throw new Error(`a late duplicate changed the past: ${rows[0]!.n} events for its reservation`);
+}
+
+/**
+ * One account against many: `workers` concurrent deliverers run reserve → capture cycles for
+ * `seconds`, first all on one account (its commands queue on the account's lock), then each
+ * on an account of its own, the two phases interleaved twice. Prints cycles per second of each
+ * and the ratio one / many.
+ */
+async function compareThroughput(db: TestDatabase, seconds: number, workers: number): Promise<void> {
+  const grant = async (accountId: string) => {
+    await seedCreditHistory(db.sql, accountId, { tasks: 0, amount: PRICE, granted: 10_000_000 });
+  };
+  const one = randomUUID();
+  await grant(one);
+  const many = Array.from({ length: workers }, () => randomUUID());
+  for (const accountId of many) await grant(accountId);
+  const run = async (accountOf: (worker: number) => string) => {
+    const deadline = Date.now() + (seconds * 1000) / 2;
+    let cycles = 0;
+    await Promise.all(
+      Array.from({ length: workers }, async (_, worker) => {
+        while (Date.now() < deadline) {
+          const taskId = randomUUID();
+          await deliver(db, generationMessage('GenerationCreated', accountOf(worker), taskId, PRICE));
+          await deliver(db, generationMessage('GenerationCompleted', accountOf(worker), taskId, PRICE));
+          cycles++;
+        }
+      }),
+    );
+    return cycles / (seconds / 2);
+  };
+  let single = 0;
+  let spread = 0;
+  for (let round = 0; round < 2; round++) {
+    single += (await run(() => one)) / 2;
+    spread += (await run((worker) => many[worker]!)) / 2;
+  }
+  console.log(
+    `throughput, ${workers} concurrent deliverers, ${seconds} s each way: one account ${single.toFixed(1)} cycles/s, ` +
+      `${workers} accounts ${spread.toFixed(1)} cycles/s, one / many = ${(single / spread).toFixed(2)}`,
+  );
 }
 
 async function verifyRebuild(db: TestDatabase): Promise<void> {

@@ -356,6 +356,20 @@ describe('handleSubject', () => {
     expect(await snapshotOf(id)).toEqual({ stream_version: 1, state: { events: 1 } });
   });
 
+  it('tells a replayed append from a reused event id, and writes nothing for either', async () => {
+    const id = `tally-${newId()}`;
+    const taken = newId();
+    // The same fact already stored under its id, outside the subject: a replay, nothing appended twice.
+    await store.append(id, [{ eventId: taken, type: 'Tallied', data: { key: 'a', value: 1 }, metadata: { correlationId: 'c', schemaVersion: 1 } }], NO_STREAM);
+    const replayed = await store.handleSubject(id, tally, { type: 'Tally', key: 'a', value: 1 }, { ...options(), eventId: () => taken });
+    expect(replayed.streamVersion).toBe(1);
+    // Another fact under a used id: refused.
+    await expect(
+      store.handleSubject(id, tally, { type: 'Tally', key: 'a', value: 2 }, { ...options(), eventId: () => taken }),
+    ).rejects.toBeInstanceOf(IdempotencyConflict);
+    expect(await countRows(id)).toBe(1);
+  });
+
   it('folds events appended past the snapshot by other means', async () => {
     const id = `tally-${newId()}`;
     await store.handleSubject(id, tally, { type: 'Tally', key: 'a', value: 1 }, options());

@@ -192,6 +192,12 @@ export class PgEventStore implements EventStore {
     });
   }
 
+  /**
+   * Under the stream's lock, in two statements: one read (snapshot, the events after it, the
+   * subject's events) and one write (the events and the moved snapshot, checked against the
+   * stream's head in the same statement). A hot account's commands queue on its lock, so the
+   * round trips made while holding it set the account's throughput.
+   */
   private async decideForSubject<Command, Event extends { readonly type: string; readonly data: unknown }, Summary, Subject>(
     streamId: string,
     decider: SubjectDecider<Command, Event, Summary, Subject>,
@@ -201,13 +207,12 @@ export class PgEventStore implements EventStore {
     const maxAttempts = options.maxAttempts ?? 5;
     const key = decider.subjectOf(command);
     for (let attempt = 1; ; attempt++) {
-      const snapshot = await this.loadSummary(streamId, decider);
-      const history = await this.readSubject<Event>(streamId, key);
-      const state = { summary: snapshot.summary, subject: history.reduce(decider.evolveSubject, decider.initialSubject()) };
+      const { summary, version, stale, history } = await this.readForSubject<Event, Summary>(streamId, decider, key);
+      const state = { summary, subject: history.reduce(decider.evolveSubject, decider.initialSubject()) };
       const events = decider.decide(command, state);
       if (events.length === 0) {
-        if (snapshot.stale) await this.saveSnapshot(streamId, decider.snapshotName, snapshot.version, snapshot.summary);
-        return { state, events, streamVersion: snapshot.version };
+        if (stale) await this.saveSnapshot(streamId, decider.snapshotName, version, summary);
+        return { state, events, streamVersion: version };
       }
       const toAppend = events.map((event, index) => ({
         eventId: options.eventId(index, event.type),
@@ -216,18 +221,101 @@ export class PgEventStore implements EventStore {
         metadata: options.metadata,
         subject: decider.subjectOfEvent(event),
       }));
+      const next = { summary: events.reduce(decider.evolveSummary, summary), subject: events.reduce(decider.evolveSubject, state.subject) };
       try {
-        const result = await this.append(streamId, toAppend, snapshot.version === 0 ? NO_STREAM : snapshot.version);
-        const next = {
-          summary: events.reduce(decider.evolveSummary, snapshot.summary),
-          subject: events.reduce(decider.evolveSubject, state.subject),
-        };
+        const written = await this.appendWithSnapshot(streamId, toAppend, version, decider.snapshotName, next.summary);
+        if (written) return { state: next, events, streamVersion: version + events.length };
+        // An id already stored: the general path tells a replay from a conflict.
+        const result = await this.append(streamId, toAppend, version === 0 ? NO_STREAM : version);
         if (!result.replayed) await this.saveSnapshot(streamId, decider.snapshotName, result.streamVersion, next.summary);
         return { state: next, events, streamVersion: result.streamVersion };
       } catch (error) {
         if (!(error instanceof StreamVersionConflict) || attempt >= maxAttempts) throw error;
       }
     }
+  }
+
+  /**
+   * The state's parts in one statement: the snapshot, the stream's head, the subject's events.
+   * A stream whose head is past its snapshot (one not snapshotted yet, or appended to by other
+   * means) has its summary brought up to date by `loadSummary`.
+   */
+  private async readForSubject<Event, Summary>(
+    streamId: string,
+    decider: Pick<SubjectDecider<unknown, Event, Summary, unknown>, 'snapshotName' | 'initialSummary' | 'evolveSummary'>,
+    subject: string,
+  ): Promise<{ summary: Summary; version: number; stale: boolean; history: Event[] }> {
+    const { rows } = await this.sql.query<{ part: 'snapshot' | 'head' | 'subject'; stream_version: number; type: string | null; data: unknown }>(
+      `(SELECT 'snapshot' AS part, stream_version, NULL AS type, state AS data FROM stream_snapshots WHERE stream_id = $1 AND name = $2)
+       UNION ALL
+       (SELECT 'head', stream_version, NULL, NULL FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1)
+       UNION ALL
+       (SELECT 'subject', stream_version, type, data FROM events WHERE stream_id = $1 AND subject = $3)`,
+      [streamId, decider.snapshotName, subject],
+    );
+    const history = rows
+      .filter((row) => row.part === 'subject')
+      .sort((a, b) => a.stream_version - b.stream_version) as unknown as Event[];
+    const snapshot = rows.find((row) => row.part === 'snapshot');
+    const head = rows.find((row) => row.part === 'head')?.stream_version ?? 0;
+    if (snapshot && snapshot.stream_version === head) {
+      return { summary: snapshot.data as Summary, version: head, stale: false, history };
+    }
+    if (!snapshot && head === 0) return { summary: decider.initialSummary(), version: 0, stale: false, history };
+    return { ...(await this.loadSummary(streamId, decider)), history };
+  }
+
+  /**
+   * Appends after `version` and moves the snapshot, in one statement. False when an event id is
+   * already stored (nothing written); a stream not at `version` is a `StreamVersionConflict`,
+   * and a stream last written by a younger transaction a `StreamOrderConflict` (decision 0018).
+   */
+  private async appendWithSnapshot(
+    streamId: string,
+    events: readonly NewEvent[],
+    version: number,
+    snapshotName: string,
+    summary: unknown,
+  ): Promise<boolean> {
+    const { rows } = await this.sql.query<{ head: number; younger: boolean; written: number }>(
+      `WITH head AS (
+         SELECT coalesce(max(stream_version), 0)::int AS version, coalesce(bool_or(transaction_id > pg_current_xact_id()), false) AS younger
+           FROM (SELECT stream_version, transaction_id FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1) AS last
+       ), appended AS (
+         INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, subject)
+         SELECT $1, $2::int + e.ord, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb, e.subject
+           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
+                AS e(event_id, type, data, metadata, subject, ord)
+          WHERE (SELECT version = $2::int AND NOT younger FROM head)
+          ORDER BY e.ord
+         ON CONFLICT DO NOTHING
+         RETURNING 1
+       ), snapshot AS (
+         INSERT INTO stream_snapshots (stream_id, name, stream_version, state)
+         SELECT $1, $8, $2::int + cardinality($3::uuid[]), $9::jsonb
+          WHERE (SELECT count(*) FROM appended) = cardinality($3::uuid[])
+         ON CONFLICT (stream_id) DO UPDATE SET name = EXCLUDED.name, stream_version = EXCLUDED.stream_version,
+                                               state = EXCLUDED.state, taken_at = now()
+       )
+       SELECT head.version AS head, head.younger, (SELECT count(*) FROM appended)::int AS written FROM head`,
+      [
+        streamId,
+        version,
+        events.map((e) => e.eventId),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => JSON.stringify(e.metadata)),
+        events.map((e) => e.subject ?? null),
+        snapshotName,
+        JSON.stringify(summary),
+      ],
+    );
+    const { head, younger, written } = rows[0]!;
+    if (head !== version) throw new StreamVersionConflict(streamId, version === 0 ? NO_STREAM : version, head);
+    if (younger) throw new StreamOrderConflict(streamId);
+    if (written === events.length) return true;
+    if (written === 0) return false;
+    throw new IdempotencyConflict(events.map((e) => e.eventId));
   }
 
   /**
@@ -258,15 +346,6 @@ export class PgEventStore implements EventStore {
       stale = true;
       if (page.length < SUMMARY_PAGE) return { summary, version, stale };
     }
-  }
-
-  /** One subject's events in stream order, through the (stream_id, subject) index. */
-  private async readSubject<Event>(streamId: string, subject: string): Promise<Event[]> {
-    const { rows } = await this.sql.query<{ type: string; data: unknown }>(
-      `SELECT type, data FROM events WHERE stream_id = $1 AND subject = $2 ORDER BY stream_version`,
-      [streamId, subject],
-    );
-    return rows as unknown as Event[];
   }
 
   private async saveSnapshot(streamId: string, name: string, version: number, summary: unknown): Promise<void> {
