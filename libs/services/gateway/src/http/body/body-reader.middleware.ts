@@ -61,14 +61,14 @@ async function readBody(request: Request & WithRawBody, limits: BodyLimits): Pro
  * over-limit body to its end before answering, and never answers one that does not end):
  * a declared length over the route's limit is refused from the header, a body is refused
  * the moment it passes the limit or goes quiet, and such a refusal closes the connection
- * (see `closeAfterAnswer`) rather than drain the rest. JSON is parsed within depth and key limits. Multipart is
- * left to the upload routes' own reader.
+ * (`closeAfterAnswer`) rather than drain the rest. JSON is parsed within depth and key
+ * limits. Multipart is left to the upload routes' own reader.
  */
-export function bodyReader(limitsFor: (method: string, path: string) => BodyLimits = bodyLimitsFor) {
+export function bodyReader() {
   return (request: Request & WithRawBody, response: Response, next: NextFunction): void => {
     if (!hasBody(request) || request.rawBody !== undefined || mediaType(request).startsWith('multipart/')) return next();
     // originalUrl: under the middleware's mount point `path` is relative.
-    readBody(request, limitsFor(request.method, request.originalUrl.split('?')[0])).then(
+    readBody(request, bodyLimitsFor(request.method, request.originalUrl.split('?')[0])).then(
       () => next(),
       (error: unknown) => {
         if (error instanceof BodyNotRead) return; // The client went away: nobody to answer.
