@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { creditAccountStream } from '@darkroom/contracts';
 import { newId, type Clock } from '@darkroom/kernel';
-import type { EventMessage } from '@darkroom/messaging';
+import { GroupCommit, type EventMessage } from '@darkroom/messaging';
 import { ProjectionRebuild, ProjectionRunner, type RowProjection } from '@darkroom/projections';
 import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
 import { creditBalanceProjection } from '../../libs/services/ledger/src/credit-balances/credit-balance.projection';
@@ -57,7 +57,7 @@ function parseOptions(argv: readonly string[]): Options {
 
 const clock: Clock = { now: () => new Date() };
 const handlers = new LedgerHandlers(clock);
-const deliver = (db: TestDatabase, message: EventMessage) => deliverToLedger(db.sql, handlers, message);
+const deliver = (db: TestDatabase, message: EventMessage, group?: GroupCommit) => deliverToLedger(db.sql, handlers, message, group);
 const PRICE = 1;
 
 interface Account {
@@ -139,6 +139,8 @@ async function compareThroughput(db: TestDatabase, seconds: number, workers: num
   await grant(one);
   const many = Array.from({ length: workers }, () => randomUUID());
   for (const accountId of many) await grant(accountId);
+  // As the ledger's consumer delivers: an account's messages are committed together.
+  const group = new GroupCommit(db.sql, 'ledger');
   const run = async (accountOf: (worker: number) => string) => {
     const deadline = Date.now() + (seconds * 1000) / 2;
     let cycles = 0;
@@ -146,8 +148,8 @@ async function compareThroughput(db: TestDatabase, seconds: number, workers: num
       Array.from({ length: workers }, async (_, worker) => {
         while (Date.now() < deadline) {
           const taskId = randomUUID();
-          await deliver(db, generationMessage('GenerationCreated', accountOf(worker), taskId, PRICE));
-          await deliver(db, generationMessage('GenerationCompleted', accountOf(worker), taskId, PRICE));
+          await deliver(db, generationMessage('GenerationCreated', accountOf(worker), taskId, PRICE), group);
+          await deliver(db, generationMessage('GenerationCompleted', accountOf(worker), taskId, PRICE), group);
           cycles++;
         }
       }),

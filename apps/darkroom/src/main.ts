@@ -7,7 +7,7 @@ import { deriveId } from '@darkroom/kernel';
 import { createEmbeddedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
 import { AccountsRepository, GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
 import { GenerationModule } from '@darkroom/service-generation';
-import { LedgerModule } from '@darkroom/service-ledger';
+import { LEDGER, LEDGER_CONSUMER, LedgerModule } from '@darkroom/service-ledger';
 import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
 import { STORAGE, STORAGE_CONSUMER, StorageModule } from '@darkroom/service-storage';
 import { loadOrCreateDevCredentials } from './dev-credentials';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
         retention: { defaultDays: env.ASSET_RETENTION_DAYS, sweepIntervalMs: env.RETENTION_SWEEP_INTERVAL_MS },
       }),
     ],
-    consumerOptions: { [STORAGE]: STORAGE_CONSUMER },
+    consumerOptions: { [STORAGE]: STORAGE_CONSUMER, [LEDGER]: LEDGER_CONSUMER },
     configure: (nest) => {
       setupOpenApi(nest);
       // The Studio is built next to this bundle (dist/apps/studio) and opens with the dev key filled in.

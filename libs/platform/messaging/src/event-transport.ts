@@ -3,13 +3,20 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { Sql } from '@darkroom/database';
 import { withLogContext, type LogContext } from '@darkroom/logging';
 import { EventContext } from './event-context';
-import { handleOnce } from './inbox-handler';
+import { GroupCommit } from './group-commit';
+import { handleOnce, type InboxWork } from './inbox-handler';
 import type { ConsumerSpec, Delivery, EventMessage, MessageBus, Subscription } from './message-bus';
 import type { EventRoute } from './on-event.decorator';
 import { topicMatches } from './topic-pattern';
 
 /** Delivery settings of one consumer; the bus's defaults apply where absent. */
-export type ConsumerOptions = Pick<ConsumerSpec, 'prefetch' | 'maxAttempts' | 'retryDelaysMs'>;
+export type ConsumerOptions = Pick<ConsumerSpec, 'prefetch' | 'maxAttempts' | 'retryDelaysMs'> & {
+  /**
+   * Messages of one key are committed together (`GroupCommit`): for a consumer whose handlers
+   * serialise on the key's stream lock. Messages without a key run one by one.
+   */
+  readonly groupBy?: (message: EventMessage) => string | undefined;
+};
 
 export interface EventTransportOptions {
   readonly bus: MessageBus;
@@ -32,6 +39,7 @@ type Routes = Map<string, Map<string, MessageHandler>>;
  */
 export class EventTransport extends Server implements CustomTransportStrategy {
   private subscriptions: Subscription[] = [];
+  private readonly groups = new Map<string, GroupCommit>();
 
   constructor(private readonly options: EventTransportOptions) {
     super();
@@ -78,8 +86,10 @@ export class EventTransport extends Server implements CustomTransportStrategy {
     const routes = this.routes();
     try {
       for (const [consumer, handlers] of routes) {
+        const { groupBy, ...delivery } = this.options.consumerOptions?.[consumer] ?? {};
+        if (groupBy) this.groups.set(consumer, new GroupCommit(this.options.sql, consumer));
         const spec: ConsumerSpec = {
-          ...this.options.consumerOptions?.[consumer],
+          ...delivery,
           ...this.options.overrides,
           name: consumer,
           bindings: [...handlers.keys()],
@@ -100,7 +110,7 @@ export class EventTransport extends Server implements CustomTransportStrategy {
   private async dispatch(consumer: string, handlers: Map<string, MessageHandler>, delivery: Delivery): Promise<void> {
     const { message, attempt } = delivery;
     const handler = handlerFor(consumer, handlers, message.routingKey);
-    await handleOnce(this.options.sql, consumer, message, async (tx, store) => {
+    const work: InboxWork = async (tx, store) => {
       const ctx = new EventContext(consumer, message, attempt, tx, store);
       try {
         const result: unknown = await handler(message, ctx);
@@ -108,7 +118,11 @@ export class EventTransport extends Server implements CustomTransportStrategy {
       } catch (error) {
         throw ctx.handlerError ?? asError(error);
       }
-    });
+    };
+    const group = this.groups.get(consumer);
+    const key = this.options.consumerOptions?.[consumer]?.groupBy?.(message);
+    if (group && key !== undefined) await group.submit(key, message, work);
+    else await handleOnce(this.options.sql, consumer, message, work);
   }
 }
 

@@ -24,14 +24,22 @@ export function handleOnce(
   message: Pick<EventMessage, 'eventId'>,
   work: InboxWork,
 ): Promise<boolean> {
-  return sql.transaction(async (tx) => {
-    // A concurrent delivery of the same event waits here until ours ends, then finds the
-    // inbox row. The lock is not a write: it does not give the transaction its id.
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`inbox:${consumer}:${message.eventId}`]);
-    const seen = await tx.query(`SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumer, message.eventId]);
-    if (seen.rows.length > 0) return false;
-    await work(tx, new PgEventStore(tx));
-    await tx.query(`INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)`, [consumer, message.eventId]);
-    return true;
-  });
+  return sql.transaction((tx) => handleOnceIn(tx, consumer, message, work));
+}
+
+/** `handleOnce` inside a transaction the caller owns (several messages committed together). */
+export async function handleOnceIn(
+  tx: Sql,
+  consumer: string,
+  message: Pick<EventMessage, 'eventId'>,
+  work: InboxWork,
+): Promise<boolean> {
+  // A concurrent delivery of the same event waits here until ours ends, then finds the
+  // inbox row. The lock is not a write: it does not give the transaction its id.
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`inbox:${consumer}:${message.eventId}`]);
+  const seen = await tx.query(`SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumer, message.eventId]);
+  if (seen.rows.length > 0) return false;
+  await work(tx, new PgEventStore(tx));
+  await tx.query(`INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)`, [consumer, message.eventId]);
+  return true;
 }

@@ -7,6 +7,7 @@ export * from './rabbitmq-topology';
 export * from './rabbitmq-bus';
 export * from './relay';
 export * from './inbox-handler';
+export * from './group-commit';
 export * from './event-context';
 export * from './on-event.decorator';
 export * from './event-transport';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { routingKey, type RecordedEvent } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
-import { EventContext, handleOnce, type EventMessage } from '@darkroom/messaging';
-import { LEDGER, type LedgerHandlers } from './ledger.handlers';
+import { EventContext, handleOnce, type EventMessage, type GroupCommit, type InboxWork } from '@darkroom/messaging';
+import { LEDGER, LEDGER_CONSUMER, type LedgerHandlers } from './ledger.handlers';
 
 /** The generation events the ledger reacts to. */
 export type LedgerInput = 'GenerationCreated' | 'GenerationCompleted' | 'GenerationFailed' | 'GenerationCanceled';
@@ -27,9 +27,12 @@ export function generationMessage(type: LedgerInput, accountId: string, taskId: 
   return { ...recorded, routingKey: routingKey(recorded.streamId, type) };
 }
 
-/** Runs a delivery as the ledger's consumer does: the inbox row and the handler in one transaction. */
-export async function deliverToLedger(sql: Sql, handlers: LedgerHandlers, message: EventMessage): Promise<void> {
-  await handleOnce(sql, LEDGER, message, async (tx, txStore) => {
+/**
+ * Runs a delivery as the ledger's consumer does: the inbox row and the handler in one
+ * transaction — or, given the consumer's `GroupCommit`, in its account's next batch.
+ */
+export async function deliverToLedger(sql: Sql, handlers: LedgerHandlers, message: EventMessage, group?: GroupCommit): Promise<void> {
+  const work: InboxWork = async (tx, txStore) => {
     const ctx = new EventContext(LEDGER, message, 1, tx, txStore);
     switch (message.type as LedgerInput) {
       case 'GenerationCreated':
@@ -41,5 +44,7 @@ export async function deliverToLedger(sql: Sql, handlers: LedgerHandlers, messag
       case 'GenerationCanceled':
         return handlers.releaseOnCancel(message as never, ctx);
     }
-  });
+  };
+  const key = LEDGER_CONSUMER.groupBy?.(message);
+  await (group && key !== undefined ? group.submit(key, message, work) : handleOnce(sql, LEDGER, message, work));
 }

@@ -11,10 +11,23 @@ import {
 } from '@darkroom/contracts';
 import { creditAccountDecider, type CreditAccountCommand } from '@darkroom/domain-ledger';
 import type { Clock } from '@darkroom/kernel';
-import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
+import { OnEvent, type ConsumerOptions, type EventContext, type EventMessage } from '@darkroom/messaging';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
 
 export const LEDGER = 'ledger';
+
+/**
+ * The ledger's deliveries: every command on an account queues on its stream's lock, so an
+ * account's messages are committed together (one lock hand-over and one commit per batch):
+ * one busy account settles as fast as many quiet ones.
+ */
+export const LEDGER_CONSUMER: ConsumerOptions = {
+  groupBy: (message) => {
+    const data = message.data as { accountId?: unknown; request?: { accountId?: unknown } } | null;
+    const accountId = data?.accountId ?? data?.request?.accountId;
+    return typeof accountId === 'string' ? accountId : undefined;
+  },
+};
 
 /** Two-phase credits: reserve when a task is created, capture on completion, release otherwise. */
 @Controller()
