@@ -2,7 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 /**
  * Decompression bombs: small files whose headers promise far more decoded bytes than they
@@ -74,7 +74,7 @@ export function blackPng(width: number, height: number, channels: 1 | 2 | 3 | 4,
 }
 
 /** A flat-coloured image of the given size encoded by sharp: it holds the pixels while encoding (seconds), so it is made once a machine. */
-async function flat(name: string, width: number, height: number, channels: 3 | 4, encode: (image: sharp.Sharp) => sharp.Sharp) {
+async function flat(name: string, width: number, height: number, channels: 3 | 4, encode: (image: Sharp) => Sharp) {
   const file = join(tmpdir(), `darkroom-image-bomb-v1-${name}`);
   const cached = await readFile(file).catch(() => undefined);
   if (cached) return cached;
