@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { ProviderInputImage, ProviderSubmitRequest, SubmitOutcome } from '../image-provider';
+import { DEFAULT_DECODE_LIMITS } from '../images/decode-budget';
+import { ImageDecoder } from '../images/image-decoder';
 import { EDIT_OVERLAY_OPACITY, LocalRenderer } from './local-renderer';
 import { submitRequest } from '../provider-request.fixtures';
 
@@ -141,6 +143,33 @@ describe('LocalRenderer edits', () => {
         failure: { code: 'invalid_input', retryable: false, detail: { message: expect.any(String) } },
       });
     }
+  });
+
+  it('refuses an input over the decode budget from its header, without retry', async () => {
+    const images = new ImageDecoder({ ...DEFAULT_DECODE_LIMITS, maxDecodedBytes: 120 * 60 * 3 - 1 });
+    expect(await new LocalRenderer({ images }).submit(edit())).toMatchObject({
+      kind: 'failed',
+      failure: { code: 'invalid_input', retryable: false, detail: { message: expect.stringContaining('over the budget') } },
+    });
+  });
+
+  it('draws no more images at once than the decode slots allow', async () => {
+    const images = new ImageDecoder(DEFAULT_DECODE_LIMITS, 1);
+    let running = 0;
+    let most = 0;
+    const withSlot = images.withSlot.bind(images);
+    jest.spyOn(images, 'withSlot').mockImplementation((decode) =>
+      withSlot(async () => {
+        most = Math.max(most, ++running);
+        try {
+          return await decode();
+        } finally {
+          running -= 1;
+        }
+      }),
+    );
+    expect(imagesOf(await new LocalRenderer({ images }).submit(edit({ n: 4 })))).toHaveLength(4);
+    expect(most).toBe(1);
   });
 });
 
