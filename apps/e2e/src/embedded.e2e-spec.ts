@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { call, eventually } from './support/api';
 import { downloadAsset } from './support/flows';
+import { rawRequest, repeated } from './support/raw-http';
 import { startEmbedded, type Embedded } from './support/embedded';
 
 jest.setTimeout(360_000);
@@ -30,6 +31,29 @@ describe('embedded single process (npm start)', () => {
     app = await startEmbedded(dataDir);
     expect(app.output()).toContain(`curl -s -X POST ${app.url}/v1/generations`);
     expect(app.output()).toContain(`Authorization: Bearer ${app.apiKey}`);
+  });
+
+  it('reads bodies at its edge as the gateway does: no deep nesting, no NUL, a declared 100 MB refused at once', async () => {
+    const embedded = app!;
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${embedded.apiKey}` };
+    const deep = await rawRequest(embedded.url, {
+      method: 'POST',
+      path: '/v1/generations',
+      headers,
+      chunks: [Buffer.from('['.repeat(10_000) + ']'.repeat(10_000))],
+    });
+    expect([deep.status, deep.body.code]).toEqual([400, 'body_too_complex']);
+    expect(deep.headers['x-powered-by']).toBeUndefined();
+    const huge = await rawRequest(embedded.url, {
+      method: 'POST',
+      path: '/v1/generations',
+      headers: { ...headers, 'content-length': String(100_000_000) },
+      chunks: repeated(Buffer.alloc(64 * 1024, 0x20), 100_000_000),
+    });
+    expect([huge.status, huge.body.code, huge.headers.connection]).toEqual([413, 'payload_too_large', 'close']);
+    expect(huge.ms).toBeLessThan(5_000);
+    const nul = await call(embedded.url, 'POST', '/v1/generations', { key: embedded.apiKey, body: { model: 'local', prompt: 'a\u0000b' } });
+    expect([nul.status, nul.body.code, nul.body.errors?.[0]?.field]).toEqual([400, 'invalid_request', 'prompt']);
   });
 
   it('runs the README walk-through to a stored PNG of the requested size, charging once', async () => {
