@@ -143,9 +143,15 @@ const FILLER = Buffer.alloc(64 * 1024, 'A');
 const bodyOf = (total: number) => repeated(FILLER, total, Buffer.from('{"output":"'));
 
 describe('the document', () => {
-  it('has JSON routes to try, the provider callback among the routes', () => {
+  it('has JSON routes to try, each documenting its 413, and the provider callback among the routes', () => {
     expect(jsonRoutes().map(name)).toEqual(expect.arrayContaining(['POST /v1/generations', 'POST /admin/accounts', 'POST /v1/images/generations']));
     expect(providerCallback()).toBeDefined();
+    for (const route of jsonRoutes()) {
+      expect({ route: name(route), documented: document.paths[route.template][route.method.toLowerCase()].responses['413']?.description }).toEqual({
+        route: name(route),
+        documented: expect.stringContaining('payload_too_large'),
+      });
+    }
   });
 });
 

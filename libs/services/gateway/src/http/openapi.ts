@@ -54,6 +54,13 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
           content: problem,
         };
       }
+      const takesJson = operation.requestBody !== undefined && 'content' in operation.requestBody && 'application/json' in operation.requestBody.content;
+      if (takesJson && !operation.responses['413']) {
+        operation.responses['413'] = {
+          description: "`payload_too_large`: the body is over the route's limit (`limit_bytes`), refused from `Content-Length` or as soon as it passes.",
+          content: problem,
+        };
+      }
       operation.responses['default'] ??= { description: 'A problem (RFC 7807) with a stable `code`.', content: problem };
     }
   }
