@@ -193,7 +193,7 @@ export class PgEventStore implements EventStore {
   }
 
   /**
-   * Under the stream's lock, in two statements: one read (snapshot, the events after it, the
+   * Under the stream's lock, in two statements: one read (snapshot, the stream's head, the
    * subject's events) and one write (the events and the moved snapshot, checked against the
    * stream's head in the same statement). A hot account's commands queue on its lock, so the
    * round trips made while holding it set the account's throughput.
