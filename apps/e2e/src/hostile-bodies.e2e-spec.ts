@@ -120,7 +120,7 @@ async function send(
   options: { headers?: Record<string, string>; end?: boolean; path?: string } = {},
 ) {
   const chunks = typeof body === 'string' ? [Buffer.from(body, 'utf8')] : (body ?? []);
-  const length = typeof body === 'string' ? { 'content-length': String(Buffer.byteLength(body)) } : {};
+  const length: Record<string, string> = typeof body === 'string' ? { 'content-length': String(Buffer.byteLength(body)) } : {};
   const answer = await rawRequest(system.gatewayUrl, {
     method: route.method,
     path: options.path ?? route.path,

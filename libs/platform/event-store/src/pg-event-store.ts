@@ -47,6 +47,17 @@ function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
+/** Parameters $3–$7 of an insert into `events` from `unnest`: ids, types, data, metadata, subjects. */
+function eventColumns(events: readonly NewEvent[]): unknown[] {
+  return [
+    events.map((e) => e.eventId),
+    events.map((e) => e.type),
+    events.map((e) => JSON.stringify(e.data)),
+    events.map((e) => JSON.stringify(e.metadata)),
+    events.map((e) => e.subject ?? null),
+  ];
+}
+
 /**
  * The oldest transaction that may still commit rows into this database's events table.
  * A snapshot's xmin is cluster-wide: one long transaction in any other database on the same
@@ -301,11 +312,7 @@ export class PgEventStore implements EventStore {
       [
         streamId,
         version,
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map((e) => JSON.stringify(e.metadata)),
-        events.map((e) => e.subject ?? null),
+        ...eventColumns(events),
         snapshotName,
         JSON.stringify(summary),
       ],
@@ -388,11 +395,7 @@ export class PgEventStore implements EventStore {
       [
         streamId,
         from,
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map((e) => JSON.stringify(e.metadata)),
-        events.map((e) => e.subject ?? null),
+        ...eventColumns(events),
       ],
     );
     const sorted = [...rows].sort((a, b) => a.stream_version - b.stream_version);
