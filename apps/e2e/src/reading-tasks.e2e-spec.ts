@@ -329,7 +329,12 @@ describe('GET /v1/generations/{id}/stream', () => {
     const ids = live.events.map((event) => BigInt(event.id!));
     expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
     const last = JSON.parse(live.events.at(-1)!.data);
-    const fetched = await call(system.gatewayUrl, 'GET', `/v1/generations/${taskId}`, { key: owner.key });
+    expect(last.assets).toHaveLength(1);
+    // The stream folds the log; GET reads the generations read model, which trails it by a moment.
+    const fetched = await eventually(async () => {
+      const answer = await call(system.gatewayUrl, 'GET', `/v1/generations/${taskId}`, { key: owner.key });
+      return (answer.body.assets as unknown[]).length > 0 ? answer : undefined;
+    }, 30_000, 'the read model to show the stored asset');
     expect(last).toMatchObject({ id: taskId, object: 'generation', status: 'completed', assets: fetched.body.assets });
   });
 
