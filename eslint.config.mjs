@@ -65,13 +65,21 @@ function boundaries(inTests) {
               sourceTag: 'type:platform',
               onlyDependOnLibsWithTags: ['type:platform', 'type:providers', 'type:domain', 'type:contracts'],
             },
+            // A read model: its row, its pure evolve over the events it reads, its SQL. Owned by no
+            // service; services host its runner, the edge reads it.
+            {
+              sourceTag: 'type:read-model',
+              onlyDependOnLibsWithTags: ['type:read-model', 'type:platform', 'type:domain', 'type:contracts'],
+            },
+            // A service never imports another service (issue 13): what crosses between them is an
+            // event, a port from the contracts or a read model; the apps compose the services.
             {
               sourceTag: 'type:service',
-              onlyDependOnLibsWithTags: ['type:service', 'type:platform', 'type:providers', 'type:domain', 'type:contracts'],
+              onlyDependOnLibsWithTags: ['type:read-model', 'type:platform', 'type:providers', 'type:domain', 'type:contracts'],
             },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:service', 'type:platform', 'type:providers', 'type:domain', 'type:contracts'],
+              onlyDependOnLibsWithTags: ['type:service', 'type:read-model', 'type:platform', 'type:providers', 'type:domain', 'type:contracts'],
             },
             { sourceTag: 'type:testing', notDependOnLibsWithTags: ['type:app'] },
             // The Studio talks to darkroom only over the public API: it imports no workspace library.
