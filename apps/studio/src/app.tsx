@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
-import type { Task, Upload } from './api/types';
+import type { Task } from './api/types';
+import type { Draft } from './draft';
 import { useCredits, useLiveTasks, useRoute, useSettings } from './hooks';
 import { AdminPage } from './pages/admin-page';
 import { CreditsPage } from './pages/credits-page';
@@ -7,14 +8,6 @@ import { GalleryPage } from './pages/gallery-page';
 import { GeneratePage } from './pages/generate-page';
 import { KeysPage } from './pages/keys-page';
 import { TaskPage } from './pages/task-page';
-
-/** What the Generate form starts from: a reused prompt, or an image to edit. */
-export interface Draft {
-  readonly version: number;
-  readonly model?: string;
-  readonly prompt?: string;
-  readonly inputImages?: readonly { readonly upload: Upload; readonly previewUrl: string }[];
-}
 
 const PAGES = [
   { path: '', label: 'Generate' },

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError, call } from '../api/client';
 import type { Model, Task } from '../api/types';
-import type { Draft } from '../app';
+import type { Draft } from '../draft';
 import { SubmissionKeys } from '../lib/idempotency';
 import { describeCapabilities, describePricing, estimatePrice, sizeChoice } from '../lib/model-form';
 import { ImageDrop, type PickedImage } from './image-drop';

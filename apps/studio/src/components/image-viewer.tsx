@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, call } from '../api/client';
 import type { Task, TaskAsset, Upload } from '../api/types';
-import type { Draft } from '../app';
+import type { Draft } from '../draft';
 import { useAssetUrl } from '../hooks';
 
 export interface ViewerActions {

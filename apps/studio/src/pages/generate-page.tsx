@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, call } from '../api/client';
 import type { Model, Task, TaskAsset } from '../api/types';
-import type { Draft } from '../app';
+import type { Draft } from '../draft';
 import { GenerateForm } from '../components/generate-form';
 import { ImageViewer, type ViewerActions } from '../components/image-viewer';
 import { TaskCard } from '../components/task-card';

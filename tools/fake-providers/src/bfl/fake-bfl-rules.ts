@@ -1,4 +1,5 @@
-import type { FakeBflTask, Terminal } from './fake-bfl';
+/** How a scripted task ends. */
+export type Terminal = 'Ready' | 'Error' | 'Failed' | 'Request Moderated' | 'Content Moderated';
 
 /**
  * How a task ends, from its prompt: `[fake:fail]` → Error, `[fake:failed-status]` → the
@@ -13,7 +14,7 @@ export function terminalFor(directives: ReadonlyMap<string, string>): Terminal {
   return 'Ready';
 }
 
-export function detailsFor(status: FakeBflTask['status']): object | null {
+export function detailsFor(status: 'Pending' | Terminal): object | null {
   if (status === 'Request Moderated' || status === 'Content Moderated') return { 'Moderation Reasons': ['Derivative Works'] };
   if (status === 'Error' || status === 'Failed') return { error: 'Generation failed on the worker' };
   return null;

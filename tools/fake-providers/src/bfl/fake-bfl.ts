@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { ConcurrencyMeter, FakeServer, Occurrences, fakePng, promptDirectives, sendJson, sleep, times, type FakeRequest } from '../fake-server';
-import { detailsFor, terminalFor, validate } from './fake-bfl-rules';
+import { detailsFor, terminalFor, validate, type Terminal } from './fake-bfl-rules';
 import { serveHostileSample } from './hostile-samples';
 import { bflSignature, deliverWebhook, webhookChaos, type FakeBflWebhook, type WebhookChaos } from './fake-bfl-webhooks';
 
@@ -30,8 +30,6 @@ interface ScriptedAnswer {
   readonly body: unknown;
   readonly headers?: Record<string, string>;
 }
-
-export type Terminal = 'Ready' | 'Error' | 'Failed' | 'Request Moderated' | 'Content Moderated';
 
 /** A task as the fake holds it. */
 export interface FakeBflTask {
