@@ -19,17 +19,17 @@ import type { Sql, SqlResult } from '@darkroom/database';
 import { PgEventStore } from '@darkroom/event-store';
 import { newId, systemClock } from '@darkroom/kernel';
 import { handleOnce } from '@darkroom/messaging';
+import { loadAsset } from '@darkroom/read-model-assets';
+import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
+import { listGenerations } from '@darkroom/read-model-generations';
+import { listLedgerEntries } from '@darkroom/read-model-ledger-entries';
 import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
 import { AccountsRepository } from '../../libs/services/gateway/src/accounts/accounts.repository';
 import type { GatewayOptions } from '../../libs/services/gateway/src/gateway.options';
 import { RateLimitService } from '../../libs/services/gateway/src/http/rate-limit/rate-limit.service';
 import { IdempotencyService } from '../../libs/services/gateway/src/idempotency/idempotency.service';
 import { WebhookDeliveriesRepository } from '../../libs/services/gateway/src/outbound-webhooks/webhook-deliveries.repository';
-import { listGenerations } from '../../libs/services/generation/src/generations/generation-list';
-import { creditBalanceProjection } from '../../libs/services/ledger/src/credit-balances/credit-balance.projection';
-import { listLedgerEntries } from '../../libs/services/ledger/src/ledger-entries/ledger-entries.query';
 import { ProviderJobsRepository } from '../../libs/services/provider-adapter/src/work/provider-jobs.repository';
-import { loadAsset } from '../../libs/services/storage/src/assets/asset.projection';
 import { RetentionSweeper } from '../../libs/services/storage/src/retention/retention-sweeper';
 
 interface Options {

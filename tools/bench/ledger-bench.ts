@@ -26,10 +26,10 @@ import { creditAccountStream } from '@darkroom/contracts';
 import { newId, type Clock } from '@darkroom/kernel';
 import { GroupCommit, type EventMessage } from '@darkroom/messaging';
 import { ProjectionRebuild, ProjectionRunner, type RowProjection } from '@darkroom/projections';
+import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
+import { ledgerEntryProjection } from '@darkroom/read-model-ledger-entries';
 import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
-import { creditBalanceProjection } from '../../libs/services/ledger/src/credit-balances/credit-balance.projection';
 import { pastTaskId, seedCreditHistory } from '../../libs/services/ledger/src/credit-history.seed';
-import { ledgerEntryProjection } from '../../libs/services/ledger/src/ledger-entries/ledger-entry.projection';
 import { deliverToLedger, generationMessage } from '../../libs/services/ledger/src/ledger-delivery.fixture';
 import { LedgerHandlers } from '../../libs/services/ledger/src/ledger.handlers';
 

@@ -21,8 +21,8 @@
 import { LOG_START } from '@darkroom/contracts';
 import { newId } from '@darkroom/kernel';
 import { advanceCheckpoint, ProjectionRebuild, ProjectionRunner, readCheckpoint } from '@darkroom/projections';
+import { generationProjection } from '@darkroom/read-model-generations';
 import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
-import { generationProjection } from '../../libs/services/generation/src/generations/generation.projection';
 
 interface Options {
   readonly events: number;

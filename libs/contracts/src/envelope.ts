@@ -36,6 +36,13 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> ext
   readonly recordedAt: string;
 }
 
+/**
+ * An event of the union `E` as the store returns it: the event's own `type` and `data`, still a
+ * discriminated union (a `switch` on `type` narrows `data`), with the envelope the store adds.
+ * `Recorded` alone is any recorded event, as `RecordedEvent`.
+ */
+export type Recorded<E extends DomainEvent = DomainEvent> = E & Omit<RecordedEvent, 'type' | 'data'>;
+
 /** Where a reader of the global log stands: rows are ordered by (transactionId, globalPosition). */
 export interface LogPosition {
   readonly transactionId: string;

@@ -1,4 +1,4 @@
-import type { LogPosition, NewEvent, RecordedEvent } from '@darkroom/contracts';
+import type { DomainEvent, LogPosition, NewEvent, Recorded } from '@darkroom/contracts';
 import type { Decider, SubjectDecider, SubjectState } from '@darkroom/kernel';
 
 /** The stream must not exist yet. */
@@ -35,31 +35,36 @@ export interface HandleOptions {
   readonly maxAttempts?: number;
 }
 
-export interface ReadAllOptions {
+export interface ReadAllOptions<E extends DomainEvent = DomainEvent> {
   readonly limit: number;
   /** Only events of these types, when given. */
-  readonly types?: readonly string[];
+  readonly types?: readonly E['type'][];
 }
 
 /**
  * The one port to the event log. An instance is bound to a connection pool or, inside
  * `transaction`, to one transaction: everything it does then commits or rolls back together.
+ *
+ * The reads are typed by the caller's event union `E` (default: any event, `data: unknown`):
+ * one owner writes each stream, so its owner's union is what the stream holds, and a reader of
+ * the global log names the types it asks for. The store decodes each row in one place (where a
+ * schema-version upcast goes) and trusts the caller's `E`; it does not validate `data`.
  */
 export interface EventStore {
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult>;
   /** Events of one stream in version order, from `fromVersion` (inclusive, default 1). */
-  readStream(streamId: string, fromVersion?: number): Promise<RecordedEvent[]>;
+  readStream<E extends DomainEvent = DomainEvent>(streamId: string, fromVersion?: number): Promise<Recorded<E>[]>;
   /**
    * The next events of the global log after `after`, in commit-safe order: only events of
    * transactions older than every transaction still running are returned, ordered by
    * (transaction id, global position), so a reader never skips one committed late.
    */
-  readAll(after: LogPosition, options: ReadAllOptions): Promise<RecordedEvent[]>;
+  readAll<E extends DomainEvent = DomainEvent>(after: LogPosition, options: ReadAllOptions<E>): Promise<Recorded<E>[]>;
   /**
    * Every event carrying this correlation id (a task's whole history across its streams),
    * in commit order.
    */
-  readCorrelated(correlationId: string): Promise<RecordedEvent[]>;
+  readCorrelated<E extends DomainEvent = DomainEvent>(correlationId: string): Promise<Recorded<E>[]>;
   /** Load, fold, decide, append with the expected version; retried on conflict. */
   handle<Command, Event extends { readonly type: string; readonly data: unknown }, State>(
     streamId: string,

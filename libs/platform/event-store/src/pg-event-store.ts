@@ -1,4 +1,4 @@
-import type { EventMetadata, LogPosition, NewEvent, RecordedEvent } from '@darkroom/contracts';
+import type { DomainEvent, EventMetadata, LogPosition, NewEvent, Recorded } from '@darkroom/contracts';
 import { fold, type Decider, type SubjectDecider, type SubjectState } from '@darkroom/kernel';
 import { pgConstraint, pgErrorCode, UNIQUE_VIOLATION, type Sql } from '@darkroom/database';
 import { IdempotencyConflict, StreamOrderConflict, StreamVersionConflict } from './errors';
@@ -33,14 +33,24 @@ const SUMMARY_PAGE = 10_000;
 const COLUMNS = `global_position, stream_id, stream_version, event_id, type, data, metadata,
   transaction_id::text AS transaction_id, recorded_at`;
 
-function toRecorded(row: EventRow): RecordedEvent {
+/**
+ * The store's one decode point: a stored row's type and data as an event of the reader's union
+ * `E`. Rows are trusted, not validated: one owner writes each stream, so a stream holds its
+ * owner's union, and a reader of the log asks for the types it names. When an event's schema
+ * changes, the upcast of rows written under an older `metadata.schemaVersion` goes here, and
+ * the readers that select only type and data (the subject and summary reads) select it too.
+ */
+function decode<E extends DomainEvent>(row: { readonly type: string; readonly data: unknown }): E {
+  return { type: row.type, data: row.data } as E;
+}
+
+function toRecorded<E extends DomainEvent>(row: EventRow): Recorded<E> {
   return {
     globalPosition: String(row.global_position),
     streamId: row.stream_id,
     streamVersion: row.stream_version,
     eventId: row.event_id,
-    type: row.type,
-    data: row.data,
+    ...decode<E>(row),
     metadata: row.metadata,
     transactionId: String(row.transaction_id),
     recordedAt: new Date(row.recorded_at).toISOString(),
@@ -113,15 +123,15 @@ export class PgEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
+  async readStream<E extends DomainEvent = DomainEvent>(streamId: string, fromVersion = 1): Promise<Recorded<E>[]> {
     const { rows } = await this.sql.query<EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
       [streamId, fromVersion],
     );
-    return rows.map(toRecorded);
+    return rows.map((row) => toRecorded<E>(row));
   }
 
-  async readAll(after: LogPosition, options: ReadAllOptions): Promise<RecordedEvent[]> {
+  async readAll<E extends DomainEvent = DomainEvent>(after: LogPosition, options: ReadAllOptions<E>): Promise<Recorded<E>[]> {
     // Only rows of transactions older than every running one that may write here: a slower
     // transaction that commits later with a smaller global position can then never be
     // skipped (DESIGN §2). ORDER BY names the table's columns: bare `transaction_id` would be
@@ -137,15 +147,15 @@ export class PgEventStore implements EventStore {
         LIMIT $3`,
       [after.transactionId, after.globalPosition, options.limit, options.types ?? null],
     );
-    return rows.map(toRecorded);
+    return rows.map((row) => toRecorded<E>(row));
   }
 
-  async readCorrelated(correlationId: string): Promise<RecordedEvent[]> {
+  async readCorrelated<E extends DomainEvent = DomainEvent>(correlationId: string): Promise<Recorded<E>[]> {
     const { rows } = await this.sql.query<EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE metadata->>'correlationId' = $1 ORDER BY events.transaction_id, events.global_position`,
       [correlationId],
     );
-    return rows.map(toRecorded);
+    return rows.map((row) => toRecorded<E>(row));
   }
 
   async handle<Command, Event extends { readonly type: string; readonly data: unknown }, State>(
@@ -171,9 +181,9 @@ export class PgEventStore implements EventStore {
   ): Promise<HandleResult<State, Event>> {
     const maxAttempts = options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
-      const recorded = await this.readStream(streamId);
+      const recorded = await this.readStream<Event>(streamId);
       const version = recorded.length === 0 ? 0 : recorded[recorded.length - 1].streamVersion;
-      const state = fold(decider, recorded as unknown as Event[]);
+      const state = fold(decider, recorded);
       const events = decider.decide(command, state);
       if (events.length === 0) return { state, events, streamVersion: version };
       const toAppend = events.map((event, index) => ({
@@ -251,7 +261,7 @@ export class PgEventStore implements EventStore {
    * A stream whose head is past its snapshot (one not snapshotted yet, or appended to by other
    * means) has its summary brought up to date by `loadSummary`.
    */
-  private async readForSubject<Event, Summary>(
+  private async readForSubject<Event extends DomainEvent, Summary>(
     streamId: string,
     decider: Pick<SubjectDecider<unknown, Event, Summary, unknown>, 'snapshotName' | 'initialSummary' | 'evolveSummary'>,
     subject: string,
@@ -265,8 +275,9 @@ export class PgEventStore implements EventStore {
       [streamId, decider.snapshotName, subject],
     );
     const history = rows
-      .filter((row) => row.part === 'subject')
-      .sort((a, b) => a.stream_version - b.stream_version) as unknown as Event[];
+      .filter((row): row is typeof row & { type: string } => row.part === 'subject')
+      .sort((a, b) => a.stream_version - b.stream_version)
+      .map((row) => decode<Event>(row));
     const snapshot = rows.find((row) => row.part === 'snapshot');
     const head = rows.find((row) => row.part === 'head')?.stream_version ?? 0;
     if (snapshot && snapshot.stream_version === head) {
@@ -330,7 +341,7 @@ export class PgEventStore implements EventStore {
    * append went through `handleSubject`; the whole stream, a page at a time, the first time a
    * stream written before snapshots existed is handled). `stale` when the snapshot lags.
    */
-  private async loadSummary<Event, Summary>(
+  private async loadSummary<Event extends DomainEvent, Summary>(
     streamId: string,
     decider: Pick<SubjectDecider<unknown, Event, Summary, unknown>, 'snapshotName' | 'initialSummary' | 'evolveSummary'>,
   ): Promise<{ summary: Summary; version: number; stale: boolean }> {
@@ -348,7 +359,7 @@ export class PgEventStore implements EventStore {
         [streamId, version],
       );
       if (page.length === 0) return { summary, version, stale };
-      summary = (page as unknown as Event[]).reduce(decider.evolveSummary, summary);
+      summary = page.map((row) => decode<Event>(row)).reduce(decider.evolveSummary, summary);
       version = page[page.length - 1]!.stream_version;
       stale = true;
       if (page.length < SUMMARY_PAGE) return { summary, version, stale };

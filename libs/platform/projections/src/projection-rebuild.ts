@@ -1,4 +1,4 @@
-import { LOG_START, type LogPosition, type RecordedEvent } from '@darkroom/contracts';
+import { LOG_START, type DomainEvent, type LogPosition, type Recorded } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { PgEventStore } from '@darkroom/event-store';
 import { readCheckpoint } from './checkpoints';
@@ -56,7 +56,7 @@ interface CachedRow<Row> {
  * nothing is appended, published or called. Any error (an event type `evolve` does not know
  * throws) fails it and leaves the live tables as they were.
  */
-export class ProjectionRebuild<Row> {
+export class ProjectionRebuild<Row, E extends DomainEvent = DomainEvent> {
   private readonly cache = new Map<string, CachedRow<Row>>();
   /** Keys with a row in the shadow tables: only this rebuild writes them, so any other key has none. */
   private readonly written = new Set<string>();
@@ -65,11 +65,11 @@ export class ProjectionRebuild<Row> {
 
   constructor(
     private readonly sql: Sql,
-    private readonly projection: RowProjection<Row>,
+    private readonly projection: RowProjection<Row, E>,
     private readonly jobId: string,
     private readonly options: RebuildOptions = {},
   ) {
-    this.tables = tablesOf(projection as RowProjection<unknown>);
+    this.tables = tablesOf(projection);
   }
 
   private get shadowSchema(): string {
@@ -90,7 +90,7 @@ export class ProjectionRebuild<Row> {
       await this.options.onProgress?.({ done, total, state: 'running' });
       const store = new PgEventStore(this.sql);
       for (;;) {
-        const events = await store.readAll(position, { limit: this.batchSize, types: this.projection.eventTypes });
+        const events = await store.readAll<E>(position, { limit: this.batchSize, types: this.projection.eventTypes });
         if (events.length === 0) break;
         await this.sql.transaction((tx) => this.applyToShadow(tx, events));
         position = positionOf(events[events.length - 1]);
@@ -118,7 +118,7 @@ export class ProjectionRebuild<Row> {
     let done = doneBefore;
     const store = new PgEventStore(tx);
     for (;;) {
-      const events = await store.readAll(position, { limit: this.batchSize, types: this.projection.eventTypes });
+      const events = await store.readAll<E>(position, { limit: this.batchSize, types: this.projection.eventTypes });
       if (events.length === 0) break;
       await this.applyToShadow(tx, events);
       position = positionOf(events[events.length - 1]);
@@ -147,7 +147,7 @@ export class ProjectionRebuild<Row> {
   }
 
   /** Evolves a batch against the cache (loading misses from the shadow tables) and writes evicted rows. */
-  private async applyToShadow(tx: Sql, events: readonly RecordedEvent[]): Promise<void> {
+  private async applyToShadow(tx: Sql, events: readonly Recorded<E>[]): Promise<void> {
     await useSchemaFirst(tx, this.shadowSchema, this.basePath);
     const rows = await evolveBatch(this.projection, events, async (key) => {
       const cached = this.cache.get(key);

@@ -1,4 +1,4 @@
-import type { LogPosition, RecordedEvent } from '@darkroom/contracts';
+import type { DomainEvent, LogPosition, Recorded } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { PgEventStore } from '@darkroom/event-store';
 import { advanceCheckpoint, readCheckpoint } from './checkpoints';
@@ -27,9 +27,9 @@ export const projectionLockKey = (projectionName: string): string => `projection
  * Evolves the rows a batch of events touches, each key loaded once through `load`; the map
  * holds every touched key, undefined where the projection has no row for it.
  */
-export async function evolveBatch<Row>(
-  projection: RowProjection<Row>,
-  events: readonly RecordedEvent[],
+export async function evolveBatch<Row, E extends DomainEvent>(
+  projection: RowProjection<Row, E>,
+  events: readonly Recorded<E>[],
   load: (key: string) => Promise<Row | undefined>,
 ): Promise<Map<string, Row | undefined>> {
   const rows = new Map<string, Row | undefined>();
@@ -46,7 +46,7 @@ export async function evolveBatch<Row>(
 const SAVE_MANY_CHUNK = 1000;
 
 /** Writes rows of distinct keys: with the projection's `saveMany` in chunks when it has one, else one `save` each. */
-export async function saveRows<Row>(projection: RowProjection<Row>, tx: Sql, rows: readonly Row[]): Promise<void> {
+export async function saveRows<Row>(projection: Pick<RowProjection<Row>, 'save' | 'saveMany'>, tx: Sql, rows: readonly Row[]): Promise<void> {
   if (!projection.saveMany) {
     for (const row of rows) await projection.save(tx, row);
     return;
@@ -63,7 +63,7 @@ export async function saveRows<Row>(projection: RowProjection<Row>, tx: Sql, row
  * instance polls, so when the process holding the lock dies (its transaction rolls back with
  * its connection), another one takes the next batch at its next poll.
  */
-export class ProjectionRunner<Row> {
+export class ProjectionRunner<Row, E extends DomainEvent = DomainEvent> {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
@@ -75,7 +75,7 @@ export class ProjectionRunner<Row> {
 
   constructor(
     private readonly sql: Sql,
-    private readonly projection: RowProjection<Row>,
+    private readonly projection: RowProjection<Row, E>,
     private readonly options: ProjectionRunnerOptions = {},
   ) {}
 
@@ -125,7 +125,7 @@ export class ProjectionRunner<Row> {
     ]);
     if (!rows[0]?.locked) return 0;
     const from = await readCheckpoint(tx, this.checkpointName);
-    const read = await new PgEventStore(tx).readAll(from, {
+    const read = await new PgEventStore(tx).readAll<E>(from, {
       limit: this.options.batchSize ?? 500,
       types: this.projection.eventTypes,
     });
@@ -156,7 +156,7 @@ export class ProjectionRunner<Row> {
     return total;
   }
 
-  private async apply(tx: Sql, events: readonly RecordedEvent[]): Promise<void> {
+  private async apply(tx: Sql, events: readonly Recorded<E>[]): Promise<void> {
     const rows = await evolveBatch(this.projection, events, (key) => this.projection.load(tx, key));
     await saveRows(this.projection, tx, [...rows.values()].filter((row): row is Row => row !== undefined));
   }

@@ -10,7 +10,7 @@ export interface TableChecksum {
 /** Quotes an identifier for SQL text; every name here comes from code or catalog, never from a request. */
 export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-export const tablesOf = (projection: RowProjection<unknown>): readonly string[] => projection.tables ?? [projection.name];
+export const tablesOf = (projection: Pick<RowProjection<unknown>, 'name' | 'tables'>): readonly string[] => projection.tables ?? [projection.name];
 
 /** The schema an unqualified table name resolves to on the session's search path. */
 export async function schemaOf(sql: Sql, table: string): Promise<string> {

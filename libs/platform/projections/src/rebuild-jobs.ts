@@ -103,12 +103,12 @@ export class RebuildJobs {
   constructor(private readonly sql: Sql) {}
 
   /** Records (or refreshes) the projections a process hosts. */
-  async register(projections: readonly RowProjection<never>[], host: string): Promise<void> {
+  async register(projections: readonly Pick<RowProjection<unknown>, 'name' | 'eventTypes' | 'tables'>[], host: string): Promise<void> {
     for (const projection of projections) {
       await this.sql.query(
         `INSERT INTO projections (name, event_types, tables, host) VALUES ($1, $2, $3, $4)
          ON CONFLICT (name) DO UPDATE SET event_types = $2, tables = $3, host = $4, heartbeat_at = now()`,
-        [projection.name, projection.eventTypes, tablesOf(projection as RowProjection<unknown>), host],
+        [projection.name, projection.eventTypes, tablesOf(projection), host],
       );
     }
   }

@@ -27,13 +27,16 @@ export class ProjectionHost {
 
   constructor(
     private readonly platform: Platform,
-    /** Public for health and lag metrics (which event types each runner reads). */
-    readonly projections: readonly RowProjection<never>[],
+    /**
+     * Public for health and lag metrics (which event types each runner reads). Held with their
+     * row and event types unknown: each one goes whole to its own runner and rebuild.
+     */
+    readonly projections: readonly RowProjection<unknown>[],
   ) {
     this.jobs = new RebuildJobs(platform.sql);
     this.runners = projections.map(
       (projection) =>
-        new ProjectionRunner(platform.sql, projection as RowProjection<unknown>, {
+        new ProjectionRunner(platform.sql, projection, {
           pollIntervalMs: platform.pollIntervalMs,
           onError: (error) => this.logger.error(`projection ${projection.name}: ${String(error)}`),
         }),
@@ -74,7 +77,8 @@ export class ProjectionHost {
   }
 
   private async runJob(job: RebuildJob): Promise<void> {
-    const projection = this.projections.find((candidate) => candidate.name === job.projection) as RowProjection<unknown>;
+    const projection = this.projections.find((candidate) => candidate.name === job.projection);
+    if (!projection) throw new Error(`job ${job.id}: projection ${job.projection} is not hosted here`);
     this.logger.log(`${job.kind} of ${job.projection} started (job ${job.id})`);
     const rebuild = new ProjectionRebuild(this.platform.sql, projection, job.id, {
       onProgress: async ({ done, total, state }) => {

@@ -1,8 +1,8 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ImageDecoder, ModelCatalog } from '@darkroom/providers';
-import { TaskMetrics } from '@darkroom/service-generation';
-import { ReservationMetrics } from '@darkroom/service-ledger';
+import { TaskMetrics } from '@darkroom/read-model-generations';
+import { ReservationMetrics } from '@darkroom/read-model-ledger-entries';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AdminController } from './admin/admin.controller';
 import { DeadLettersController } from './admin/dead-letters.controller';

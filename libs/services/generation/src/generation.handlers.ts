@@ -21,7 +21,7 @@ import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messagi
 import { ModelCatalog } from '@darkroom/providers';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
 import { retryBackoffSeconds } from './retry-backoff';
-import { TaskMetrics } from './task-metrics';
+import { TaskMetrics } from '@darkroom/read-model-generations';
 
 export const GENERATION = Consumer.generation;
 

@@ -5,14 +5,13 @@ import type { Clock } from '@darkroom/kernel';
 import { ModelCatalog } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, PLATFORM, ProjectionHost, SQL, type Platform } from '@darkroom/runtime';
 import { DeadlineSweeper } from './deadline-sweeper';
-import { generationProjection } from './generations/generation.projection';
 import { GenerationHandlers } from './generation.handlers';
-import { TaskMetrics } from './task-metrics';
+import { generationProjection, TaskMetrics } from '@darkroom/read-model-generations';
 
 @Injectable()
 class GenerationProjections extends ProjectionHost {
   constructor(@Inject(PLATFORM) platform: Platform) {
-    super(platform, [generationProjection as never]);
+    super(platform, [generationProjection]);
   }
 }
 

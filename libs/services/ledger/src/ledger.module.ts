@@ -3,16 +3,15 @@ import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
 import type { Clock } from '@darkroom/kernel';
 import { CLOCK, EVENT_STORE, PLATFORM, ProjectionHost, SQL, type Platform } from '@darkroom/runtime';
-import { creditBalanceProjection } from './credit-balances/credit-balance.projection';
-import { ledgerEntryProjection } from './ledger-entries/ledger-entry.projection';
+import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
 import { LedgerHandlers } from './ledger.handlers';
-import { ReservationMetrics } from './reservation-metrics';
+import { ledgerEntryProjection, ReservationMetrics } from '@darkroom/read-model-ledger-entries';
 import { ReservationSweeper } from './reservation-sweeper';
 
 @Injectable()
 class LedgerProjections extends ProjectionHost {
   constructor(@Inject(PLATFORM) platform: Platform) {
-    super(platform, [creditBalanceProjection as never, ledgerEntryProjection as never]);
+    super(platform, [creditBalanceProjection, ledgerEntryProjection]);
   }
 }
 

@@ -6,8 +6,8 @@ import { PgEventStore } from '@darkroom/event-store';
 import type { Clock } from '@darkroom/kernel';
 import { ProjectionRunner, type RowProjection } from '@darkroom/projections';
 import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
-import { creditBalanceProjection } from './credit-balances/credit-balance.projection';
-import { ledgerEntryProjection } from './ledger-entries/ledger-entry.projection';
+import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
+import { ledgerEntryProjection } from '@darkroom/read-model-ledger-entries';
 import { deliverToLedger, generationMessage } from './ledger-delivery.fixture';
 import { LedgerHandlers } from './ledger.handlers';
 

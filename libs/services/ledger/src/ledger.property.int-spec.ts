@@ -8,10 +8,9 @@ import { deriveId, DomainError, foldSubject, type Clock } from '@darkroom/kernel
 import type { EventMessage } from '@darkroom/messaging';
 import { ProjectionRunner, type RowProjection } from '@darkroom/projections';
 import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
-import { creditBalanceProjection } from './credit-balances/credit-balance.projection';
+import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
 import { pastTaskId, seedCreditHistory, type CreditHistory } from './credit-history.seed';
-import { listLedgerEntries } from './ledger-entries/ledger-entries.query';
-import { ledgerEntryProjection } from './ledger-entries/ledger-entry.projection';
+import { ledgerEntryProjection, listLedgerEntries } from '@darkroom/read-model-ledger-entries';
 import { deliverToLedger, generationMessage } from './ledger-delivery.fixture';
 import { LedgerHandlers } from './ledger.handlers';
 import { ReservationSweeper } from './reservation-sweeper';

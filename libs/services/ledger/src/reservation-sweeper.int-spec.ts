@@ -6,7 +6,7 @@ import { PgEventStore } from '@darkroom/event-store';
 import type { Clock } from '@darkroom/kernel';
 import { ProjectionRunner, type RowProjection } from '@darkroom/projections';
 import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
-import { ledgerEntryProjection } from './ledger-entries/ledger-entry.projection';
+import { ledgerEntryProjection } from '@darkroom/read-model-ledger-entries';
 import { deliverToLedger, generationMessage } from './ledger-delivery.fixture';
 import { LedgerHandlers } from './ledger.handlers';
 import { ReservationSweeper } from './reservation-sweeper';

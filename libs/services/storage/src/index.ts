@@ -1,5 +1,4 @@
 export * from './storage.module';
 export * from './asset-keys';
-export * from './assets/asset.projection';
 export * from './storage.options';
 export { STORAGE } from './storage.handlers';

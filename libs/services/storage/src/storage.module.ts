@@ -6,7 +6,7 @@ import type { ObjectStorage } from '@darkroom/object-storage';
 import { ImageDecoder, MODERATION } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, OBJECT_STORAGE, PLATFORM, ProjectionHost, SQL, type Platform } from '@darkroom/runtime';
 import { SafeFetcher } from '@darkroom/safe-fetch';
-import { assetProjection } from './assets/asset.projection';
+import { assetProjection } from '@darkroom/read-model-assets';
 import { RetentionSweeper } from './retention/retention-sweeper';
 import { StagingCleanupHandlers } from './staging-cleanup.handlers';
 import { StorageHandlers } from './storage.handlers';
@@ -15,7 +15,7 @@ import { type RetentionOptions, type StorageOptions } from './storage.options';
 @Injectable()
 class StorageProjections extends ProjectionHost {
   constructor(@Inject(PLATFORM) platform: Platform) {
-    super(platform, [assetProjection as never]);
+    super(platform, [assetProjection]);
   }
 }
 

@@ -6,7 +6,7 @@ import { availableCredits, creditAccountDecider } from '@darkroom/domain-ledger'
 import type { EventStore } from '@darkroom/event-store';
 import { deriveId, DomainError, newId, type Clock } from '@darkroom/kernel';
 import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
-import { creditBalanceProjection } from '@darkroom/service-ledger';
+import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
 import { toAccountResource, toApiKeyResource } from '../accounts/account.resource';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AdminGuard } from '../http/auth.guards';

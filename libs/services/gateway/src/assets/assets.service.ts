@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { assetStream } from '@darkroom/contracts';
+import { assetStream, type AssetEvent } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
 import { DomainError } from '@darkroom/kernel';
 import type { ObjectStorage, StoredObject } from '@darkroom/object-storage';
 import { EVENT_STORE, OBJECT_STORAGE, SQL, type AssetServing } from '@darkroom/runtime';
-import { evolveAsset, loadAsset, type AssetRow } from '@darkroom/service-storage';
+import { evolveAsset, loadAsset, type AssetRow } from '@darkroom/read-model-assets';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { GenerationsService } from '../generations/generations.service';
 import { HttpProblem } from '../http/http-problem';
@@ -59,7 +59,7 @@ export class AssetsService {
 
   /** A task can complete a poll interval before the assets read model has its row. */
   private async foldStream(id: string): Promise<AssetRow | undefined> {
-    const events = await this.store.readStream(assetStream(id));
+    const events = await this.store.readStream<AssetEvent>(assetStream(id));
     return events.reduce<AssetRow | undefined>(evolveAsset, undefined);
   }
 }

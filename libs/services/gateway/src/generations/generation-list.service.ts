@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Sql } from '@darkroom/database';
 import { DomainError } from '@darkroom/kernel';
 import { SQL } from '@darkroom/runtime';
-import { listGenerations, type GenerationKeyset, type GenerationRow } from '@darkroom/service-generation';
+import { listGenerations, type GenerationKeyset, type GenerationRow } from '@darkroom/read-model-generations';
 import { isUuid } from '../http/ids';
 import type { ListGenerationsQueryDto } from './list-generations.dto';
 

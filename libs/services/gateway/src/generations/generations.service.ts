@@ -7,8 +7,8 @@ import { PgEventStore, type EventStore } from '@darkroom/event-store';
 import { DomainError, newId, type Clock } from '@darkroom/kernel';
 import { ModelCatalog, type ModelEntry } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
-import { evolveGeneration, generationProjection, loadGeneration, type GenerationRow } from '@darkroom/service-generation';
-import { creditBalanceProjection } from '@darkroom/service-ledger';
+import { evolveGenerationRow, isGenerationRowEvent, loadGeneration, type GenerationRow } from '@darkroom/read-model-generations';
+import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
 import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { isUuid } from '../http/ids';
 import { IdempotencyService, type IdempotencyClaim, type StoredResponse } from '../idempotency/idempotency.service';
@@ -142,8 +142,8 @@ export class GenerationsService {
   /** The row the projection would build from these events (others than its own are skipped). */
   private fold(events: readonly Pick<RecordedEvent, 'type' | 'data' | 'recordedAt'>[]): GenerationRow | undefined {
     return events
-      .filter((event) => generationProjection.eventTypes.includes(event.type))
-      .reduce<GenerationRow | undefined>((row, event) => evolveGeneration(row, event as RecordedEvent), undefined);
+      .filter(isGenerationRowEvent)
+      .reduce<GenerationRow | undefined>(evolveGenerationRow, undefined);
   }
 
   /** The model, unless its provider has no credentials here. */

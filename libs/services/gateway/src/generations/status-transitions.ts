@@ -1,5 +1,5 @@
 import { generationStream, terminalStatuses, type RecordedEvent } from '@darkroom/contracts';
-import { evolveGeneration, generationProjection, type GenerationRow } from '@darkroom/service-generation';
+import { evolveGenerationRow, isGenerationRowEvent, type GenerationRow } from '@darkroom/read-model-generations';
 
 /** One status the task went through, as the status stream sends it. */
 export interface StatusTransition {
@@ -17,9 +17,9 @@ export function statusTransitions(events: readonly Pick<RecordedEvent, 'type' | 
   const transitions: StatusTransition[] = [];
   let row: GenerationRow | undefined;
   for (const event of events) {
-    if (!generationProjection.eventTypes.includes(event.type)) continue;
+    if (!isGenerationRowEvent(event)) continue;
     const before = row?.status;
-    row = evolveGeneration(row, event as RecordedEvent);
+    row = evolveGenerationRow(row, event);
     if (!row) continue;
     if (row.status !== before && event.streamId === generationStream(row.id)) {
       transitions.push({ id: BigInt(event.globalPosition), row });

@@ -1,4 +1,4 @@
-import type { GenerationRow } from '@darkroom/service-generation';
+import type { GenerationRow } from '@darkroom/read-model-generations';
 
 /** The task as every endpoint returns it (DESIGN §9). */
 export function toTaskResource(row: GenerationRow, baseUrl: string) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { GenerationRow } from '@darkroom/service-generation';
+import type { GenerationRow } from '@darkroom/read-model-generations';
 import { HttpProblem } from '../http/http-problem';
 import { stillRunning, taskNotCompleted, toCreateGeneration, toImagesResponse } from './openai-images.mapping';
 

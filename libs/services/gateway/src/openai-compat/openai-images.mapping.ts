@@ -1,5 +1,5 @@
 import type { FailureCode } from '@darkroom/contracts';
-import type { GenerationRow } from '@darkroom/service-generation';
+import type { GenerationRow } from '@darkroom/read-model-generations';
 import type { CreateGenerationDto } from '../generations/create-generation.dto';
 import { HttpProblem } from '../http/http-problem';
 import type { OpenAiImageEditDto, OpenAiImageGenerationDto } from './openai-images.dto';

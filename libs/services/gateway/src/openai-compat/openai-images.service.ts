@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ObjectStorage } from '@darkroom/object-storage';
 import { OBJECT_STORAGE } from '@darkroom/runtime';
-import type { GenerationRow, TaskAsset } from '@darkroom/service-generation';
+import type { GenerationRow, TaskAsset } from '@darkroom/read-model-generations';
 import { AssetsService } from '../assets/assets.service';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { GenerationsService } from '../generations/generations.service';

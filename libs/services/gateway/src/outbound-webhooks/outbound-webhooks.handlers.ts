@@ -3,7 +3,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { Category, Consumer, eventKey, type GenerationCanceled, type GenerationCompleted, type GenerationFailed, type RecordedEvent } from '@darkroom/contracts';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
 import type { MessageOf } from '@darkroom/runtime';
-import { evolveGeneration, generationProjection, type GenerationRow } from '@darkroom/service-generation';
+import { evolveGenerationRow, isGenerationRowEvent, type GenerationRow } from '@darkroom/read-model-generations';
 import { toTaskResource } from '../generations/task.resource';
 import { OUTBOUND_WEBHOOKS_OPTIONS, type OutboundWebhooksOptions } from './outbound-webhooks.options';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -72,6 +72,6 @@ export function taskAsOf(events: readonly RecordedEvent[], eventId: string): Gen
   const end = events.findIndex((event) => event.eventId === eventId);
   return events
     .slice(0, end === -1 ? events.length : end + 1)
-    .filter((event) => generationProjection.eventTypes.includes(event.type))
-    .reduce<GenerationRow | undefined>((row, event) => evolveGeneration(row, event), undefined);
+    .filter(isGenerationRowEvent)
+    .reduce<GenerationRow | undefined>(evolveGenerationRow, undefined);
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { assetStream, type RecordedEvent } from '@darkroom/contracts';
+import { assetStream, type AssetEvent } from '@darkroom/contracts';
 import { assetDecider } from '@darkroom/domain-asset';
 import { PgEventStore } from '@darkroom/event-store';
 import { deriveId, type Clock } from '@darkroom/kernel';
 import { S3ObjectStorage } from '@darkroom/object-storage';
 import { createTestDatabase, s3TestConfig, startS3rver, uniqueName, type RunningS3rver, type TestDatabase } from '@darkroom/testing';
 import { assetIdFor, assetKey } from '../asset-keys';
-import { assetProjection, evolveAsset, loadAsset } from '../assets/asset.projection';
+import { assetProjection, evolveAsset, loadAsset, type AssetRow } from '@darkroom/read-model-assets';
 import { RetentionSweeper } from './retention-sweeper';
 
 jest.setTimeout(60_000);
@@ -82,8 +82,8 @@ async function storedAsset(accountId: string, age: number): Promise<Stored> {
 
 /** Brings the asset's read-model row up to date with its stream, as the projection runner would. */
 async function project(assetId: string): Promise<void> {
-  const events: RecordedEvent[] = await store.readStream(assetStream(assetId));
-  const row = events.reduce(evolveAsset, undefined);
+  const events = await store.readStream<AssetEvent>(assetStream(assetId));
+  const row = events.reduce<AssetRow | undefined>(evolveAsset, undefined);
   if (row) await assetProjection.save(db.sql, row);
 }
 

@@ -1,7 +1,7 @@
-import type { RecordedEvent } from '@darkroom/contracts';
+import type { Recorded } from '@darkroom/contracts';
 import { recordedEvent } from '@darkroom/testing';
 import type { GenerationRow } from './generation-row';
-import { evolveGeneration } from './generation.projection';
+import { evolveGenerationRow, type GenerationRowEvent } from './generation.projection';
 
 describe('generations projection', () => {
   it('starts a row at created with pending credits', () => {
@@ -84,13 +84,13 @@ describe('generations projection', () => {
   });
 });
 
-function project(events: RecordedEvent[]): GenerationRow | undefined {
-  return events.reduce<GenerationRow | undefined>(evolveGeneration, undefined);
+function project(events: Recorded<GenerationRowEvent>[]): GenerationRow | undefined {
+  return events.reduce<GenerationRow | undefined>(evolveGenerationRow, undefined);
 }
 
 const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
 
-function created(): RecordedEvent {
+function created(): Recorded<GenerationRowEvent> {
   return recorded('GenerationCreated', {
     taskId: 't1',
     request: { accountId: 'a1', model: 'local', prompt: 'p', width: 64, height: 64, n: 2, seed: 1, outputFormat: 'png' },
@@ -100,9 +100,9 @@ function created(): RecordedEvent {
   });
 }
 
-const recorded = (type: string, data: Record<string, unknown>): RecordedEvent => recordedEvent(type, data);
+const recorded = (type: GenerationRowEvent['type'], data: Record<string, unknown>) => recordedEvent<GenerationRowEvent>(type, data);
 
-const stored = (assetId: string, index: number): RecordedEvent =>
+const stored = (assetId: string, index: number) =>
   recorded('AssetStored', {
     assetId,
     taskId: 't1',

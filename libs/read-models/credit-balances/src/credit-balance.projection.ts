@@ -1,4 +1,4 @@
-import type { CreditMovement, RecordedEvent } from '@darkroom/contracts';
+import type { CreditMovement, Recorded } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { assertNever } from '@darkroom/kernel';
 import type { RowProjection } from '@darkroom/projections';
@@ -22,17 +22,16 @@ const eventTypes: readonly CreditMovement['type'][] = [
 ];
 
 /** Pure: the balance row after one credit-account event. */
-export function evolveCreditBalance(row: CreditBalanceRow | undefined, recorded: RecordedEvent): CreditBalanceRow {
-  const event = recorded as unknown as CreditMovement;
+export function evolveCreditBalance(row: CreditBalanceRow | undefined, event: Recorded<CreditMovement>): CreditBalanceRow {
   const current: CreditBalanceRow = row ?? {
     accountId: event.data.accountId,
     granted: 0,
     reserved: 0,
     captured: 0,
     available: 0,
-    updatedAt: recorded.recordedAt,
+    updatedAt: event.recordedAt,
   };
-  const next = { ...current, updatedAt: recorded.recordedAt };
+  const next = { ...current, updatedAt: event.recordedAt };
   switch (event.type) {
     case 'CreditsGranted':
       return { ...next, granted: next.granted + event.data.amount, available: next.available + event.data.amount };
@@ -58,10 +57,10 @@ interface BalanceRecord {
   updated_at: Date;
 }
 
-export const creditBalanceProjection: RowProjection<CreditBalanceRow> = {
+export const creditBalanceProjection: RowProjection<CreditBalanceRow, CreditMovement> = {
   name: 'credit_balances',
   eventTypes,
-  keyOf: (event) => (event.data as { accountId?: string }).accountId,
+  keyOf: (event) => event.data.accountId,
   evolve: evolveCreditBalance,
   async load(tx: Sql, accountId: string) {
     const { rows } = await tx.query<BalanceRecord>(`SELECT * FROM credit_balances WHERE account_id = $1`, [accountId]);

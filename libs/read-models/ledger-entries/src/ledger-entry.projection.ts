@@ -1,4 +1,4 @@
-import type { CreditMovement, RecordedEvent } from '@darkroom/contracts';
+import type { CreditMovement, Recorded } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { assertNever } from '@darkroom/kernel';
 import type { RowProjection } from '@darkroom/projections';
@@ -34,10 +34,9 @@ const eventTypes: readonly CreditMovement['type'][] = [
 ];
 
 /** Pure: the entry one credit-account event makes. An entry, once written, never changes. */
-export function evolveLedgerEntry(row: LedgerEntryRow | undefined, recorded: RecordedEvent): LedgerEntryRow {
+export function evolveLedgerEntry(row: LedgerEntryRow | undefined, event: Recorded<CreditMovement>): LedgerEntryRow {
   if (row) return row;
-  const event = recorded as unknown as CreditMovement;
-  const base = { id: recorded.eventId, accountId: event.data.accountId, globalPosition: recorded.globalPosition };
+  const base = { id: event.eventId, accountId: event.data.accountId, globalPosition: event.globalPosition };
   switch (event.type) {
     case 'CreditsGranted': {
       const { grantId, amount, reason, grantedAt } = event.data;
@@ -85,10 +84,10 @@ export function evolveLedgerEntry(row: LedgerEntryRow | undefined, recorded: Rec
  * alone, and `save` inserts idempotently. A capture or release also stamps `resolved_at`
  * on its reservation's entry, which is how the expiry backstop finds open reservations.
  */
-export const ledgerEntryProjection: RowProjection<LedgerEntryRow> = {
+export const ledgerEntryProjection: RowProjection<LedgerEntryRow, CreditMovement> = {
   name: 'ledger_entries',
   eventTypes,
-  keyOf: (event) => ((event.data as { accountId?: string }).accountId ? event.eventId : undefined),
+  keyOf: (event) => (event.data.accountId ? event.eventId : undefined),
   evolve: evolveLedgerEntry,
   async load() {
     return undefined;

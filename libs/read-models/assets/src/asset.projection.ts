@@ -1,4 +1,4 @@
-import type { AssetEvent, RecordedEvent } from '@darkroom/contracts';
+import type { AssetEvent } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { assertNever } from '@darkroom/kernel';
 import type { RowProjection } from '@darkroom/projections';
@@ -20,8 +20,7 @@ export interface AssetRow {
 }
 
 /** Pure: the asset row after one asset event; a rejected output never gets a row. */
-export function evolveAsset(row: AssetRow | undefined, recorded: RecordedEvent): AssetRow | undefined {
-  const event = recorded as unknown as AssetEvent;
+export function evolveAsset(row: AssetRow | undefined, event: AssetEvent): AssetRow | undefined {
   switch (event.type) {
     case 'AssetStored': {
       const { assetId, taskId, accountId, index, key, contentType, bytes, sha256, width, height, storedAt } = event.data;
@@ -73,10 +72,10 @@ export async function loadAsset(sql: Sql, id: string): Promise<AssetRow | undefi
   return rows[0] ? toAssetRow(rows[0]) : undefined;
 }
 
-export const assetProjection: RowProjection<AssetRow> = {
+export const assetProjection: RowProjection<AssetRow, AssetEvent> = {
   name: 'assets',
   eventTypes: ['AssetStored', 'AssetRejected', 'AssetDeleted'],
-  keyOf: (event) => (event.data as { assetId?: string }).assetId,
+  keyOf: (event) => event.data.assetId,
   evolve: evolveAsset,
   load: loadAsset,
   async save(tx: Sql, row: AssetRow) {

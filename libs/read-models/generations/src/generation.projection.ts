@@ -1,8 +1,22 @@
-import type { AssetEvent, CreditAccountEvent, GenerationEvent, RecordedEvent } from '@darkroom/contracts';
+import type {
+  AssetEvent,
+  CreditsCaptured,
+  CreditsReleased,
+  CreditsReservationRejected,
+  CreditsReserved,
+  DomainEvent,
+  GenerationEvent,
+} from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { assertNever } from '@darkroom/kernel';
-import type { RowProjection } from '@darkroom/projections';
+import { readsEvent, type RowProjection } from '@darkroom/projections';
 import type { GenerationRow, TaskAsset } from './generation-row';
+
+/** What the ledger says of a task's credits: a grant or a deferred settlement says nothing. */
+type TaskCredits = CreditsReserved | CreditsReservationRejected | CreditsCaptured | CreditsReleased;
+
+/** The events the `generations` read model reads: the task's own, its credits', its assets'. */
+export type GenerationRowEvent = GenerationEvent | TaskCredits | AssetEvent;
 
 const generationTypes: readonly GenerationEvent['type'][] = [
   'GenerationCreated',
@@ -14,7 +28,7 @@ const generationTypes: readonly GenerationEvent['type'][] = [
   'GenerationFailed',
   'GenerationCanceled',
 ];
-const creditTypes: readonly CreditAccountEvent['type'][] = [
+const creditTypes: readonly TaskCredits['type'][] = [
   'CreditsReserved',
   'CreditsReservationRejected',
   'CreditsCaptured',
@@ -22,7 +36,7 @@ const creditTypes: readonly CreditAccountEvent['type'][] = [
 ];
 const assetTypes: readonly AssetEvent['type'][] = ['AssetStored', 'AssetDeleted'];
 
-function evolveCredits(row: GenerationRow, event: CreditAccountEvent): GenerationRow {
+function evolveCredits(row: GenerationRow, event: TaskCredits): GenerationRow {
   switch (event.type) {
     case 'CreditsReserved':
       return { ...row, creditsState: 'reserved' };
@@ -32,9 +46,6 @@ function evolveCredits(row: GenerationRow, event: CreditAccountEvent): Generatio
       return { ...row, creditsState: 'captured' };
     case 'CreditsReleased':
       return { ...row, creditsState: 'released' };
-    case 'CreditsGranted':
-    case 'CreditsSettlementDeferred':
-      return row;
     default:
       return assertNever(event);
   }
@@ -65,8 +76,7 @@ function evolveAssets(row: GenerationRow, event: AssetEvent): GenerationRow {
  * one of its assets. Asset events come before `GenerationCompleted` in the log, so a row
  * that says completed already lists every asset.
  */
-export function evolveGeneration(row: GenerationRow | undefined, recorded: RecordedEvent): GenerationRow | undefined {
-  const event = recorded as unknown as GenerationEvent | CreditAccountEvent | AssetEvent;
+export function evolveGenerationRow(row: GenerationRow | undefined, event: GenerationRowEvent): GenerationRow | undefined {
   if (event.type === 'GenerationCreated') {
     const { taskId, request, price, idempotencyKey, deadline, metadata, createdAt } = event.data;
     return {
@@ -171,14 +181,12 @@ export async function loadGeneration(sql: Sql, id: string): Promise<GenerationRo
   return rows[0] ? toGenerationRow(rows[0]) : undefined;
 }
 
-export const generationProjection: RowProjection<GenerationRow> = {
+export const generationProjection: RowProjection<GenerationRow, GenerationRowEvent> = {
   name: 'generations',
   eventTypes: [...generationTypes, ...creditTypes, ...assetTypes],
-  keyOf: (event) => {
-    const data = event.data as { taskId?: string; reservationId?: string };
-    return data.taskId ?? data.reservationId;
-  },
-  evolve: evolveGeneration,
+  // A credit event names the task as its reservation.
+  keyOf: (event) => ('taskId' in event.data ? event.data.taskId : event.data.reservationId),
+  evolve: evolveGenerationRow,
   load: loadGeneration,
   async save(tx: Sql, row: GenerationRow) {
     await tx.query(
@@ -255,3 +263,6 @@ export const generationProjection: RowProjection<GenerationRow> = {
     );
   },
 };
+
+/** Whether the `generations` read model reads this event (one of a task's correlated history, say). */
+export const isGenerationRowEvent = <T extends DomainEvent>(event: T): event is T & GenerationRowEvent => readsEvent(generationProjection, event);

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@darkroom/contracts';
+import type { CreditMovement, Recorded } from '@darkroom/contracts';
 import { recordedEvent } from '@darkroom/testing';
 import { evolveLedgerEntry, ledgerEntryProjection } from './ledger-entry.projection';
 
@@ -55,6 +55,6 @@ describe('ledger entry projection', () => {
   });
 });
 
-function recorded(type: string, data: Record<string, unknown>): RecordedEvent {
-  return recordedEvent(type, { accountId: 'acc-1', ...data });
+function recorded(type: string, data: Record<string, unknown>): Recorded<CreditMovement> {
+  return recordedEvent<CreditMovement>(type as CreditMovement['type'], { accountId: 'acc-1', ...data });
 }

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@darkroom/contracts';
+import type { CreditMovement, Recorded } from '@darkroom/contracts';
 import { recordedEvent } from '@darkroom/testing';
 import { evolveCreditBalance, type CreditBalanceRow } from './credit-balance.projection';
 
@@ -30,10 +30,10 @@ describe('credit balance projection', () => {
   });
 });
 
-function project(events: RecordedEvent[]): CreditBalanceRow | undefined {
+function project(events: Recorded<CreditMovement>[]): CreditBalanceRow | undefined {
   return events.reduce<CreditBalanceRow | undefined>(evolveCreditBalance, undefined);
 }
 
-function recorded(type: string, data: Record<string, unknown>): RecordedEvent {
-  return recordedEvent(type, { accountId: 'acc-1', ...data });
+function recorded(type: string, data: Record<string, unknown>): Recorded<CreditMovement> {
+  return recordedEvent<CreditMovement>(type as CreditMovement['type'], { accountId: 'acc-1', ...data });
 }

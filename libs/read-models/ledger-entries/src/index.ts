@@ -1,0 +1,3 @@
+export * from './ledger-entry.projection';
+export * from './ledger-entries.query';
+export * from './reservation-metrics';
