@@ -3,3 +3,4 @@ export * from './asset-keys';
 export * from './assets/asset.projection';
 export * from './storage.options';
 export { STORAGE } from './storage.handlers';
+export * from './storage.env';
