@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   await platform.store.handleSubject(
     stream,
     creditAccountDecider,
-    { type: 'GrantCredits', accountId: dev.accountId, grantId, amount: DEV_CREDITS, reason: 'dev account', now: new Date().toISOString() },
+    { type: 'GrantCredits', accountId: dev.accountId, grantId, amount: DEV_CREDITS, reason: 'dev account', now: platform.clock.now().toISOString() },
     { metadata: { correlationId: grantId, accountId: dev.accountId, schemaVersion: 1 }, eventId: (i) => deriveId(grantId, i) },
   );
 

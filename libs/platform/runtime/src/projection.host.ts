@@ -35,6 +35,7 @@ export class ProjectionHost {
       (projection) =>
         new ProjectionRunner(platform.sql, projection as RowProjection<unknown>, {
           pollIntervalMs: platform.pollIntervalMs,
+          clock: platform.clock,
           onError: (error) => this.logger.error(`projection ${projection.name}: ${String(error)}`),
         }),
     );
