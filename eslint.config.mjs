@@ -34,6 +34,20 @@ export default [
     rules: { '@nx/enforce-module-boundaries': ['error', boundaries(true)] },
   },
   {
+    // Time is read through the kernel's Clock (issue 13): injected, so tests can fix it. Tests,
+    // test fixtures and helpers, the Studio (a browser app) and the clock itself may read it.
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    ignores: [...testTiers, '**/*.fixture.ts', '**/*.fixtures.ts', 'libs/testing/**', 'apps/e2e/**', 'apps/studio/**', 'libs/kernel/src/clock.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'Read the time from the injected Clock (CLOCK, or a `clock` option), not Date.now().' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Read the time from the injected Clock (CLOCK, or a `clock` option), not new Date().' },
+        { selector: "CallExpression[callee.name='Date']", message: 'Read the time from the injected Clock, not Date().' },
+      ],
+    },
+  },
+  {
     // The Studio: React's rules of hooks and accessible markup (issue 7).
     files: ['apps/studio/**/*.ts', 'apps/studio/**/*.tsx'],
     ...reactHooks.configs.flat['recommended-latest'],
@@ -60,11 +74,10 @@ function boundaries(inTests) {
               bannedExternalImports: bannedInDomain,
             },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: bannedInDomain },
-            { sourceTag: 'type:providers', onlyDependOnLibsWithTags: ['type:providers', 'type:domain', 'type:contracts'] },
-            {
-              sourceTag: 'type:platform',
-              onlyDependOnLibsWithTags: ['type:platform', 'type:providers', 'type:domain', 'type:contracts'],
-            },
+            // Providers read their settings with the platform's config (issue 13); the platform
+            // knows neither providers nor services: the apps build and hand them over.
+            { sourceTag: 'type:providers', onlyDependOnLibsWithTags: ['type:providers', 'type:platform', 'type:domain', 'type:contracts'] },
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contracts'] },
             // A read model: its row, its pure evolve over the events it reads, its SQL. Owned by no
             // service; services host its runner, the edge reads it.
             {

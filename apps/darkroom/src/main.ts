@@ -4,12 +4,21 @@ import { creditAccountStream } from '@darkroom/contracts';
 import { EmbeddedEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { creditAccountDecider } from '@darkroom/domain-ledger';
 import { deriveId } from '@darkroom/kernel';
-import { createEmbeddedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
-import { AccountsRepository, GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
-import { GenerationModule } from '@darkroom/service-generation';
-import { LEDGER, LEDGER_CONSUMER, LedgerModule } from '@darkroom/service-ledger';
+import { providerSetup, ProvidersEnv } from '@darkroom/providers';
+import { createEmbeddedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
+import {
+  AccountsRepository,
+  GatewayEnv,
+  GatewayModule,
+  gatewayOptionsFromEnv,
+  outboundWebhooksFromEnv,
+  serveStudio,
+  setupOpenApi,
+} from '@darkroom/service-gateway';
+import { GenerationEnv, GenerationModule } from '@darkroom/service-generation';
+import { LEDGER, LEDGER_CONSUMER, LedgerEnv, LedgerModule, ledgerOptions } from '@darkroom/service-ledger';
 import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
-import { STORAGE, STORAGE_CONSUMER, StorageModule } from '@darkroom/service-storage';
+import { retentionOptions, STORAGE, STORAGE_CONSUMER, StorageEnv, StorageModule } from '@darkroom/service-storage';
 import { loadOrCreateDevCredentials } from './dev-credentials';
 
 const DEV_CREDITS = 100;
@@ -17,10 +26,12 @@ const DEV_CREDITS = 100;
 /** All five services in one process with embedded PostgreSQL, bus and bucket (DESIGN §10). */
 async function main(): Promise<void> {
   const env = loadConfig(EmbeddedEnv);
+  const gateway = loadConfig(GatewayEnv);
   const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);
+  const [generation, ledger, storage] = [loadConfig(GenerationEnv), loadConfig(LedgerEnv), loadConfig(StorageEnv)];
   const dataDir = resolve(env.DARKROOM_DATA_DIR);
   // Read before the platform starts: a bad catalog file stops the process with nothing to clean up.
-  const providers = providerSetup(env);
+  const providers = providerSetup(loadConfig(ProvidersEnv));
   const platform = await createEmbeddedPlatform({ dataDir });
   const dev = await loadOrCreateDevCredentials(dataDir);
   const app = await startApp({
@@ -29,25 +40,19 @@ async function main(): Promise<void> {
     modules: [
       GatewayModule.register({
         adminApiKey: dev.adminKey,
-        rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: 'memory' },
         ...providers,
+        ...gatewayOptionsFromEnv(gateway, 'memory'),
         outboundWebhooks,
-        idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
-        openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
-        stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
       }),
-      GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: env.DEADLINE_SWEEP_INTERVAL_MS }),
-      LedgerModule.register({
-        reservationMaxAgeSeconds: env.LEDGER_RESERVATION_MAX_AGE_SECONDS,
-        sweepIntervalMs: env.LEDGER_SWEEP_INTERVAL_MS,
-      }),
+      GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: generation.DEADLINE_SWEEP_INTERVAL_MS }),
+      LedgerModule.register(ledgerOptions(ledger)),
       ProviderAdapterModule.register(providers),
       StorageModule.register({
         httpHosts: providers.httpHosts,
         catalog: providers.catalog,
         moderation: providers.moderation,
         images: providers.images,
-        retention: { defaultDays: env.ASSET_RETENTION_DAYS, sweepIntervalMs: env.RETENTION_SWEEP_INTERVAL_MS },
+        retention: retentionOptions(storage),
       }),
     ],
     consumerOptions: { [STORAGE]: STORAGE_CONSUMER, [LEDGER]: LEDGER_CONSUMER },
@@ -71,7 +76,7 @@ async function main(): Promise<void> {
   await platform.store.handleSubject(
     stream,
     creditAccountDecider,
-    { type: 'GrantCredits', accountId: dev.accountId, grantId, amount: DEV_CREDITS, reason: 'dev account', now: new Date().toISOString() },
+    { type: 'GrantCredits', accountId: dev.accountId, grantId, amount: DEV_CREDITS, reason: 'dev account', now: platform.clock.now().toISOString() },
     { metadata: { correlationId: grantId, accountId: dev.accountId, schemaVersion: 1 }, eventId: (i) => deriveId(grantId, i) },
   );
 

@@ -1,8 +1,17 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { DatabaseEnv, GatewayEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
-import { createDistributedPlatform, exitOnBootError, migrate, providerSetup, startApp } from '@darkroom/runtime';
-import { GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
+import { DatabaseEnv, loadConfig, OutboundWebhooksEnv, PlatformEnv } from '@darkroom/config';
+import { providerSetup, ProvidersEnv } from '@darkroom/providers';
+import { createDistributedPlatform, exitOnBootError, migrate, startApp } from '@darkroom/runtime';
+import {
+  AdminApiKeyEnv,
+  GatewayEnv,
+  GatewayModule,
+  gatewayOptionsFromEnv,
+  outboundWebhooksFromEnv,
+  serveStudio,
+  setupOpenApi,
+} from '@darkroom/service-gateway';
 
 /**
  * The public API as its own process (DESIGN §1); configured by environment only.
@@ -14,27 +23,24 @@ async function main(): Promise<void> {
     console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date');
     return;
   }
-  const env = loadConfig(GatewayEnv);
+  const env = loadConfig(PlatformEnv);
+  const [gateway, { ADMIN_API_KEY }] = [loadConfig(GatewayEnv), loadConfig(AdminApiKeyEnv)];
   const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);
   // Read before connecting: a bad catalog file stops the process with nothing to clean up.
-  const { catalog, providers, webhookProviders, assetServing, images } = providerSetup(env);
+  const { catalog, providers, webhookProviders, images } = providerSetup(loadConfig(ProvidersEnv));
   const platform = await createDistributedPlatform(env, 'gateway');
   await startApp({
     name: 'gateway',
     platform,
     modules: [
       GatewayModule.register({
-        adminApiKey: env.ADMIN_API_KEY,
-        rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: 'postgres' },
+        adminApiKey: ADMIN_API_KEY,
         catalog,
         providers,
         webhookProviders,
-        assetServing,
         images,
+        ...gatewayOptionsFromEnv(gateway, 'postgres'),
         outboundWebhooks,
-        idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
-        openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
-        stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
       }),
     ],
     configure: (app) => {

@@ -1,17 +1,20 @@
 import 'reflect-metadata';
 import { loadConfig, PlatformEnv } from '@darkroom/config';
-import { createDistributedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
-import { GenerationModule } from '@darkroom/service-generation';
+import { providerSetup, ProvidersEnv } from '@darkroom/providers';
+import { createDistributedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
+import { GenerationEnv, GenerationModule } from '@darkroom/service-generation';
 
 /** The generation service as its own process (DESIGN §1); configured by environment only. */
 async function main(): Promise<void> {
   const env = loadConfig(PlatformEnv);
+  const generation = loadConfig(GenerationEnv);
+  const providers = loadConfig(ProvidersEnv);
   const platform = await createDistributedPlatform(env, 'generation');
-  const { catalog } = providerSetup(env);
+  const { catalog } = providerSetup(providers);
   await startApp({
     name: 'generation',
     platform,
-    modules: [GenerationModule.register({ catalog, sweepIntervalMs: env.DEADLINE_SWEEP_INTERVAL_MS })],
+    modules: [GenerationModule.register({ catalog, sweepIntervalMs: generation.DEADLINE_SWEEP_INTERVAL_MS })],
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
   });

@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { loadConfig, PlatformEnv } from '@darkroom/config';
-import { createDistributedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
-import { STORAGE, STORAGE_CONSUMER, StorageModule } from '@darkroom/service-storage';
+import { providerSetup, ProvidersEnv } from '@darkroom/providers';
+import { createDistributedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
+import { retentionOptions, STORAGE, STORAGE_CONSUMER, StorageEnv, StorageModule } from '@darkroom/service-storage';
 
 /** The storage service as its own process (DESIGN §1); configured by environment only. */
 async function main(): Promise<void> {
   const env = loadConfig(PlatformEnv);
+  const [storage, providers] = [loadConfig(StorageEnv), loadConfig(ProvidersEnv)];
   const platform = await createDistributedPlatform(env, 'storage');
-  const { httpHosts, catalog, moderation, images } = providerSetup(env);
+  const { httpHosts, catalog, moderation, images } = providerSetup(providers);
   await startApp({
     name: 'storage',
     platform,
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
         catalog,
         moderation,
         images,
-        retention: { defaultDays: env.ASSET_RETENTION_DAYS, sweepIntervalMs: env.RETENTION_SWEEP_INTERVAL_MS },
+        retention: retentionOptions(storage),
       }),
     ],
     consumerOptions: { [STORAGE]: STORAGE_CONSUMER },

@@ -14,3 +14,5 @@ export * from './moderation/rule-based-moderation';
 export * from './sync-image-provider';
 export * from './images/decode-budget';
 export * from './images/image-decoder';
+export * from './setup/providers.env';
+export * from './setup/provider-setup';

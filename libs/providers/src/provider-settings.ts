@@ -1,4 +1,4 @@
-/** What every remote adapter needs; values come from configuration (ProvidersEnv), never code. */
+/** What every remote adapter needs; values come from configuration (`ProvidersEnv`), never code. */
 export interface ProviderHttpSettings {
   /** e.g. "https://api.openai.com/v1"; tests point it at a fake on loopback. */
   readonly baseUrl: string;

@@ -12,10 +12,13 @@ import type {
 } from './message-bus';
 import { topicMatches } from './topic-pattern';
 import type { LogPosition } from '@darkroom/contracts';
+import { systemClock, type Clock } from '@darkroom/kernel';
 
 export interface InProcessBusOptions {
   /** Multiplies every retry delay; tests use a small factor (or 0) to retry at once. Default 1. */
   readonly delayScale?: number;
+  /** Stamps dead letters' failure times (default the system clock). */
+  readonly clock?: Clock;
 }
 
 /** One published message and how many of the queues it went to have not settled it yet. */
@@ -58,6 +61,7 @@ export class InProcessBus implements MessageBus, DeadLetters {
   private readonly logger = new Logger(InProcessBus.name);
   private readonly queues = new Map<string, ConsumerQueue>();
   private readonly delayScale: number;
+  private readonly clock: Clock;
   /** Published messages in publish order, until every earlier one is settled too. */
   private readonly settlements: Settlement[] = [];
   private settled?: LogPosition;
@@ -65,6 +69,7 @@ export class InProcessBus implements MessageBus, DeadLetters {
 
   constructor(options: InProcessBusOptions = {}) {
     this.delayScale = options.delayScale ?? 1;
+    this.clock = options.clock ?? systemClock;
   }
 
   async publish(messages: readonly EventMessage[]): Promise<void> {
@@ -190,7 +195,7 @@ export class InProcessBus implements MessageBus, DeadLetters {
 
   private failed(queue: ConsumerQueue, pending: Pending, error: unknown): void {
     const { message, attempt } = pending;
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const firstFailedAt = pending.firstFailedAt ?? now;
     const reason = error instanceof Error ? error.message : String(error);
     const context = `${queue.spec.name} ${message.type} ${message.eventId} (correlation ${message.metadata.correlationId})`;

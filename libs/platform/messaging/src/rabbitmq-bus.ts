@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options } from 'amqplib';
 import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import { systemClock, type Clock } from '@darkroom/kernel';
 import { resolveConsumerSpec } from './consumer-defaults';
 import type {
   ConsumerSpec,
@@ -33,6 +34,8 @@ export interface RabbitMqBusOptions {
   /** Time allowed to connect and declare the topology (default 30 s). */
   readonly connectTimeoutMs?: number;
   readonly heartbeatSeconds?: number;
+  /** Stamps dead letters' failure times (default the system clock). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -55,6 +58,7 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
   private readonly inFlight = new Set<(error: Error) => void>();
   private readonly consumers = new Set<string>();
   private readonly url: string;
+  private readonly clock: Clock;
   private publisher?: Promise<ChannelWrapper>;
   /** No new subscriptions; `closed`: no publishing either. */
   private closing = false;
@@ -62,6 +66,7 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
 
   constructor(options: RabbitMqBusOptions) {
     this.url = options.url;
+    this.clock = options.clock ?? systemClock;
     const exchange = options.exchange ?? 'darkroom.events';
     this.topology = exchangeTopology(exchange, options.unroutedMaxLength ?? 100_000);
     this.queuePrefix = options.queuePrefix ?? 'darkroom';
@@ -112,6 +117,7 @@ export class RabbitMqBus implements MessageBus, DeadLetters {
         sendCopy: (queue, delivered, headers, expirationMs) => this.sendCopy(queue, delivered, headers, expirationMs),
         timeoutMs: this.connectTimeoutMs,
         logger: this.logger,
+        clock: this.clock,
       },
       () => this.subscriptions.delete(consumer),
     );

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { Clock } from '@darkroom/kernel';
 import { retryDelayMs, type ResolvedConsumerSpec } from './consumer-defaults';
 import type { Delivery, EventMessage, Subscription } from './message-bus';
 import { openChannel, trySettle } from './rabbitmq-channel';
@@ -22,6 +23,8 @@ export interface RabbitMqConsumerOptions {
   ) => Promise<void>;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /** Stamps the failure times a retried or dead-lettered copy carries. */
+  readonly clock: Clock;
 }
 
 const MAX_ERROR_LENGTH = 2_000;
@@ -117,7 +120,7 @@ export class RabbitMqConsumer implements Subscription {
     error: unknown,
   ): Promise<void> {
     const { spec, queues, logger, sendCopy } = this.options;
-    const now = new Date().toISOString();
+    const now = this.options.clock.now().toISOString();
     const reason = describe(error).slice(0, MAX_ERROR_LENGTH);
     const context = `${spec.name} ${message.type} ${message.eventId} (correlation ${message.metadata?.correlationId})`;
     const failure = {

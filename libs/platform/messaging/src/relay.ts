@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { LOG_START, routingKey, type LogPosition, type RecordedEvent } from '@darkroom/contracts';
 import type { Sql, TypeormSql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
+import { systemClock, type Clock } from '@darkroom/kernel';
 import type { EventMessage, MessageBus } from './message-bus';
 
 export interface RelayOptions {
@@ -17,6 +18,8 @@ export interface RelayOptions {
   readonly pollIntervalMs?: number;
   /** Failed rounds (publish refused, database gone); the relay retries after a pause. Default: logged. */
   readonly onError?: (error: unknown) => void;
+  /** Times the activity readiness looks at (default the system clock). */
+  readonly clock?: Clock;
 }
 
 /** How far behind the relay is. */
@@ -62,12 +65,14 @@ export class Relay {
   /** For readiness: when this instance took the lock, and when a round last succeeded. */
   private activeSince?: Date;
   private lastRoundAt?: Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'relay';
     this.checkpoint = `relay:${this.name}`;
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** True while this instance holds the lock and publishes. */
@@ -136,14 +141,14 @@ export class Relay {
     while (!this.stopping && !(await this.tryLock(connection))) await this.sleep(this.pollIntervalMs);
     if (this.stopping) return;
     this.session = connection;
-    this.activeSince = new Date();
+    this.activeSince = this.clock.now();
     this.lastRoundAt = undefined;
     try {
       while (!this.stopping) {
         let published: number;
         try {
           published = await this.exclusive(() => this.round(connection));
-          this.lastRoundAt = new Date();
+          this.lastRoundAt = this.clock.now();
         } catch (error) {
           this.report(error);
           await connection.query('SELECT 1'); // a dead lock session ends the turn: the lock is gone

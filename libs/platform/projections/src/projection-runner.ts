@@ -1,6 +1,7 @@
 import type { DomainEvent, LogPosition, Recorded } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { PgEventStore } from '@darkroom/event-store';
+import { systemClock, type Clock } from '@darkroom/kernel';
 import { advanceCheckpoint, readCheckpoint } from './checkpoints';
 import { comparePositions, positionOf } from './log-position';
 import type { RowProjection } from './projection';
@@ -9,6 +10,8 @@ export interface ProjectionRunnerOptions {
   readonly batchSize?: number;
   readonly pollIntervalMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** Times the stats and the activity readiness looks at (default the system clock). */
+  readonly clock?: Clock;
 }
 
 /** What one runner did lately, for lag reporting; positions and lag proper live in the database. */
@@ -99,7 +102,7 @@ export class ProjectionRunner<Row, E extends DomainEvent = DomainEvent> {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.startedAt = new Date();
+    this.startedAt = this.now();
     this.schedule(0);
   }
 
@@ -137,12 +140,12 @@ export class ProjectionRunner<Row, E extends DomainEvent = DomainEvent> {
       await advanceCheckpoint(tx, this.checkpointName, from, last);
       this.lastPosition = last;
     } catch (error) {
-      this.stats = { ...this.stats, lastError: String(error), lastErrorAt: new Date() };
+      this.stats = { ...this.stats, lastError: String(error), lastErrorAt: this.now() };
       throw error;
     }
     this.stats = {
       ...this.stats,
-      lastBatchAt: new Date(),
+      lastBatchAt: this.now(),
       lastBatchEvents: events.length,
       eventsApplied: this.stats.eventsApplied + events.length,
     };
@@ -156,6 +159,10 @@ export class ProjectionRunner<Row, E extends DomainEvent = DomainEvent> {
     return total;
   }
 
+  private now(): Date {
+    return (this.options.clock ?? systemClock).now();
+  }
+
   private async apply(tx: Sql, events: readonly Recorded<E>[]): Promise<void> {
     const rows = await evolveBatch(this.projection, events, (key) => this.projection.load(tx, key));
     await saveRows(this.projection, tx, [...rows.values()].filter((row): row is Row => row !== undefined));
@@ -166,7 +173,7 @@ export class ProjectionRunner<Row, E extends DomainEvent = DomainEvent> {
     this.timer = setTimeout(() => {
       this.running = this.runOnce()
         .then((applied) => {
-          this.lastTickAt = new Date();
+          this.lastTickAt = this.now();
           this.schedule(applied > 0 ? 0 : (this.options.pollIntervalMs ?? 100));
         })
         .catch((error: unknown) => {

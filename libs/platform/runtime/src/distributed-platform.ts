@@ -18,7 +18,8 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     throw new Error(`DATABASE_URL: cannot connect to PostgreSQL: ${describe(error)}`);
   });
   const sql = new TypeormSql(dataSource);
-  const bus = new RabbitMqBus({ url: env.AMQP_URL, exchange: env.AMQP_EXCHANGE, queuePrefix: env.AMQP_QUEUE_PREFIX });
+  const clock = systemClock;
+  const bus = new RabbitMqBus({ url: env.AMQP_URL, exchange: env.AMQP_EXCHANGE, queuePrefix: env.AMQP_QUEUE_PREFIX, clock });
   const objects = new S3ObjectStorage({
     endpoint: env.S3_ENDPOINT,
     region: env.S3_REGION,
@@ -35,7 +36,7 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     store: new PgEventStore(sql),
     bus,
     objects,
-    clock: systemClock,
+    clock,
     pollIntervalMs: 100,
     async close() {
       await bus.close();

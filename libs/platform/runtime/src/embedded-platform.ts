@@ -52,13 +52,14 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
   });
   await objects.ensureBucket();
 
-  const bus = new InProcessBus();
+  const clock = systemClock;
+  const bus = new InProcessBus({ clock });
   return {
     sql,
     store: new PgEventStore(sql),
     bus,
     objects,
-    clock: systemClock,
+    clock,
     pollIntervalMs: 50,
     async close() {
       await bus.close();

@@ -9,7 +9,6 @@ export * from './embedded-platform';
 export * from './bootstrap';
 export * from './health.controller';
 export * from './migrate';
-export * from './provider-setup';
 export * from './readiness.service';
 export * from './metrics.controller';
 export * from './platform-metrics';

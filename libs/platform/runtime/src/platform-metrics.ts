@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { epochMs } from '@darkroom/kernel';
 import { cachedFor, DarkroomMetrics } from '@darkroom/observability';
 import type { Platform } from './platform';
 import { ReadinessService } from './readiness.service';
@@ -40,7 +41,7 @@ export class PlatformMetrics implements OnApplicationBootstrap {
     );
     const depths = platform.bus.queueDepths?.bind(platform.bus);
     if (depths) {
-      const byConsumer = cachedFor(500, depths);
+      const byConsumer = cachedFor(500, depths, epochMs(platform.clock));
       metrics.scrapeGauge('darkroom_queue_messages', 'Messages ready in a consumer queue.', ['consumer'], async (set) => {
         for (const depth of await byConsumer()) set({ consumer: depth.consumer }, depth.ready);
       });

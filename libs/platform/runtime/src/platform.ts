@@ -1,6 +1,6 @@
 import type { TypeormSql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
-import type { MessageBus } from '@darkroom/messaging';
+import type { DeadLetters, MessageBus } from '@darkroom/messaging';
 import type { ObjectStorage } from '@darkroom/object-storage';
 import type { Clock } from '@darkroom/kernel';
 
@@ -8,7 +8,8 @@ import type { Clock } from '@darkroom/kernel';
 export interface Platform {
   readonly sql: TypeormSql;
   readonly store: EventStore;
-  readonly bus: MessageBus;
+  /** Both buses (in-process and RabbitMQ) also keep and re-drive dead letters. */
+  readonly bus: MessageBus & DeadLetters;
   readonly objects: ObjectStorage;
   readonly clock: Clock;
   /** How often log tailers (relay, projections) poll when idle. */

@@ -1,4 +1,5 @@
 import type { DiscoveryService } from '@nestjs/core';
+import { systemClock } from '@darkroom/kernel';
 import type { Platform } from './platform';
 import { ProjectionHost } from './projection.host';
 import { ReadinessService } from './readiness.service';
@@ -15,6 +16,7 @@ interface Fakes {
 function readinessOf(fakes: Fakes = {}) {
   const platform = {
     pollIntervalMs: 100,
+    clock: systemClock,
     sql: { query: fakes.database ?? (async () => ({ rows: [] })) },
     bus: fakes.connected === undefined ? {} : { isConnected: () => fakes.connected },
     objects: { probe: fakes.bucket ?? (async () => undefined) },

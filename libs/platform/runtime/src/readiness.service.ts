@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { epochMs } from '@darkroom/kernel';
 import {
   cachedFor,
   evaluateReadiness,
@@ -46,6 +47,7 @@ export class ReadinessService {
         },
         CHECK_TIMEOUT_MS,
       ),
+      epochMs(platform.clock),
     );
   }
 
@@ -92,7 +94,7 @@ export class ReadinessService {
   }
 
   private loop(activity: LoopActivity, detail?: string): CheckResult {
-    const stalled = isStalled(activity, new Date(), this.stallAfterMs);
+    const stalled = isStalled(activity, this.platform.clock.now(), this.stallAfterMs);
     return {
       ok: !stalled,
       ...(stalled ? { detail: `no successful round for more than ${this.stallAfterMs} ms` } : detail ? { detail } : {}),

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock, type Clock } from '@darkroom/kernel';
 import { addressRefusal } from './address-policy';
 import { AddressNotAllowedError, checkedLookup, systemResolve, type Resolve } from './checked-lookup';
 import { originOf, rejection, type SafeFetchRejection, type SafeFetchResult } from './safe-fetch.result';
@@ -29,6 +30,8 @@ export interface SafeFetcherOptions {
   readonly retryDelayMs?: number;
   /** Name resolution; `dns.lookup` with `all: true` unless a test injects one. */
   readonly resolve?: Resolve;
+  /** Where the total timeout's deadline is read from (default the system clock). */
+  readonly clock?: Clock;
 }
 
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
@@ -70,6 +73,7 @@ export class SafeFetcher {
   private readonly maxRedirects: number;
   private readonly retries: number;
   private readonly retryDelayMs: number;
+  private readonly clock: Clock;
 
   constructor(options: SafeFetcherOptions) {
     this.policy = { allowedHosts: options.allowedHosts, testHosts: normaliseTestHosts(options.testHosts ?? []) };
@@ -80,19 +84,24 @@ export class SafeFetcher {
     this.maxRedirects = options.maxRedirects ?? 3;
     this.retries = options.retries ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 250;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The bytes behind `url`, which `provider` handed us, or why not. */
   async fetch(url: string, provider: string): Promise<SafeFetchResult> {
-    const deadline = Date.now() + this.totalTimeoutMs;
+    const deadline = this.nowMs() + this.totalTimeoutMs;
     for (let retry = 0; ; retry++) {
       const { result, retryAfterMs } = await this.follow(url, provider, deadline);
       if (result.ok || !worthRetrying(result.error) || retry >= this.retries) return result;
       const backoff = this.retryDelayMs * 2 ** retry * (0.5 + Math.random() / 2);
       const delay = Math.max(backoff, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
-      if (Date.now() + delay >= deadline) return result;
+      if (this.nowMs() + delay >= deadline) return result;
       await sleep(delay);
     }
+  }
+
+  private nowMs(): number {
+    return this.clock.now().getTime();
   }
 
   /** One attempt: the URL and up to `maxRedirects` redirects, each hop checked like the first. */
@@ -141,7 +150,7 @@ export class SafeFetcher {
       const fail = (error: SafeFetchRejection) => finish({ kind: 'done', result: refused(error) });
       const totalTimer = setTimeout(
         () => fail(rejection('timeout', `${where}: download took longer than ${this.totalTimeoutMs} ms`, true)),
-        Math.max(0, deadline - Date.now()),
+        Math.max(0, deadline - this.nowMs()),
       );
 
       request.on('socket', (socket: Socket) => {

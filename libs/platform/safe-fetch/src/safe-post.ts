@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
+import { systemClock, type Clock } from '@darkroom/kernel';
 import { addressRefusal } from './address-policy';
 import { AddressNotAllowedError, checkedLookup, systemResolve, type Resolve } from './checked-lookup';
 import { originOf, rejection, type SafeFetchRejection } from './safe-fetch.result';
@@ -15,6 +16,8 @@ export interface SafePosterOptions {
   readonly keepResponseBytes?: number;
   /** Name resolution; `dns.lookup` unless a test injects one. */
   readonly resolve?: Resolve;
+  /** What an HTTP-date `Retry-After` is counted from (default the system clock). */
+  readonly clock?: Clock;
 }
 
 /** What a receiver answered: any status, redirects included (they are never followed). */
@@ -41,12 +44,14 @@ export class SafePoster {
   private readonly lookup: ReturnType<typeof checkedLookup>;
   private readonly timeoutMs: number;
   private readonly keepBytes: number;
+  private readonly clock: Clock;
 
   constructor(options: SafePosterOptions = {}) {
     this.testHosts = normaliseTestHosts(options.testHosts ?? []);
     this.lookup = checkedLookup(options.resolve ?? systemResolve);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.keepBytes = options.keepResponseBytes ?? 1024;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Why `url` would be refused before any connection, or undefined when it may be tried. */
@@ -96,7 +101,7 @@ export class SafePoster {
           kept += chunk.length;
         });
         const done = () => {
-          const retryAfterMs = retryAfter(response.headers['retry-after']);
+          const retryAfterMs = retryAfter(response.headers['retry-after'], this.clock.now().getTime());
           const text = Buffer.concat(chunks).toString('utf8');
           finish({ ok: true, status: response.statusCode ?? 0, body: text, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
         };
@@ -115,7 +120,7 @@ function networkRejection(where: string, error: Error): SafeFetchRejection {
 }
 
 /** `Retry-After` as delay seconds or an HTTP date, in milliseconds from now. */
-export function retryAfter(header: string | undefined, now = Date.now()): number | undefined {
+export function retryAfter(header: string | undefined, now: number): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;

@@ -1,4 +1,5 @@
 import { FailureCode } from '@darkroom/contracts';
+import { epochMs, systemClock } from '@darkroom/kernel';
 import {
   ProviderPayloadError,
   type ImageProvider,
@@ -36,7 +37,7 @@ export class FalProvider implements ImageProvider {
     private readonly settings: FalSettings,
     options: FalProviderOptions = {},
   ) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? epochMs(systemClock);
     this.keys = new FalWebhookKeys(settings.jwksUrl, settings.requestTimeoutMs, this.now);
   }
 

@@ -1,4 +1,5 @@
 import { FailureCode } from '@darkroom/contracts';
+import { systemClock } from '@darkroom/kernel';
 import { decodeBase64Capped } from './decode-base64-capped';
 import type { ProviderFailure, ProviderImage, ProviderInputImage } from '../image-provider';
 
@@ -38,9 +39,10 @@ export function parseJson(text: string): unknown {
 
 /**
  * Seconds to wait from `retry-after-ms`, `retry-after` (delta-seconds or an HTTP date);
- * undefined when none is given or it cannot be read.
+ * undefined when none is given or it cannot be read. An HTTP date counts from `nowMs`, which
+ * tests fix; the adapters, which keep no clock, leave it to the system clock's.
  */
-export function retryAfterSeconds(headers: Headers, nowMs: number = Date.now()): number | undefined {
+export function retryAfterSeconds(headers: Headers, nowMs: number = systemClock.now().getTime()): number | undefined {
   const ms = Number(headers.get('retry-after-ms'));
   if (headers.get('retry-after-ms') !== null && Number.isFinite(ms) && ms >= 0) return ms / 1000;
   const value = headers.get('retry-after');

@@ -1,4 +1,5 @@
 import { FailureCode } from '@darkroom/contracts';
+import { epochMs, systemClock } from '@darkroom/kernel';
 import {
   ProviderPayloadError,
   type ImageProvider,
@@ -35,7 +36,7 @@ export class ReplicateProvider implements ImageProvider {
     private readonly settings: ReplicateSettings,
     options: ReplicateProviderOptions = {},
   ) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? epochMs(systemClock);
   }
 
   async submit(request: ProviderSubmitRequest): Promise<SubmitOutcome> {

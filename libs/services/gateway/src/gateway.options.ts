@@ -1,5 +1,5 @@
 import type { ImageDecoder, ImageProvider, ModelCatalog } from '@darkroom/providers';
-import type { AssetServing } from '@darkroom/runtime';
+import type { AssetServing } from './assets/asset-delivery';
 import type { OutboundWebhooksOptions } from './outbound-webhooks/outbound-webhooks.options';
 import type { RateLimitSettings } from './http/rate-limit/rate-limit.service';
 import type { StatusStreamSettings } from './generations/generation-stream.service';
@@ -18,7 +18,7 @@ export interface GatewayOptions {
   readonly providers: readonly ImageProvider[];
   /** Providers whose callbacks can be verified with what is configured. */
   readonly webhookProviders: readonly string[];
-  /** How `GET /v1/assets/{id}` hands out bytes: `providerSetup(env).assetServing`. */
+  /** How `GET /v1/assets/{id}` hands out bytes: `gatewayOptionsFromEnv(env)`. */
   readonly assetServing: AssetServing;
   /** Outbound webhooks to API consumers (`outboundWebhooksFromEnv`); default `DEFAULT_OUTBOUND_WEBHOOKS`. */
   readonly outboundWebhooks?: OutboundWebhooksOptions;

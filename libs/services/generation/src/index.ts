@@ -1,1 +1,2 @@
 export * from './generation.module';
+export * from './generation.env';

@@ -1,3 +1,4 @@
 export * from './ledger.module';
 export * from './ledger.handlers';
 export * from './reservation-sweeper';
+export * from './ledger.env';

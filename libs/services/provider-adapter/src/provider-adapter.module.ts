@@ -60,13 +60,14 @@ export class ProviderAdapterModule {
         },
         {
           provide: ProviderWorker,
-          inject: [ProviderJobsRepository, JobRunner, ModelCatalog, ProviderRegistry],
-          useFactory: (repo: ProviderJobsRepository, runner: JobRunner, catalog: ModelCatalog, registry: ProviderRegistry) =>
+          inject: [ProviderJobsRepository, JobRunner, ModelCatalog, ProviderRegistry, CLOCK],
+          useFactory: (repo: ProviderJobsRepository, runner: JobRunner, catalog: ModelCatalog, registry: ProviderRegistry, clock: Clock) =>
             new ProviderWorker(repo, runner, catalog, registry, {
               owner: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
               idleMs: options.idleMs ?? 250,
               leaseMs: options.requestTimeoutMs * 2 + 30_000,
               maxInFlight: options.maxInFlight ?? 64,
+              clock,
             }),
         },
       ],

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Sql } from '@darkroom/database';
-import { newId } from '@darkroom/kernel';
-import { SQL } from '@darkroom/runtime';
+import { newId, systemClock, type Clock } from '@darkroom/kernel';
+import { CLOCK, SQL } from '@darkroom/runtime';
 import { generateApiKey, hashApiKey, prefixOf } from './api-keys';
 
 export interface IssuedKey {
@@ -79,7 +79,10 @@ const toKeyRecord = (row: KeyRow): ApiKeyRecord => ({
 export class AccountsRepository {
   private readonly touched = new Map<string, number>();
 
-  constructor(@Inject(SQL) private readonly sql: Sql) {}
+  constructor(
+    @Inject(SQL) private readonly sql: Sql,
+    @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {}
 
   async createAccount(name: string, id = newId()): Promise<string> {
     await this.sql.query(`INSERT INTO accounts (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [id, name]);
@@ -187,7 +190,7 @@ export class AccountsRepository {
    * Records that the key was used, at most once a minute per key and process, without
    * holding up the request; `last_used_at` is therefore up to a minute behind.
    */
-  touch(keyId: string, now = Date.now()): Promise<void> | undefined {
+  touch(keyId: string, now = this.clock.now().getTime()): Promise<void> | undefined {
     const last = this.touched.get(keyId);
     if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return undefined;
     this.touched.set(keyId, now);

@@ -52,7 +52,7 @@ export class DeadLettersController {
   private readonly letters: DeadLetters;
 
   constructor(@Inject(PLATFORM) platform: Platform) {
-    this.letters = platform.bus as unknown as DeadLetters;
+    this.letters = platform.bus;
   }
 
   @Get()

@@ -4,9 +4,9 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import type { Sql } from '@darkroom/database';
-import { DomainError } from '@darkroom/kernel';
+import { DomainError, type Clock } from '@darkroom/kernel';
 import { RebuildInProgress, RebuildJobs, type ProjectionStatus, type RebuildJob } from '@darkroom/projections';
-import { SQL } from '@darkroom/runtime';
+import { CLOCK, SQL } from '@darkroom/runtime';
 import { AdminGuard } from '../http/auth.guards';
 import { isUuid } from '../http/ids';
 
@@ -37,7 +37,10 @@ const isActive = (job: RebuildJob | undefined) => job !== undefined && ['request
 export class ProjectionsController {
   private readonly jobs: RebuildJobs;
 
-  constructor(@Inject(SQL) sql: Sql) {
+  constructor(
+    @Inject(SQL) sql: Sql,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
     this.jobs = new RebuildJobs(sql);
   }
 
@@ -84,8 +87,8 @@ export class ProjectionsController {
   async checksum(@Param('name') name: string, @Query() query: ChecksumQueryDto, @Res({ passthrough: true }) response: Response) {
     await this.status(name);
     let job = await this.verification(name);
-    const deadline = Date.now() + (query.wait ?? 30) * 1000;
-    while (isActive(job) && Date.now() < deadline) {
+    const deadline = this.clock.now().getTime() + (query.wait ?? 30) * 1000;
+    while (isActive(job) && this.clock.now().getTime() < deadline) {
       await sleep(POLL_MS);
       job = (await this.jobs.get(job.id)) ?? job;
     }
@@ -120,7 +123,7 @@ export class ProjectionsController {
         return latest as RebuildJob;
       }
       const verify = latest?.kind === 'verify' ? latest : undefined;
-      if (verify?.finishedAt && Date.now() - verify.finishedAt.getTime() < FRESH_MS) return verify;
+      if (verify?.finishedAt && this.clock.now().getTime() - verify.finishedAt.getTime() < FRESH_MS) return verify;
       try {
         return await this.jobs.request(name, 'verify');
       } catch (error) {

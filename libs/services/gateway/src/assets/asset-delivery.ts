@@ -1,5 +1,14 @@
 import { assertNever } from '@darkroom/kernel';
-import type { AssetServing } from '@darkroom/runtime';
+
+/**
+ * How the gateway hands out a stored image after checking the caller owns it: a 302 to a
+ * presigned GET valid for `ttlSeconds`, a 302 to the stable URL under a CDN's `baseUrl`, or
+ * the bytes streamed through the gateway (`proxy`, for clients that cannot reach the bucket).
+ */
+export type AssetServing =
+  | { readonly mode: 'presigned'; readonly ttlSeconds: number }
+  | { readonly mode: 'public'; readonly baseUrl: string }
+  | { readonly mode: 'proxy' };
 
 /** Stored assets never change, so a year of caching is as good as forever. */
 const IMMUTABLE = 'max-age=31536000, immutable';

@@ -4,13 +4,13 @@ import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
 import { DomainError } from '@darkroom/kernel';
 import type { ObjectStorage, StoredObject } from '@darkroom/object-storage';
-import { EVENT_STORE, OBJECT_STORAGE, SQL, type AssetServing } from '@darkroom/runtime';
+import { EVENT_STORE, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
 import { evolveAsset, loadAsset, type AssetRow } from '@darkroom/read-model-assets';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { GenerationsService } from '../generations/generations.service';
 import { HttpProblem } from '../http/http-problem';
 import { isUuid } from '../http/ids';
-import { publicAssetUrl } from './asset-delivery';
+import { publicAssetUrl, type AssetServing } from './asset-delivery';
 
 /** Finds a caller's asset and says where its bytes are (or opens them, when proxying). */
 @Injectable()

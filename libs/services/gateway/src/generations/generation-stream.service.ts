@@ -3,8 +3,8 @@ import type { Response } from 'express';
 import { generationStream } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
-import { DomainError } from '@darkroom/kernel';
-import { EVENT_STORE, SQL } from '@darkroom/runtime';
+import { DomainError, systemClock, type Clock } from '@darkroom/kernel';
+import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { isUuid } from '../http/ids';
 import { isTerminal, statusTransitions, transitionsToSend, type StatusTransition } from './status-transitions';
@@ -57,6 +57,7 @@ export class GenerationStreamService implements OnModuleDestroy {
     @Inject(SQL) private readonly sql: Sql,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(GATEWAY_OPTIONS) options: GatewayOptions,
+    @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
     this.settings = {
       pollIntervalMs: options.stream?.pollIntervalMs ?? DEFAULT_STATUS_STREAM.pollIntervalMs,
@@ -88,7 +89,7 @@ export class GenerationStreamService implements OnModuleDestroy {
     response.flushHeaders();
     response.write(`retry: ${RETRY_MS}\n\n`);
 
-    const watcher: Watcher = { taskId, response, baseUrl, lastSentId: lastEventId, seenPosition: read.position, lastWriteAt: Date.now() };
+    const watcher: Watcher = { taskId, response, baseUrl, lastSentId: lastEventId, seenPosition: read.position, lastWriteAt: this.nowMs() };
     response.on('close', () => this.forget(watcher));
     if (this.send(watcher, toSend) || response.destroyed) return;
     this.watchers.add(watcher);
@@ -102,6 +103,10 @@ export class GenerationStreamService implements OnModuleDestroy {
   }
 
   /** The task's status changes and the newest position of its generation stream. */
+  private nowMs(): number {
+    return this.clock.now().getTime();
+  }
+
   private async read(taskId: string): Promise<{ transitions: StatusTransition[]; position: bigint } | undefined> {
     const events = await this.store.readCorrelated(taskId);
     const stream = generationStream(taskId);
@@ -118,7 +123,7 @@ export class GenerationStreamService implements OnModuleDestroy {
       const data = JSON.stringify(toTaskResource(transition.row, watcher.baseUrl));
       watcher.response.write(`id: ${transition.id}\nevent: generation.status\ndata: ${data}\n\n`);
       watcher.lastSentId = transition.id;
-      watcher.lastWriteAt = Date.now();
+      watcher.lastWriteAt = this.nowMs();
       if (isTerminal(transition.row)) {
         this.end(watcher);
         return true;
@@ -160,7 +165,7 @@ export class GenerationStreamService implements OnModuleDestroy {
     } catch (error) {
       this.logger.warn(`status stream poll failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const now = Date.now();
+    const now = this.nowMs();
     for (const watcher of [...this.watchers]) {
       if (watcher.response.destroyed) {
         this.forget(watcher);

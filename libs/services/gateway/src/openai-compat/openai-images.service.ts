@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import type { Clock } from '@darkroom/kernel';
 import type { ObjectStorage } from '@darkroom/object-storage';
-import { OBJECT_STORAGE } from '@darkroom/runtime';
+import { CLOCK, OBJECT_STORAGE } from '@darkroom/runtime';
 import type { GenerationRow, TaskAsset } from '@darkroom/read-model-generations';
 import { AssetsService } from '../assets/assets.service';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
@@ -64,6 +65,7 @@ export class OpenAiImagesService {
     private readonly assets: AssetsService,
     @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
     @Inject(GATEWAY_OPTIONS) options: GatewayOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.timeoutSeconds = options.openaiCompat?.timeoutSeconds ?? DEFAULT_OPENAI_COMPAT_TIMEOUT_SECONDS;
     this.defaultModel = options.openaiCompat?.defaultModel ?? DEFAULT_OPENAI_COMPAT_MODEL;
@@ -103,12 +105,12 @@ export class OpenAiImagesService {
   }
 
   private async waitForEnd(accountId: string, taskId: string): Promise<GenerationRow> {
-    const deadline = Date.now() + this.timeoutSeconds * 1000;
+    const deadline = this.clock.now().getTime() + this.timeoutSeconds * 1000;
     for (;;) {
       const row = await this.generations.get(accountId, taskId);
       if (TERMINAL.has(row.status)) return row;
-      if (Date.now() >= deadline) throw stillRunning(row, this.timeoutSeconds);
-      await sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now())));
+      if (this.clock.now().getTime() >= deadline) throw stillRunning(row, this.timeoutSeconds);
+      await sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - this.clock.now().getTime())));
     }
   }
 

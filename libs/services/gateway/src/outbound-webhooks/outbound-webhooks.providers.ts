@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Provider } from '@nestjs/common';
-import { newId } from '@darkroom/kernel';
+import { newId, type Clock } from '@darkroom/kernel';
+import { CLOCK } from '@darkroom/runtime';
 import { SafePoster } from '@darkroom/safe-fetch';
 import { OUTBOUND_WEBHOOKS_OPTIONS, type OutboundWebhooksOptions } from './outbound-webhooks.options';
 import { OutboundWebhooksHandlers } from './outbound-webhooks.handlers';
@@ -23,8 +24,8 @@ export function outboundWebhookProviders(options: OutboundWebhooksOptions): Prov
     WebhookEndpointsService,
     {
       provide: WebhookDispatcher,
-      inject: [WebhookDeliveriesRepository, SafePoster],
-      useFactory: (deliveries: WebhookDeliveriesRepository, poster: SafePoster) =>
+      inject: [WebhookDeliveriesRepository, SafePoster, CLOCK],
+      useFactory: (deliveries: WebhookDeliveriesRepository, poster: SafePoster, clock: Clock) =>
         new WebhookDispatcher(deliveries, poster, {
           owner: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
           idleMs: options.idleMs ?? 250,
@@ -32,6 +33,7 @@ export function outboundWebhookProviders(options: OutboundWebhooksOptions): Prov
           timeoutMs: options.timeoutMs,
           scheduleMs: options.retryScheduleMs,
           disableAfterMs: options.disableAfterMs,
+          clock,
         }),
     },
   ];

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Sql } from '@darkroom/database';
-import { newId } from '@darkroom/kernel';
-import { SQL } from '@darkroom/runtime';
+import { newId, systemClock, type Clock } from '@darkroom/kernel';
+import { CLOCK, SQL } from '@darkroom/runtime';
 import { failingTooLong, nextRetryAt, succeeded, type AttemptOutcome } from './delivery-schedule';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -88,7 +88,10 @@ const fromDb = (row: DbDelivery): DeliveryRow => ({
  */
 @Injectable()
 export class WebhookDeliveriesRepository {
-  constructor(@Inject(SQL) private readonly sql: Sql) {}
+  constructor(
+    @Inject(SQL) private readonly sql: Sql,
+    @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {}
 
   /** One delivery per endpoint; a redelivered or replayed event inserts nothing more. */
   async enqueue(
@@ -169,7 +172,7 @@ export class WebhookDeliveriesRepository {
          VALUES ($1, $2, $3, $4, $5, $6)`,
         [delivery.id, attempt.attemptedAt, attempt.durationMs, attempt.statusCode ?? null, attempt.error ?? null, delivery.redeliver ? 'redeliver' : 'scheduled'],
       );
-      const now = new Date();
+      const now = this.clock.now();
       const ok = succeeded(attempt);
       const roundAttempts = redeliverAsked ? 0 : rows[0].round_attempts + 1;
       const retryAt = redeliverAsked ? now : ok ? undefined : nextRetryAt(attempt, roundAttempts, policy.scheduleMs, now);

@@ -1,4 +1,5 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Clock } from '@darkroom/kernel';
 import type { SafePoster } from '@darkroom/safe-fetch';
 import type { ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { signedHeaders } from './webhook-signer';
@@ -15,6 +16,7 @@ export interface WebhookDispatcherOptions {
   readonly timeoutMs: number;
   readonly scheduleMs: readonly number[];
   readonly disableAfterMs: number;
+  readonly clock: Clock;
 }
 
 /**
@@ -57,7 +59,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   /** Sends one delivery and records what happened. */
   async send(delivery: ClaimedDelivery): Promise<void> {
-    const attemptedAt = new Date();
+    const attemptedAt = this.options.clock.now();
     const started = performance.now();
     const result = await this.poster.post(delivery.url, delivery.payload, signedHeaders(delivery.secret, delivery.messageId, attemptedAt, delivery.payload));
     const durationMs = Math.round(performance.now() - started);
@@ -91,7 +93,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   /** Keeps one pending round, the earliest asked for; a round never overlaps another. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    const due = Date.now() + delayMs;
+    const due = this.options.clock.now().getTime() + delayMs;
     if (this.timer && this.due <= due) return;
     clearTimeout(this.timer);
     this.due = due;

@@ -1,4 +1,5 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Clock } from '@darkroom/kernel';
 import type { ModelCatalog } from '@darkroom/providers';
 import type { ProviderRegistry } from '../provider-registry';
 import type { JobRunner } from './job-runner';
@@ -18,6 +19,7 @@ export interface ProviderWorkerOptions {
   readonly leaseMs: number;
   /** Provider calls this process runs at once, all providers together. */
   readonly maxInFlight: number;
+  readonly clock: Clock;
 }
 
 /**
@@ -71,7 +73,7 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
     options: { concurrency?: number; budget?: PollBudget },
   ): Promise<number> {
     const free = this.options.maxInFlight - this.inFlight.size;
-    const budget = options.budget?.available(Date.now()) ?? Number.POSITIVE_INFINITY;
+    const budget = options.budget?.available(this.nowMs()) ?? Number.POSITIVE_INFINITY;
     const limit = Math.min(free, budget, 50);
     if (limit <= 0) return 0;
     const rows = await this.repo.claim({
@@ -109,14 +111,14 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
 
   private budget(provider: string, perSecond = 20): PollBudget {
     let budget = this.budgets.get(provider);
-    if (!budget) this.budgets.set(provider, (budget = new PollBudget(perSecond, Date.now())));
+    if (!budget) this.budgets.set(provider, (budget = new PollBudget(perSecond, this.nowMs())));
     return budget;
   }
 
   /** Keeps one pending round, the earliest asked for; a round never overlaps another. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    const due = Date.now() + delayMs;
+    const due = this.nowMs() + delayMs;
     if (this.timer && this.due <= due) return;
     clearTimeout(this.timer);
     this.due = due;
@@ -137,5 +139,9 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
     }
     this.running = false;
     this.schedule(started > 0 ? 0 : this.options.idleMs);
+  }
+
+  private nowMs(): number {
+    return this.options.clock.now().getTime();
   }
 }

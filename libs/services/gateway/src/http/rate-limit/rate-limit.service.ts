@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Sql } from '@darkroom/database';
-import { SQL } from '@darkroom/runtime';
+import { systemClock, type Clock } from '@darkroom/kernel';
+import { CLOCK, SQL } from '@darkroom/runtime';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../../gateway.options';
 import { rateLimitHeaders, secondsUntil, type RateLimitPolicy } from './rate-limit-headers';
 
@@ -39,7 +40,11 @@ export class RateLimitService {
   private readonly policy: RateLimitPolicy;
   private lastStoreErrorLog = 0;
 
-  constructor(@Inject(GATEWAY_OPTIONS) options: GatewayOptions, @Inject(SQL) sql: Sql) {
+  constructor(
+    @Inject(GATEWAY_OPTIONS) options: GatewayOptions,
+    @Inject(SQL) sql: Sql,
+    @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {
     const settings = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.policy = { limit: settings.perMinute, windowSeconds: WINDOW_SECONDS };
     if (settings.perMinute <= 0) return;
@@ -82,7 +87,7 @@ export class RateLimitService {
   }
 
   private logStoreError(error: unknown): void {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     if (now - this.lastStoreErrorLog < STORE_ERROR_LOG_INTERVAL_MS) return;
     this.lastStoreErrorLog = now;
     const message = error instanceof Error ? error.message : String(error);

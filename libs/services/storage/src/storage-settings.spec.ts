@@ -1,11 +1,15 @@
-import { ConfigError, loadConfig } from './load-config';
-import { ProvidersEnv } from './platform.env';
+import { ConfigError, loadConfig } from '@darkroom/config';
+import { ProvidersEnv } from '@darkroom/providers';
+import { StorageEnv } from './storage.env';
+
+/** Storage's own settings and those it shares with other services through the providers. */
+const settings = (env: NodeJS.ProcessEnv) => ({ ...loadConfig(ProvidersEnv, env), ...loadConfig(StorageEnv, env) });
 
 const digest = 'ab'.repeat(32);
 
 describe('storage, retention and moderation settings', () => {
   it('default to a 40 MP, 100 MiB, 16384-pixel-side, 20:1 decode budget, two decodes at once', () => {
-    expect(loadConfig(ProvidersEnv, {})).toMatchObject({
+    expect(settings({})).toMatchObject({
       IMAGE_MAX_PIXELS: 40_000_000,
       IMAGE_MAX_DECODED_BYTES: 104_857_600,
       IMAGE_MAX_SIDE: 16_384,
@@ -15,7 +19,7 @@ describe('storage, retention and moderation settings', () => {
   });
 
   it('default to a 40 MP limit, 30 days, a one-minute sweep and no moderation rules', () => {
-    expect(loadConfig(ProvidersEnv, {})).toMatchObject({
+    expect(settings({})).toMatchObject({
       IMAGE_MAX_PIXELS: 40_000_000,
       ASSET_RETENTION_DAYS: 30,
       RETENTION_SWEEP_INTERVAL_MS: 60_000,
@@ -25,7 +29,7 @@ describe('storage, retention and moderation settings', () => {
   });
 
   it('accept fractional retention days and a list of digests', () => {
-    const env = loadConfig(ProvidersEnv, {
+    const env = settings({
       ASSET_RETENTION_DAYS: '0.5',
       MODERATION_BLOCKLIST: 'foo, bar baz',
       MODERATION_BLOCKED_IMAGE_SHA256: `${digest}, ${digest.toUpperCase()}`,
@@ -45,7 +49,7 @@ describe('storage, retention and moderation settings', () => {
     ['MODERATION_BLOCKED_IMAGE_SHA256', 'not-a-digest'],
     ['MODERATION_BLOCKED_IMAGE_SHA256', `${digest},`],
   ])('refuse %s=%s, naming it', (name, value) => {
-    expect(() => loadConfig(ProvidersEnv, { [name]: value })).toThrow(ConfigError);
-    expect(() => loadConfig(ProvidersEnv, { [name]: value })).toThrow(name);
+    expect(() => settings({ [name]: value })).toThrow(ConfigError);
+    expect(() => settings({ [name]: value })).toThrow(name);
   });
 });

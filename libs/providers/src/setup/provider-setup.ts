@@ -1,28 +1,15 @@
-import type { ProvidersEnv } from '@darkroom/config';
-import {
-  BflProvider,
-  FalProvider,
-  GeminiProvider,
-  ImageDecoder,
-  LocalRenderer,
-  ModelCatalog,
-  OpenAiProvider,
-  ReplicateProvider,
-  RuleBasedModeration,
-  commaList,
-  type ImageProvider,
-  type Moderation,
-} from '@darkroom/providers';
-
-/**
- * How the gateway hands out a stored image after checking the caller owns it: a 302 to a
- * presigned GET valid for `ttlSeconds`, a 302 to the stable URL under a CDN's `baseUrl`, or
- * the bytes streamed through the gateway (`proxy`, for clients that cannot reach the bucket).
- */
-export type AssetServing =
-  | { readonly mode: 'presigned'; readonly ttlSeconds: number }
-  | { readonly mode: 'public'; readonly baseUrl: string }
-  | { readonly mode: 'proxy' };
+import { BflProvider } from '../bfl/bfl.provider';
+import { ModelCatalog } from '../catalog/model-catalog';
+import { FalProvider } from '../fal/fal.provider';
+import { GeminiProvider } from '../gemini/gemini.provider';
+import type { ImageProvider } from '../image-provider';
+import { ImageDecoder } from '../images/image-decoder';
+import { LocalRenderer } from '../local/local-renderer';
+import type { Moderation } from '../moderation/moderation';
+import { commaList, RuleBasedModeration } from '../moderation/rule-based-moderation';
+import { OpenAiProvider } from '../openai/openai.provider';
+import { ReplicateProvider } from '../replicate/replicate.provider';
+import type { ProvidersEnv } from './providers.env';
 
 /** The catalog and the providers this process can talk to, from configuration. */
 export interface ProviderSetup {
@@ -41,8 +28,6 @@ export interface ProviderSetup {
    * a provider-backed classifier implementing `Moderation` is plugged in here.
    */
   readonly moderation: Moderation;
-  /** Carried here so every entry point passes the gateway the same setting; providers do not read it. */
-  readonly assetServing: AssetServing;
   /**
    * The process's one decode budget and decode slots (IMAGE_*): the gateway's uploads,
    * storage's results and the local renderer's edits all go through it.
@@ -104,7 +89,6 @@ export function providerSetup(env: ProvidersEnv): ProviderSetup {
       blocklist: commaList(env.MODERATION_BLOCKLIST),
       blockedImageSha256: commaList(env.MODERATION_BLOCKED_IMAGE_SHA256),
     }),
-    assetServing: assetServing(env),
     images,
   };
 }
@@ -117,11 +101,4 @@ function imageDecoder(env: ProvidersEnv): ImageDecoder {
     maxAspectRatio: env.IMAGE_MAX_ASPECT_RATIO,
   };
   return new ImageDecoder(limits, env.IMAGE_DECODE_CONCURRENCY);
-}
-
-/** `ASSET_DELIVERY=proxy` wins: it is the explicit opt-out of sending clients to the bucket. */
-function assetServing(env: ProvidersEnv): AssetServing {
-  if (env.ASSET_DELIVERY === 'proxy') return { mode: 'proxy' };
-  if (env.ASSET_PUBLIC_BASE_URL) return { mode: 'public', baseUrl: env.ASSET_PUBLIC_BASE_URL.replace(/\/+$/, '') };
-  return { mode: 'presigned', ttlSeconds: env.ASSET_URL_TTL_SECONDS };
 }
