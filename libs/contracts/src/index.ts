@@ -5,4 +5,5 @@ export * from './generation.events';
 export * from './credit-account.events';
 export * from './provider-job.events';
 export * from './asset.events';
+export * from './stream-event';
 export * from './consumers';

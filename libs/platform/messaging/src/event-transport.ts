@@ -128,6 +128,7 @@ export class EventTransport extends Server implements CustomTransportStrategy {
 
 /** What every log line written while this message is handled says about it. */
 function logFieldsOf(consumer: string, message: EventMessage): LogContext {
+  // Any event comes here: its data is probed for a task id, checked below, not trusted.
   const taskId = (message.data as { taskId?: unknown } | null)?.taskId;
   return {
     consumer,

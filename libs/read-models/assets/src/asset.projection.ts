@@ -1,76 +1,7 @@
 import type { AssetEvent } from '@darkroom/contracts';
-import type { Sql } from '@darkroom/database';
-import { assertNever } from '@darkroom/kernel';
 import type { RowProjection } from '@darkroom/projections';
-
-/** One stored image as the API serves it. */
-export interface AssetRow {
-  readonly id: string;
-  readonly taskId: string;
-  readonly accountId: string;
-  readonly index: number;
-  readonly key: string;
-  readonly contentType: string;
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly width: number;
-  readonly height: number;
-  readonly storedAt: string;
-  readonly deletedAt: string | null;
-}
-
-/** Pure: the asset row after one asset event; a rejected output never gets a row. */
-export function evolveAsset(row: AssetRow | undefined, event: AssetEvent): AssetRow | undefined {
-  switch (event.type) {
-    case 'AssetStored': {
-      const { assetId, taskId, accountId, index, key, contentType, bytes, sha256, width, height, storedAt } = event.data;
-      return { id: assetId, taskId, accountId, index, key, contentType, bytes, sha256, width, height, storedAt, deletedAt: null };
-    }
-    case 'AssetRejected':
-      return row;
-    case 'AssetDeleted':
-      return row && { ...row, deletedAt: event.data.deletedAt };
-    default:
-      return assertNever(event);
-  }
-}
-
-interface AssetRecord {
-  id: string;
-  task_id: string;
-  account_id: string;
-  output_index: number;
-  key: string;
-  content_type: string;
-  bytes: string;
-  sha256: string;
-  width: number;
-  height: number;
-  stored_at: Date;
-  deleted_at: Date | null;
-}
-
-function toAssetRow(record: AssetRecord): AssetRow {
-  return {
-    id: record.id,
-    taskId: record.task_id,
-    accountId: record.account_id,
-    index: record.output_index,
-    key: record.key,
-    contentType: record.content_type,
-    bytes: Number(record.bytes),
-    sha256: record.sha256,
-    width: record.width,
-    height: record.height,
-    storedAt: new Date(record.stored_at).toISOString(),
-    deletedAt: record.deleted_at ? new Date(record.deleted_at).toISOString() : null,
-  };
-}
-
-export async function loadAsset(sql: Sql, id: string): Promise<AssetRow | undefined> {
-  const { rows } = await sql.query<AssetRecord>(`SELECT * FROM assets WHERE id = $1`, [id]);
-  return rows[0] ? toAssetRow(rows[0]) : undefined;
-}
+import { evolveAsset, type AssetRow } from './asset.evolve';
+import { loadAsset, saveAsset } from './asset.repository';
 
 export const assetProjection: RowProjection<AssetRow, AssetEvent> = {
   name: 'assets',
@@ -78,14 +9,5 @@ export const assetProjection: RowProjection<AssetRow, AssetEvent> = {
   keyOf: (event) => event.data.assetId,
   evolve: evolveAsset,
   load: loadAsset,
-  async save(tx: Sql, row: AssetRow) {
-    await tx.query(
-      `INSERT INTO assets (id, task_id, account_id, output_index, key, content_type, bytes, sha256, width, height,
-         stored_at, deleted_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (id) DO UPDATE SET deleted_at = $12`,
-      [row.id, row.taskId, row.accountId, row.index, row.key, row.contentType, row.bytes, row.sha256, row.width,
-        row.height, row.storedAt, row.deletedAt],
-    );
-  },
+  save: saveAsset,
 };

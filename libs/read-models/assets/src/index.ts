@@ -1,1 +1,3 @@
+export * from './asset.evolve';
+export * from './asset.repository';
 export * from './asset.projection';

@@ -1,7 +1,7 @@
 import { GenerationStatus } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import type { GenerationRow } from './generation-row';
-import { toGenerationRow } from './generation.projection';
+import { toGenerationRow } from './generation-row.repository';
 
 /** Where a page ends: the last row's keyset, exact to the microsecond. */
 export interface GenerationKeyset {

@@ -1,4 +1,6 @@
 export * from './generation-row';
+export * from './generation-row.evolve';
+export * from './generation-row.repository';
 export * from './generation.projection';
 export * from './generation-list';
 export * from './task-metrics';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { generationStream, type GenerationCompleted, type GenerationCreated, type GenerationFailed, type GenerationProcessing } from '@darkroom/contracts';
+import { generationStream, type GenerationCompleted, type GenerationEvent, type GenerationFailed } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
 import { DarkroomMetrics } from '@darkroom/observability';
@@ -40,11 +40,11 @@ export class TaskMetrics implements OnModuleInit {
     const end = events.find((event): event is Terminal => event.type === 'GenerationCompleted' || event.type === 'GenerationFailed');
     if (!end) return;
     try {
-      const stream = await store.readStream(generationStream(taskId));
-      const created = stream.find((event) => event.type === 'GenerationCreated')?.data as GenerationCreated['data'] | undefined;
+      const stream = await store.readStream<GenerationEvent>(generationStream(taskId));
+      const created = stream.find((event) => event.type === 'GenerationCreated')?.data;
       if (!created) return;
       const processing = stream.filter((event) => event.type === 'GenerationProcessing');
-      const provider = (processing[processing.length - 1]?.data as GenerationProcessing['data'] | undefined)?.provider ?? 'none';
+      const provider = processing[processing.length - 1]?.data.provider ?? 'none';
       const endedAt = end.type === 'GenerationCompleted' ? end.data.completedAt : end.data.failedAt;
       const seconds = Math.max(0, (Date.parse(endedAt) - Date.parse(created.createdAt)) / 1000);
       const status = end.type === 'GenerationCompleted' ? 'completed' : 'failed';

@@ -1,5 +1,5 @@
 import type { Sql } from '@darkroom/database';
-import type { LedgerEntryRow, LedgerEntryType } from './ledger-entry.projection';
+import type { LedgerEntryRow, LedgerEntryType } from './ledger-entry.evolve';
 
 export interface LedgerEntryPage {
   /** Newest first. */

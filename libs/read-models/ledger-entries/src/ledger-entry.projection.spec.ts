@@ -1,6 +1,7 @@
 import type { CreditMovement, Recorded } from '@darkroom/contracts';
 import { recordedEvent } from '@darkroom/testing';
-import { evolveLedgerEntry, ledgerEntryProjection } from './ledger-entry.projection';
+import { evolveLedgerEntry } from './ledger-entry.evolve';
+import { ledgerEntryProjection } from './ledger-entry.projection';
 
 const at = '2026-11-24T10:00:00.000Z';
 

@@ -10,7 +10,7 @@ import {
   type AssetStored,
   type CreditsReservationRejected,
   type CreditsReserved,
-  type GenerationCreated,
+  type GenerationEvent,
   type ProviderJobCanceled,
   type ProviderJobFailed,
   type ProviderJobSubmitted,
@@ -101,8 +101,8 @@ export class GenerationHandlers {
     taskId: string,
     failure: Pick<HandleProviderFailure, 'attempt' | 'code' | 'retryable' | 'retryAfterSeconds' | 'detail'>,
   ) {
-    const state = await ctx.store.readStream(generationStream(taskId));
-    const created = state.find((event) => event.type === 'GenerationCreated')?.data as GenerationCreated['data'] | undefined;
+    const state = await ctx.store.readStream<GenerationEvent>(generationStream(taskId));
+    const created = state.find((event) => event.type === 'GenerationCreated')?.data;
     if (!created) return;
     const request = created.request;
     const hasInputs = (request.inputImages?.length ?? 0) + (request.referenceImages?.length ?? 0) > 0;

@@ -23,6 +23,7 @@ export const LEDGER = 'ledger';
  */
 export const LEDGER_CONSUMER: ConsumerOptions = {
   groupBy: (message) => {
+    // Before any handler: the data is probed for the account (checked below), not trusted.
     const data = message.data as { accountId?: unknown; request?: { accountId?: unknown } } | null;
     const accountId = data?.accountId ?? data?.request?.accountId;
     return typeof accountId === 'string' ? accountId : undefined;

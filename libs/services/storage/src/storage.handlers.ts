@@ -8,7 +8,7 @@ import {
   FailureCode,
   providerJobStream,
   type AssetEvent,
-  type ProviderJobSubmitted,
+  type ProviderJobEvent,
   type ProviderJobSucceeded,
   type ProviderOutput,
 } from '@darkroom/contracts';
@@ -50,9 +50,8 @@ export class StorageHandlers {
 
   /** The provider that ran this attempt, as its `ProviderJobSubmitted` says: its URLs are checked against its allowlist. */
   private async providerOf(ctx: EventContext, taskId: string, attempt: number): Promise<string | undefined> {
-    const events = await ctx.store.readStream(providerJobStream(taskId, attempt));
-    const submitted = events.find((event) => event.type === 'ProviderJobSubmitted');
-    return (submitted?.data as ProviderJobSubmitted['data'] | undefined)?.provider;
+    const events = await ctx.store.readStream<ProviderJobEvent>(providerJobStream(taskId, attempt));
+    return events.find((event) => event.type === 'ProviderJobSubmitted')?.data.provider;
   }
 
   private async storeOutput(
@@ -113,7 +112,7 @@ export class StorageHandlers {
    */
   private async alreadyDecided(ctx: EventContext, stream: string): Promise<boolean> {
     await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [stream]);
-    const events = (await ctx.store.readStream(stream)) as unknown as AssetEvent[];
+    const events = await ctx.store.readStream<AssetEvent>(stream);
     return events.reduce(assetDecider.evolve, assetDecider.initialState()).status !== 'initial';
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { generationStream } from '@darkroom/contracts';
+import { generationStream, type StreamEvent } from '@darkroom/contracts';
 import type { EventStore } from '@darkroom/event-store';
 import { DomainError } from '@darkroom/kernel';
 import { EVENT_STORE } from '@darkroom/runtime';
@@ -15,9 +15,9 @@ export class GenerationTimelineService {
 
   /** The caller's task's timeline; another account's task is indistinguishable from a missing one. */
   async timeline(accountId: string, taskId: string): Promise<TimelineEntry[]> {
-    const events = isUuid(taskId) ? await this.store.readCorrelated(taskId) : [];
+    const events = isUuid(taskId) ? await this.store.readCorrelated<StreamEvent>(taskId) : [];
     const created = events.find((event) => event.streamId === generationStream(taskId) && event.type === 'GenerationCreated');
-    const owner = (created?.data as { request?: { accountId?: string } } | undefined)?.request?.accountId;
+    const owner = created?.type === 'GenerationCreated' ? created.data.request.accountId : undefined;
     if (owner === undefined || owner !== accountId) throw notFound(taskId);
     return toTimeline(events, taskId, accountId);
   }

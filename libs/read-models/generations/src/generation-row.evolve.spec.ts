@@ -1,7 +1,7 @@
 import type { Recorded } from '@darkroom/contracts';
 import { recordedEvent } from '@darkroom/testing';
 import type { GenerationRow } from './generation-row';
-import { evolveGenerationRow, type GenerationRowEvent } from './generation.projection';
+import { evolveGenerationRow, type GenerationRowEvent } from './generation-row.evolve';
 
 describe('generations projection', () => {
   it('starts a row at created with pending credits', () => {

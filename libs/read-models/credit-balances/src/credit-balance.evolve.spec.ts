@@ -1,6 +1,6 @@
 import type { CreditMovement, Recorded } from '@darkroom/contracts';
 import { recordedEvent } from '@darkroom/testing';
-import { evolveCreditBalance, type CreditBalanceRow } from './credit-balance.projection';
+import { evolveCreditBalance, type CreditBalanceRow } from './credit-balance.evolve';
 
 describe('credit balance projection', () => {
   it('tracks granted, reserved, captured and available through a reservation that is captured', () => {
