@@ -9,8 +9,8 @@ const root = join(__dirname, '../..');
 const eslint = join(root, 'node_modules/eslint/bin/eslint.js');
 const lintEnv = { ...process.env, NX_DAEMON: 'false' };
 
-/** Lints `code` as if it were the file at `filePath`, in a process of its own (the config is ESM). */
-const boundaryErrors = (filePath: string, code: string): Promise<string[]> =>
+/** Lints `code` as if it were the file at `filePath`, in a process of its own (the config is ESM); messages of `rule`. */
+const ruleErrors = (rule: string, filePath: string, code: string): Promise<string[]> =>
   new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
@@ -20,11 +20,14 @@ const boundaryErrors = (filePath: string, code: string): Promise<string[]> =>
         // eslint exits 1 when it found problems; anything else is a failure of the run.
         if (error && error.code !== 1) return reject(error);
         const [result] = JSON.parse(stdout) as { messages: { ruleId: string | null; message: string }[] }[];
-        resolve(result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message));
+        resolve(result.messages.filter((m) => m.ruleId === rule).map((m) => m.message));
       },
     );
     child.stdin!.end(code);
   });
+
+const boundaryErrors = (filePath: string, code: string) => ruleErrors('@nx/enforce-module-boundaries', filePath, code);
+const timeErrors = (filePath: string, code: string) => ruleErrors('no-restricted-syntax', filePath, code);
 
 describe('module boundaries', () => {
   jest.setTimeout(60_000);
@@ -51,5 +54,29 @@ describe('module boundaries', () => {
   it('an app may compose services', async () => {
     const code = "import * as ledger from '@darkroom/service-ledger';\nexport const probe = ledger;\n";
     expect(await boundaryErrors('apps/ledger/src/probe.ts', code)).toEqual([]);
+  });
+
+  it('the platform may not import the providers or a service', async () => {
+    for (const imported of ['@darkroom/providers', '@darkroom/service-ledger']) {
+      const errors = await boundaryErrors('libs/platform/safe-fetch/src/probe.ts', `import * as other from '${imported}';\nexport const probe = other;\n`);
+      expect(errors.join('\n')).toMatch(/type:platform/);
+    }
+  });
+});
+
+describe('reading the time', () => {
+  jest.setTimeout(60_000);
+  const reads = 'export const probe = [Date.now(), new Date()];\n';
+
+  it('goes through the Clock in services, the platform and the apps', async () => {
+    expect(await timeErrors('libs/services/ledger/src/probe.ts', reads)).toHaveLength(2);
+    expect(await timeErrors('libs/platform/messaging/src/probe.ts', reads)).toHaveLength(2);
+    expect(await timeErrors('apps/gateway/src/probe.ts', reads)).toHaveLength(2);
+  });
+
+  it('is free in tests, in the clock itself, and for a date parsed from a value', async () => {
+    expect(await timeErrors('libs/services/ledger/src/probe.spec.ts', reads)).toEqual([]);
+    expect(await timeErrors('libs/kernel/src/clock.ts', reads)).toEqual([]);
+    expect(await timeErrors('libs/services/ledger/src/probe.ts', "export const probe = new Date('2026-01-01');\n")).toEqual([]);
   });
 });
