@@ -24,7 +24,7 @@ import { AccountsRepository } from '../../libs/services/gateway/src/accounts/acc
 import type { GatewayOptions } from '../../libs/services/gateway/src/gateway.options';
 import { RateLimitService } from '../../libs/services/gateway/src/http/rate-limit/rate-limit.service';
 import { IdempotencyService } from '../../libs/services/gateway/src/idempotency/idempotency.service';
-import { WebhookDeliveriesRepository } from '../../libs/services/gateway/src/outbound-webhooks/webhook-deliveries.repository';
+import { WebhookDeliveriesRepository } from '../../libs/services/outbound-webhooks/src/webhook-deliveries.repository';
 import { listGenerations } from '../../libs/services/generation/src/generations/generation-list';
 import { creditBalanceProjection } from '../../libs/services/ledger/src/credit-balances/credit-balance.projection';
 import { listLedgerEntries } from '../../libs/services/ledger/src/ledger-entries/ledger-entries.query';

@@ -5,9 +5,10 @@ import { EmbeddedEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { creditAccountDecider } from '@darkroom/domain-ledger';
 import { deriveId } from '@darkroom/kernel';
 import { createEmbeddedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
-import { AccountsRepository, GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
+import { AccountsRepository, GatewayModule, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
 import { GenerationModule } from '@darkroom/service-generation';
 import { LEDGER, LEDGER_CONSUMER, LedgerModule } from '@darkroom/service-ledger';
+import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
 import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
 import { STORAGE, STORAGE_CONSUMER, StorageModule } from '@darkroom/service-storage';
 import { loadOrCreateDevCredentials } from './dev-credentials';
@@ -31,11 +32,11 @@ async function main(): Promise<void> {
         adminApiKey: dev.adminKey,
         rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: 'memory' },
         ...providers,
-        outboundWebhooks,
         idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
         openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
         stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
       }),
+      OutboundWebhooksModule.register(outboundWebhooks),
       GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: env.DEADLINE_SWEEP_INTERVAL_MS }),
       LedgerModule.register({
         reservationMaxAgeSeconds: env.LEDGER_RESERVATION_MAX_AGE_SECONDS,

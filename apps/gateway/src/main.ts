@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { DatabaseEnv, GatewayEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { createDistributedPlatform, exitOnBootError, migrate, providerSetup, startApp } from '@darkroom/runtime';
-import { GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
+import { GatewayModule, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
+import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
 
 /**
  * The public API as its own process (DESIGN §1); configured by environment only.
@@ -31,11 +32,11 @@ async function main(): Promise<void> {
         webhookProviders,
         assetServing,
         images,
-        outboundWebhooks,
         idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
         openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
         stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
       }),
+      OutboundWebhooksModule.register(outboundWebhooks),
     ],
     configure: (app) => {
       setupOpenApi(app);

@@ -6,3 +6,4 @@ export * from './credit-account.events';
 export * from './provider-job.events';
 export * from './asset.events';
 export * from './consumers';
+export * from './ports/webhook-endpoints';
