@@ -35,6 +35,12 @@ export class WebhookEndpointsService implements WebhookEndpoints {
         errors: [{ field: 'url', message: `url is not allowed: ${refusal.message} (${refusal.code})` }],
       });
     }
+    // Checked again at every connect; refused here too so a bad endpoint is never stored.
+    const notPublic = await this.poster.hostRefusal(endpoint.url);
+    if (notPublic) {
+      const message = `url is not allowed: ${notPublic.message} (${notPublic.code})`;
+      throw new DomainError('webhook_url_not_allowed', 'validation', 'The webhook URL does not name a public host.', { errors: [{ field: 'url', message }] });
+    }
     if ((await this.endpoints.list(accountId)).length >= MAX_ENDPOINTS_PER_ACCOUNT) {
       throw new DomainError('too_many_webhook_endpoints', 'conflict', `An account can have at most ${MAX_ENDPOINTS_PER_ACCOUNT} webhook endpoints.`);
     }
