@@ -13,4 +13,5 @@ export * from './provider-setup';
 export * from './readiness.service';
 export * from './metrics.controller';
 export * from './platform-metrics';
+export * from './claim-loop';
 export * from './periodic-sweep';
