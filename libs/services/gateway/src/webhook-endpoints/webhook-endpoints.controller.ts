@@ -15,7 +15,7 @@ export class WebhookEndpointsController {
   /** 201 with the endpoint and its signing secret. */
   @Post()
   @HttpCode(201)
-  async create(@Req() request: AuthenticatedRequest, @Body() body: CreateWebhookEndpointDto) {
+  create(@Req() request: AuthenticatedRequest, @Body() body: CreateWebhookEndpointDto) {
     return this.endpoints.create(request.accountId, body);
   }
 
