@@ -28,7 +28,7 @@ import { AccountsRepository } from '../../libs/services/gateway/src/accounts/acc
 import type { GatewayOptions } from '../../libs/services/gateway/src/gateway.options';
 import { RateLimitService } from '../../libs/services/gateway/src/http/rate-limit/rate-limit.service';
 import { IdempotencyService } from '../../libs/services/gateway/src/idempotency/idempotency.service';
-import { WebhookDeliveriesRepository } from '../../libs/services/gateway/src/outbound-webhooks/webhook-deliveries.repository';
+import { WebhookDeliveriesRepository } from '../../libs/services/outbound-webhooks/src/webhook-deliveries.repository';
 import { ProviderJobsRepository } from '../../libs/services/provider-adapter/src/work/provider-jobs.repository';
 import { RetentionSweeper } from '../../libs/services/storage/src/retention/retention-sweeper';
 

@@ -11,12 +11,12 @@ import {
   GatewayEnv,
   GatewayModule,
   gatewayOptionsFromEnv,
-  outboundWebhooksFromEnv,
   serveStudio,
   setupOpenApi,
 } from '@darkroom/service-gateway';
 import { GenerationEnv, GenerationModule } from '@darkroom/service-generation';
 import { LEDGER, LEDGER_CONSUMER, LedgerEnv, LedgerModule, ledgerOptions } from '@darkroom/service-ledger';
+import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
 import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
 import { retentionOptions, STORAGE, STORAGE_CONSUMER, StorageEnv, StorageModule } from '@darkroom/service-storage';
 import { loadOrCreateDevCredentials } from './dev-credentials';
@@ -42,8 +42,8 @@ async function main(): Promise<void> {
         adminApiKey: dev.adminKey,
         ...providers,
         ...gatewayOptionsFromEnv(gateway, 'memory'),
-        outboundWebhooks,
       }),
+      OutboundWebhooksModule.register(outboundWebhooks),
       GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: generation.DEADLINE_SWEEP_INTERVAL_MS }),
       LedgerModule.register(ledgerOptions(ledger)),
       ProviderAdapterModule.register(providers),

@@ -208,6 +208,26 @@ describe('outbound webhooks', () => {
     expect((await call(system.gatewayUrl, 'GET', '/v1/webhook_endpoints')).status).toBe(401);
   });
 
+  it('refuses endpoints that name no public host before storing them', async () => {
+    const urls = [
+      'https://localhost',
+      'https://localhost.',
+      'https://LOCALHOST',
+      'https://api.localhost/hook',
+      'https://10.0.0.1.nip.io',
+      'https://127.0.0.1.sslip.io/hook',
+      'https://metadata.google.internal',
+      'https://printer.local/hook',
+      'https://example.com:0',
+    ];
+    for (const url of urls) {
+      const refused = await api('POST', '/v1/webhook_endpoints', owner.key, { url });
+      expect({ url, status: refused.status, code: refused.body.code }).toEqual({ url, status: 400, code: 'webhook_url_not_allowed' });
+      expect(refused.body.errors.map((e: Body) => e.field)).toEqual(['url']);
+    }
+    expect((await api('GET', '/v1/webhook_endpoints', owner.key)).body.data).toEqual([]);
+  });
+
   it('registers an endpoint and shows its secret at creation and to its owner', async () => {
     endpoint = await register(owner.key, main, '/hooks/main');
     expect(endpoint).toMatchObject({

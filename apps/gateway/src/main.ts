@@ -8,10 +8,10 @@ import {
   GatewayEnv,
   GatewayModule,
   gatewayOptionsFromEnv,
-  outboundWebhooksFromEnv,
   serveStudio,
   setupOpenApi,
 } from '@darkroom/service-gateway';
+import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
 
 /**
  * The public API as its own process (DESIGN §1); configured by environment only.
@@ -40,8 +40,8 @@ async function main(): Promise<void> {
         webhookProviders,
         images,
         ...gatewayOptionsFromEnv(gateway, 'postgres'),
-        outboundWebhooks,
       }),
+      OutboundWebhooksModule.register(outboundWebhooks),
     ],
     configure: (app) => {
       setupOpenApi(app);

@@ -7,3 +7,4 @@ export * from './provider-job.events';
 export * from './asset.events';
 export * from './stream-event';
 export * from './consumers';
+export * from './ports/webhook-endpoints';

@@ -12,4 +12,5 @@ export * from './migrate';
 export * from './readiness.service';
 export * from './metrics.controller';
 export * from './platform-metrics';
+export * from './claim-loop';
 export * from './periodic-sweep';

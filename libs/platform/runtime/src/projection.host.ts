@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { ProjectionRebuild, ProjectionRunner, RebuildJobs, type RebuildJob, type RowProjection } from '@darkroom/projections';
+import { ClaimLoop } from './claim-loop';
 import type { Platform } from './platform';
 
 /** How often a host looks for rebuild jobs of its projections. */
@@ -20,9 +21,8 @@ export class ProjectionHost {
   readonly runners: readonly ProjectionRunner<unknown>[];
   private readonly jobs: RebuildJobs;
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private jobTimer?: NodeJS.Timeout;
+  private readonly jobLoop: ClaimLoop;
   private ticks = 0;
-  private current?: Promise<void>;
   private stopping = false;
 
   constructor(
@@ -42,6 +42,11 @@ export class ProjectionHost {
           onError: (error) => this.logger.error(`projection ${projection.name}: ${String(error)}`),
         }),
     );
+    this.jobLoop = new ClaimLoop(() => this.pollJobs(), {
+      idleMs: JOB_POLL_MS,
+      busyMs: JOB_POLL_MS,
+      onError: (error) => this.logger.error(`projection jobs: ${String(error)}`),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -51,30 +56,23 @@ export class ProjectionHost {
     } catch (error) {
       this.logger.error(`registering projections: ${String(error)}`);
     }
-    this.scheduleJobs(JOB_POLL_MS);
+    this.jobLoop.start(JOB_POLL_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    if (this.jobTimer) clearTimeout(this.jobTimer);
-    await this.current;
+    await this.jobLoop.stop();
     await Promise.all(this.runners.map((runner) => runner.stop()));
   }
 
-  private scheduleJobs(delayMs: number): void {
-    if (this.stopping) return;
-    this.jobTimer = setTimeout(() => {
-      this.current = this.pollJobs()
-        .catch((error: unknown) => this.logger.error(`projection jobs: ${String(error)}`))
-        .finally(() => this.scheduleJobs(JOB_POLL_MS));
-    }, delayMs);
-  }
-
-  private async pollJobs(): Promise<void> {
+  /** One look for a job; resolves with how many it ran (0 or 1). */
+  private async pollJobs(): Promise<number> {
     const names = this.projections.map((projection) => projection.name);
     if (this.ticks++ % HEARTBEAT_EVERY === 0) await this.jobs.heartbeat(names, this.owner);
     const job = await this.jobs.claim(names, this.owner, LEASE_MS);
-    if (job) await this.runJob(job);
+    if (!job) return 0;
+    await this.runJob(job);
+    return 1;
   }
 
   private async runJob(job: RebuildJob): Promise<void> {

@@ -4,3 +4,4 @@ export { addressRefusal } from './address-policy';
 export { hostAllowed } from './url-policy';
 export type { Resolve } from './checked-lookup';
 export { SafePoster, type SafePosterOptions, type SafePostResult, type SafePostResponse } from './safe-post';
+export { hostNameRefusal, INTERNAL_NAME_SUFFIXES } from './public-host-policy';

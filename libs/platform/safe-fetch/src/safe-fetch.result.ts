@@ -8,6 +8,8 @@ export type SafeFetchCode =
   | 'host_not_allowed'
   /** The host is, or resolves to, an address we never connect to (loopback, private, metadata, ...). */
   | 'address_not_allowed'
+  /** Port 0, which no server listens on (some stacks connect it to loopback). */
+  | 'port_not_allowed'
   /** The URL carries a user name or password. */
   | 'userinfo_not_allowed'
   | 'too_many_redirects'

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '@darkroom/kernel';
 import { addressRefusal } from './address-policy';
 import { AddressNotAllowedError, checkedLookup, systemResolve, type Resolve } from './checked-lookup';
 import { originOf, rejection, type SafeFetchRejection } from './safe-fetch.result';
+import { hostNameRefusal } from './public-host-policy';
 import { checkPublicUrl, normaliseTestHosts } from './url-policy';
 
 export interface SafePosterOptions {
@@ -18,6 +19,8 @@ export interface SafePosterOptions {
   readonly resolve?: Resolve;
   /** What an HTTP-date `Retry-After` is counted from (default the system clock). */
   readonly clock?: Clock;
+  /** How long `hostRefusal` waits for a name to resolve (default 2 s). */
+  readonly resolveTimeoutMs?: number;
 }
 
 /** What a receiver answered: any status, redirects included (they are never followed). */
@@ -45,10 +48,14 @@ export class SafePoster {
   private readonly timeoutMs: number;
   private readonly keepBytes: number;
   private readonly clock: Clock;
+  private readonly resolve: Resolve;
+  private readonly resolveTimeoutMs: number;
 
   constructor(options: SafePosterOptions = {}) {
     this.testHosts = normaliseTestHosts(options.testHosts ?? []);
-    this.lookup = checkedLookup(options.resolve ?? systemResolve);
+    this.resolve = options.resolve ?? systemResolve;
+    this.resolveTimeoutMs = options.resolveTimeoutMs ?? 2000;
+    this.lookup = checkedLookup(this.resolve);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.keepBytes = options.keepResponseBytes ?? 1024;
     this.clock = options.clock ?? systemClock;
@@ -58,6 +65,27 @@ export class SafePoster {
   refusal(url: string): SafeFetchRejection | undefined {
     const target = checkPublicUrl(url, this.testHosts);
     return 'code' in target ? target : undefined;
+  }
+
+  /**
+   * Beyond `refusal`, why `url` names no public host, for a URL registered now and posted to
+   * later: port 0, a name no public host has (`hostNameRefusal`), or a name resolving to an
+   * address we never connect to. A name that does not resolve in time is let through: the
+   * check inside the socket's lookup still guards every post.
+   */
+  async hostRefusal(url: string): Promise<SafeFetchRejection | undefined> {
+    const target = checkPublicUrl(url, this.testHosts);
+    if ('code' in target) return target;
+    if (!target.checkAddress) return undefined;
+    const where = originOf(target.url);
+    if (target.url.port === '0') return rejection('port_not_allowed', `${where}: port 0 is not allowed`);
+    const named = hostNameRefusal(target.hostname);
+    if (named) return rejection('host_not_allowed', `${where}: ${target.hostname} is ${named}`);
+    for (const address of await this.resolved(target.hostname)) {
+      const refused = addressRefusal(address);
+      if (refused) return rejection('address_not_allowed', `${where}: ${target.hostname} resolves to ${address}, which is ${refused}`);
+    }
+    return undefined;
   }
 
   post(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<SafePostResult> {
@@ -110,6 +138,17 @@ export class SafePoster {
       });
       request.end(body);
     });
+  }
+
+  /** The name's addresses, or none when it does not resolve within `resolveTimeoutMs`. */
+  private async resolved(hostname: string): Promise<readonly string[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<readonly string[]>((resolve) => (timer = setTimeout(() => resolve([]), this.resolveTimeoutMs)));
+    try {
+      return await Promise.race([this.resolve(hostname).catch(() => []), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -4,3 +4,4 @@ export * from './generation-row.repository';
 export * from './generation.projection';
 export * from './generation-list';
 export * from './task-metrics';
+export * from './task.resource';

@@ -28,15 +28,18 @@ import { IdempotencyService } from './idempotency/idempotency.service';
 import { ModelsController } from './models/models.controller';
 import { OpenAiImagesController } from './openai-compat/openai-images.controller';
 import { OpenAiImagesService } from './openai-compat/openai-images.service';
-import { DEFAULT_OUTBOUND_WEBHOOKS } from './outbound-webhooks/outbound-webhooks.options';
-import { OUTBOUND_WEBHOOK_CONTROLLERS, outboundWebhookProviders } from './outbound-webhooks/outbound-webhooks.providers';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsRepository } from './uploads/uploads.repository';
 import { UploadsService } from './uploads/uploads.service';
+import { WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
 import { ProviderWebhooksService } from './webhooks/provider-webhooks.service';
 
-/** The public HTTP API: it appends the first event of a task and reads projections. */
+/**
+ * The public HTTP API: it appends the first event of a task and reads projections. Its
+ * webhook-endpoint routes call the `WebhookEndpoints` port: the app composes
+ * `OutboundWebhooksModule` beside it.
+ */
 @Module({})
 export class GatewayModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
@@ -48,7 +51,7 @@ export class GatewayModule implements NestModule {
       module: GatewayModule,
       controllers: [
         GenerationsController,
-        ...OUTBOUND_WEBHOOK_CONTROLLERS,
+        WebhookEndpointsController,
         GenerationReadsController,
         UploadsController,
         AssetsController,
@@ -66,7 +69,6 @@ export class GatewayModule implements NestModule {
         // In this order: a NUL or lone surrogate is named before validation reads the value.
         { provide: APP_PIPE, useClass: WellFormedTextPipe },
         { provide: APP_PIPE, useValue: validationPipe },
-        ...outboundWebhookProviders(options.outboundWebhooks ?? DEFAULT_OUTBOUND_WEBHOOKS),
         { provide: ModelCatalog, useValue: options.catalog },
         { provide: ImageDecoder, useValue: options.images ?? new ImageDecoder() },
         AccountsRepository,

@@ -1,6 +1,5 @@
 import type { ImageDecoder, ImageProvider, ModelCatalog } from '@darkroom/providers';
 import type { AssetServing } from './assets/asset-delivery';
-import type { OutboundWebhooksOptions } from './outbound-webhooks/outbound-webhooks.options';
 import type { RateLimitSettings } from './http/rate-limit/rate-limit.service';
 import type { StatusStreamSettings } from './generations/generation-stream.service';
 
@@ -20,8 +19,6 @@ export interface GatewayOptions {
   readonly webhookProviders: readonly string[];
   /** How `GET /v1/assets/{id}` hands out bytes: `gatewayOptionsFromEnv(env)`. */
   readonly assetServing: AssetServing;
-  /** Outbound webhooks to API consumers (`outboundWebhooksFromEnv`); default `DEFAULT_OUTBOUND_WEBHOOKS`. */
-  readonly outboundWebhooks?: OutboundWebhooksOptions;
   /** Requests per API key per minute and where they are counted; default 600, in memory. */
   readonly rateLimit?: RateLimitSettings;
   /** Poll interval and heartbeat of `GET /v1/generations/{id}/stream`; default 300 ms and 15 s. */

@@ -8,7 +8,7 @@ import { GenerationStreamService } from './generation-stream.service';
 import { GenerationTimelineService } from './generation-timeline.service';
 import { baseUrlOf } from './generations.controller';
 import { ListGenerationsQueryDto } from './list-generations.dto';
-import { toTaskResource } from './task.resource';
+import { toTaskResource } from '@darkroom/read-model-generations';
 
 const EVENT_ID = /^\d{1,19}$/;
 

@@ -8,7 +8,7 @@ import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { isUuid } from '../http/ids';
 import { isTerminal, statusTransitions, transitionsToSend, type StatusTransition } from './status-transitions';
-import { toTaskResource } from './task.resource';
+import { toTaskResource } from '@darkroom/read-model-generations';
 
 /** How the status stream learns about changes and keeps idle connections open. */
 export interface StatusStreamSettings {

@@ -12,7 +12,7 @@ import {
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { CreateGenerationDto } from './create-generation.dto';
 import { GenerationsService } from './generations.service';
-import { toTaskResource } from './task.resource';
+import { toTaskResource } from '@darkroom/read-model-generations';
 
 export const baseUrlOf = (request: Request): string => `${request.protocol}://${request.get('host')}`;
 

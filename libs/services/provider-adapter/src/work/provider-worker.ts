@@ -1,6 +1,7 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Clock } from '@darkroom/kernel';
 import type { ModelCatalog } from '@darkroom/providers';
+import { ClaimLoop } from '@darkroom/runtime';
 import type { ProviderRegistry } from '../provider-registry';
 import type { JobRunner } from './job-runner';
 import { PollBudget } from './poll-schedule';
@@ -31,10 +32,7 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(ProviderWorker.name);
   private readonly budgets = new Map<string, PollBudget>();
   private readonly inFlight = new Set<Promise<void>>();
-  private timer?: NodeJS.Timeout;
-  private due = 0;
-  private running = false;
-  private stopped = true;
+  private readonly loop: ClaimLoop;
 
   constructor(
     private readonly repo: ProviderJobsRepository,
@@ -42,16 +40,19 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly catalog: ModelCatalog,
     private readonly providers: ProviderRegistry,
     private readonly options: ProviderWorkerOptions,
-  ) {}
+  ) {
+    this.loop = new ClaimLoop(() => this.tick(), {
+      idleMs: options.idleMs,
+      onError: (error) => this.logger.error(`claim round failed: ${String(error)}`),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    await this.loop.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -95,7 +96,7 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
       .catch((error: unknown) => this.retryLater(row, error))
       .finally(() => {
         this.inFlight.delete(work);
-        this.schedule(10); // a slot is free: claim again soon
+        this.loop.wake(10); // a slot is free: claim again soon
       });
     this.inFlight.add(work);
   }
@@ -113,32 +114,6 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
     let budget = this.budgets.get(provider);
     if (!budget) this.budgets.set(provider, (budget = new PollBudget(perSecond, this.nowMs())));
     return budget;
-  }
-
-  /** Keeps one pending round, the earliest asked for; a round never overlaps another. */
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    const due = this.nowMs() + delayMs;
-    if (this.timer && this.due <= due) return;
-    clearTimeout(this.timer);
-    this.due = due;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.round();
-    }, delayMs);
-  }
-
-  private async round(): Promise<void> {
-    if (this.stopped || this.running) return;
-    this.running = true;
-    let started = 0;
-    try {
-      started = await this.tick();
-    } catch (error) {
-      this.logger.error(`claim round failed: ${String(error)}`);
-    }
-    this.running = false;
-    this.schedule(started > 0 ? 0 : this.options.idleMs);
   }
 
   private nowMs(): number {

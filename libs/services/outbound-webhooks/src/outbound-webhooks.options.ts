@@ -2,7 +2,7 @@ import { retryScheduleMs, type OutboundWebhooksEnv } from '@darkroom/config';
 
 export const OUTBOUND_WEBHOOKS_OPTIONS = Symbol('OutboundWebhooksOptions');
 
-/** How the gateway delivers webhooks to API consumers (from `OutboundWebhooksEnv`, decision 0011). */
+/** How darkroom delivers webhooks to API consumers (from `OutboundWebhooksEnv`, decision 0011). */
 export interface OutboundWebhooksOptions {
   /** darkroom's public URL: asset URLs in payloads start with it. */
   readonly publicBaseUrl: string;
@@ -20,7 +20,7 @@ export interface OutboundWebhooksOptions {
   readonly maxInFlight?: number;
 }
 
-/** The defaults of `OutboundWebhooksEnv`, for a gateway registered without settings. */
+/** The defaults of `OutboundWebhooksEnv`, for a module registered without settings. */
 export const DEFAULT_OUTBOUND_WEBHOOKS: OutboundWebhooksOptions = {
   publicBaseUrl: 'http://127.0.0.1:3000',
   retryScheduleMs: [5, 300, 1800, 7200, 18000, 36000, 36000].map((s) => s * 1000),

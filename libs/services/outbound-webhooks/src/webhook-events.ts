@@ -1,7 +1,4 @@
-/** Event types an endpoint can subscribe to: one per terminal state of a task. */
-export const WEBHOOK_EVENT_TYPES = ['generation.completed', 'generation.failed', 'generation.canceled'] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+import type { WebhookEventType } from '@darkroom/contracts';
 
 /** The webhook event type of a terminal generation event. */
 export const webhookEventTypeOf = {

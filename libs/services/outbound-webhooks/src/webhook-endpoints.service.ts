@@ -1,13 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, newId } from '@darkroom/kernel';
+import {
+  WEBHOOK_EVENT_TYPES,
+  WebhookEndpoints,
+  type NewWebhookEndpoint,
+  type WebhookDeliveryResource,
+  type WebhookEndpointResource,
+} from '@darkroom/contracts';
+import { DomainError, isUuid, newId } from '@darkroom/kernel';
 import { SafePoster } from '@darkroom/safe-fetch';
-import { isUuid } from '../http/ids';
 import { WebhookDeliveriesRepository, type DeliveryRow } from './webhook-deliveries.repository';
-import type { CreateWebhookEndpointDto } from './webhook-endpoint.dto';
 import { WebhookEndpointsRepository, type WebhookEndpointRow } from './webhook-endpoints.repository';
-import { WEBHOOK_EVENT_TYPES } from './webhook-events';
 import { newSigningSecret } from './webhook-signer';
-import { toDeliveryResource } from './webhook.resources';
+import { toDeliveryResource, toEndpointResource } from './webhook.resources';
 
 /** Most endpoints one account may register. */
 export const MAX_ENDPOINTS_PER_ACCOUNT = 20;
@@ -17,57 +21,65 @@ const deliveryNotFound = (id: string) => new DomainError('webhook_delivery_not_f
 
 /** The account's endpoints and their delivery log; another account's ids are not found. */
 @Injectable()
-export class WebhookEndpointsService {
+export class WebhookEndpointsService implements WebhookEndpoints {
   constructor(
     private readonly endpoints: WebhookEndpointsRepository,
     private readonly deliveries: WebhookDeliveriesRepository,
     @Inject(SafePoster) private readonly poster: SafePoster,
   ) {}
 
-  async create(accountId: string, dto: CreateWebhookEndpointDto): Promise<WebhookEndpointRow> {
-    const refusal = this.poster.refusal(dto.url);
+  async create(accountId: string, endpoint: NewWebhookEndpoint): Promise<WebhookEndpointResource & { readonly secret: string }> {
+    const refusal = this.poster.refusal(endpoint.url);
     if (refusal) {
       throw new DomainError('invalid_request', 'validation', 'The request has 1 invalid field(s).', {
         errors: [{ field: 'url', message: `url is not allowed: ${refusal.message} (${refusal.code})` }],
       });
     }
+    // Checked again at every connect; refused here too so a bad endpoint is never stored.
+    const notPublic = await this.poster.hostRefusal(endpoint.url);
+    if (notPublic) {
+      const message = `url is not allowed: ${notPublic.message} (${notPublic.code})`;
+      throw new DomainError('webhook_url_not_allowed', 'validation', 'The webhook URL does not name a public host.', { errors: [{ field: 'url', message }] });
+    }
     if ((await this.endpoints.list(accountId)).length >= MAX_ENDPOINTS_PER_ACCOUNT) {
       throw new DomainError('too_many_webhook_endpoints', 'conflict', `An account can have at most ${MAX_ENDPOINTS_PER_ACCOUNT} webhook endpoints.`);
     }
-    const events = WEBHOOK_EVENT_TYPES.filter((type) => (dto.events ?? WEBHOOK_EVENT_TYPES).includes(type));
-    return this.endpoints.create({ id: newId(), accountId, url: dto.url, events, description: dto.description ?? null, secret: newSigningSecret() });
+    const events = WEBHOOK_EVENT_TYPES.filter((type) => (endpoint.events ?? WEBHOOK_EVENT_TYPES).includes(type));
+    const row = await this.endpoints.create({ id: newId(), accountId, url: endpoint.url, events, description: endpoint.description ?? null, secret: newSigningSecret() });
+    return { ...toEndpointResource(row), secret: row.secret };
   }
 
-  list(accountId: string): Promise<WebhookEndpointRow[]> {
-    return this.endpoints.list(accountId);
+  async list(accountId: string): Promise<WebhookEndpointResource[]> {
+    return (await this.endpoints.list(accountId)).map(toEndpointResource);
   }
 
-  async get(accountId: string, id: string): Promise<WebhookEndpointRow> {
-    const endpoint = isUuid(id) ? await this.endpoints.get(accountId, id) : undefined;
-    if (!endpoint) throw endpointNotFound(id);
-    return endpoint;
+  async get(accountId: string, id: string): Promise<WebhookEndpointResource> {
+    return toEndpointResource(await this.row(accountId, id));
+  }
+
+  async secret(accountId: string, id: string): Promise<string> {
+    return (await this.row(accountId, id)).secret;
   }
 
   async delete(accountId: string, id: string): Promise<void> {
     if (!isUuid(id) || !(await this.endpoints.delete(accountId, id))) throw endpointNotFound(id);
   }
 
-  async enable(accountId: string, id: string): Promise<WebhookEndpointRow> {
+  async enable(accountId: string, id: string): Promise<WebhookEndpointResource> {
     const endpoint = isUuid(id) ? await this.endpoints.enable(accountId, id) : undefined;
     if (!endpoint) throw endpointNotFound(id);
-    return endpoint;
+    return toEndpointResource(endpoint);
   }
 
   async deliveriesOf(accountId: string, id: string, limit: number, startingAfter?: string) {
-    const endpoint = await this.get(accountId, id);
+    const endpoint = await this.row(accountId, id);
     const rows = await this.deliveries.list(endpoint.id, limit + 1, startingAfter);
     const page = rows.slice(0, limit);
     return { data: await this.withAttempts(page), has_more: rows.length > limit };
   }
 
-  /** Sends the delivery again (same `webhook-id` and body); a disabled endpoint must be enabled first. */
-  async redeliver(accountId: string, id: string, deliveryId: string) {
-    const endpoint = await this.get(accountId, id);
+  async redeliver(accountId: string, id: string, deliveryId: string): Promise<WebhookDeliveryResource> {
+    const endpoint = await this.row(accountId, id);
     if (!isUuid(deliveryId) || !(await this.deliveries.get(endpoint.id, deliveryId))) throw deliveryNotFound(deliveryId);
     if (!endpoint.enabled) {
       throw new DomainError(
@@ -81,7 +93,13 @@ export class WebhookEndpointsService {
     return (await this.withAttempts([row]))[0];
   }
 
-  private async withAttempts(rows: readonly DeliveryRow[]) {
+  private async row(accountId: string, id: string): Promise<WebhookEndpointRow> {
+    const endpoint = isUuid(id) ? await this.endpoints.get(accountId, id) : undefined;
+    if (!endpoint) throw endpointNotFound(id);
+    return endpoint;
+  }
+
+  private async withAttempts(rows: readonly DeliveryRow[]): Promise<WebhookDeliveryResource[]> {
     const attempts = await this.deliveries.attempts(rows.map((row) => row.id));
     return rows.map((row) => toDeliveryResource(row, attempts.get(row.id) ?? []));
   }

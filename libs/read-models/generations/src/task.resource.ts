@@ -1,6 +1,6 @@
-import type { GenerationRow } from '@darkroom/read-model-generations';
+import type { GenerationRow } from './generation-row';
 
-/** The task as every endpoint returns it (DESIGN §9). */
+/** The task as every endpoint and webhook payload returns it (DESIGN §9); it travels with the generations read model. */
 export function toTaskResource(row: GenerationRow, baseUrl: string) {
   const { request } = row;
   return {

@@ -3,14 +3,13 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { Category, Consumer, eventKey, type GenerationCanceled, type GenerationCompleted, type GenerationFailed, type RecordedEvent } from '@darkroom/contracts';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
 import type { MessageOf } from '@darkroom/runtime';
-import { evolveGenerationRow, isGenerationRowEvent, type GenerationRow } from '@darkroom/read-model-generations';
-import { toTaskResource } from '../generations/task.resource';
+import { evolveGenerationRow, isGenerationRowEvent, toTaskResource, type GenerationRow } from '@darkroom/read-model-generations';
 import { OUTBOUND_WEBHOOKS_OPTIONS, type OutboundWebhooksOptions } from './outbound-webhooks.options';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { messageIdOf, webhookEventTypeOf } from './webhook-events';
 
-/** The bus consumer that turns terminal task events into deliveries; hosted by the gateway. */
+/** The bus consumer that turns terminal task events into deliveries; hosted by the gateway process. */
 export const OUTBOUND_WEBHOOKS = Consumer.outboundWebhooks;
 
 type Terminal = GenerationCompleted | GenerationFailed | GenerationCanceled;

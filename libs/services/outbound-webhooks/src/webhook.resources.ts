@@ -1,8 +1,9 @@
+import type { WebhookDeliveryResource, WebhookEndpointResource } from '@darkroom/contracts';
 import type { DeliveryAttempt, DeliveryRow } from './webhook-deliveries.repository';
 import type { WebhookEndpointRow } from './webhook-endpoints.repository';
 
-/** An endpoint as the API returns it; the secret only where `withSecret` says so. */
-export function toEndpointResource(row: WebhookEndpointRow, withSecret = false) {
+/** An endpoint as the API returns it (never its secret). */
+export function toEndpointResource(row: WebhookEndpointRow): WebhookEndpointResource {
   return {
     id: row.id,
     object: 'webhook_endpoint',
@@ -12,23 +13,19 @@ export function toEndpointResource(row: WebhookEndpointRow, withSecret = false) 
     enabled: row.enabled,
     disabled_reason: row.disabledReason,
     disabled_at: row.disabledAt,
-    /** Start of the current run of failed deliveries; null while deliveries succeed. */
     failing_since: row.failingSince,
     created_at: row.createdAt,
-    ...(withSecret ? { secret: row.secret } : {}),
   };
 }
 
-export function toDeliveryResource(row: DeliveryRow, attempts: readonly DeliveryAttempt[]) {
+export function toDeliveryResource(row: DeliveryRow, attempts: readonly DeliveryAttempt[]): WebhookDeliveryResource {
   return {
     id: row.id,
     object: 'webhook_delivery',
     endpoint_id: row.endpointId,
-    /** The `webhook-id` header: the same on every attempt and redelivery. */
     message_id: row.messageId,
     event_type: row.eventType,
     task_id: row.taskId,
-    /** `pending` (sending or waiting to retry), `succeeded`, or `failed` (retries used up; redeliver to try again). */
     status: row.status,
     attempt_count: row.attemptCount,
     next_attempt_at: row.nextAttemptAt,

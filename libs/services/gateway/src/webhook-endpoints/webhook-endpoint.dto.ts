@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@darkroom/contracts';
 import { PageLimit } from '../http/page-limit';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events';
 
 /** Body of `POST /v1/webhook_endpoints`. */
 export class CreateWebhookEndpointDto {

@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Clock } from '@darkroom/kernel';
+import { ClaimLoop } from '@darkroom/runtime';
 import type { SafePoster } from '@darkroom/safe-fetch';
 import type { ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { signedHeaders } from './webhook-signer';
@@ -27,25 +28,25 @@ export interface WebhookDispatcherOptions {
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly inFlight = new Set<Promise<void>>();
-  private timer?: NodeJS.Timeout;
-  private due = 0;
-  private running = false;
-  private stopped = true;
+  private readonly loop: ClaimLoop;
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly poster: SafePoster,
     private readonly options: WebhookDispatcherOptions,
-  ) {}
+  ) {
+    this.loop = new ClaimLoop(() => this.tick(), {
+      idleMs: options.idleMs,
+      onError: (error) => this.logger.error(`claim round failed: ${String(error)}`),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    await this.loop.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -85,34 +86,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       })
       .finally(() => {
         this.inFlight.delete(work);
-        this.schedule(10);
+        this.loop.wake(10); // a slot is free: claim again soon
       });
     this.inFlight.add(work);
   }
 
-  /** Keeps one pending round, the earliest asked for; a round never overlaps another. */
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    const due = this.options.clock.now().getTime() + delayMs;
-    if (this.timer && this.due <= due) return;
-    clearTimeout(this.timer);
-    this.due = due;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.round();
-    }, delayMs);
-  }
-
-  private async round(): Promise<void> {
-    if (this.stopped || this.running) return;
-    this.running = true;
-    let started = 0;
-    try {
-      started = await this.tick();
-    } catch (error) {
-      this.logger.error(`claim round failed: ${String(error)}`);
-    }
-    this.running = false;
-    this.schedule(started > 0 ? 0 : this.options.idleMs);
-  }
 }

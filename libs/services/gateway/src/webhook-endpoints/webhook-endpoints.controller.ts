@@ -1,9 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { WebhookEndpoints } from '@darkroom/contracts';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { CreateWebhookEndpointDto, ListDeliveriesQuery } from './webhook-endpoint.dto';
-import { WebhookEndpointsService } from './webhook-endpoints.service';
-import { toEndpointResource } from './webhook.resources';
 
 /** Outbound webhooks (decision 0011): an account's endpoints, their delivery log, redelivery. */
 @ApiTags('webhooks')
@@ -11,29 +10,29 @@ import { toEndpointResource } from './webhook.resources';
 @Controller('v1/webhook_endpoints')
 @UseGuards(ApiKeyGuard)
 export class WebhookEndpointsController {
-  constructor(private readonly endpoints: WebhookEndpointsService) {}
+  constructor(private readonly endpoints: WebhookEndpoints) {}
 
   /** 201 with the endpoint and its signing secret. */
   @Post()
   @HttpCode(201)
-  async create(@Req() request: AuthenticatedRequest, @Body() body: CreateWebhookEndpointDto) {
-    return toEndpointResource(await this.endpoints.create(request.accountId, body), true);
+  create(@Req() request: AuthenticatedRequest, @Body() body: CreateWebhookEndpointDto) {
+    return this.endpoints.create(request.accountId, body);
   }
 
   @Get()
   async list(@Req() request: AuthenticatedRequest) {
-    return { object: 'list', data: (await this.endpoints.list(request.accountId)).map((row) => toEndpointResource(row)) };
+    return { object: 'list', data: await this.endpoints.list(request.accountId) };
   }
 
   @Get(':id')
-  async get(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
-    return toEndpointResource(await this.endpoints.get(request.accountId, id));
+  get(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
+    return this.endpoints.get(request.accountId, id);
   }
 
   /** The signing secret, for the owner to configure its verifier again. */
   @Get(':id/secret')
   async secret(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
-    return { object: 'webhook_endpoint_secret', secret: (await this.endpoints.get(request.accountId, id)).secret };
+    return { object: 'webhook_endpoint_secret', secret: await this.endpoints.secret(request.accountId, id) };
   }
 
   /** 204; the endpoint's deliveries and their log go with it. */
@@ -46,8 +45,8 @@ export class WebhookEndpointsController {
   /** Enables a disabled endpoint; its pending deliveries resume. */
   @Post(':id/enable')
   @HttpCode(200)
-  async enable(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
-    return toEndpointResource(await this.endpoints.enable(request.accountId, id));
+  enable(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
+    return this.endpoints.enable(request.accountId, id);
   }
 
   @Get(':id/deliveries')
@@ -58,7 +57,7 @@ export class WebhookEndpointsController {
   /** 202: the delivery is sent again soon with the same `webhook-id` and body. */
   @Post(':id/deliveries/:deliveryId/redeliver')
   @HttpCode(202)
-  async redeliver(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Param('deliveryId') deliveryId: string) {
+  redeliver(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Param('deliveryId') deliveryId: string) {
     return this.endpoints.redeliver(request.accountId, id, deliveryId);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Sql } from '@darkroom/database';
 import { SQL } from '@darkroom/runtime';
-import type { WebhookEventType } from './webhook-events';
+import type { WebhookEventType } from '@darkroom/contracts';
 
 export interface WebhookEndpointRow {
   readonly id: string;
