@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { creditAccountStream } from '@darkroom/contracts';
+import { CreditGrants } from '@darkroom/contracts';
 import { EmbeddedEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
-import { creditAccountDecider } from '@darkroom/domain-ledger';
 import { deriveId } from '@darkroom/kernel';
 import { createEmbeddedPlatform, exitOnBootError, providerSetup, startApp } from '@darkroom/runtime';
 import { AccountsRepository, GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
-import { GenerationModule } from '@darkroom/service-generation';
-import { LEDGER, LEDGER_CONSUMER, LedgerModule } from '@darkroom/service-ledger';
-import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
+import { GenerationCommandsModule, GenerationModule } from '@darkroom/service-generation';
+import { CreditGrantsModule, LEDGER, LEDGER_CONSUMER, LedgerModule } from '@darkroom/service-ledger';
+import { ProviderAdapterModule, ProviderCallbacksModule } from '@darkroom/service-provider-adapter';
 import { STORAGE, STORAGE_CONSUMER, StorageModule } from '@darkroom/service-storage';
 import { loadOrCreateDevCredentials } from './dev-credentials';
 
@@ -36,6 +35,9 @@ async function main(): Promise<void> {
         openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
         stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
       }),
+      GenerationCommandsModule,
+      CreditGrantsModule,
+      ProviderCallbacksModule.register(providers),
       GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: env.DEADLINE_SWEEP_INTERVAL_MS }),
       LedgerModule.register({
         reservationMaxAgeSeconds: env.LEDGER_RESERVATION_MAX_AGE_SECONDS,
@@ -67,13 +69,7 @@ async function main(): Promise<void> {
   await accounts.registerKey(dev.accountId, dev.apiKey);
   // A fixed grant id: restarting grants nothing more.
   const grantId = deriveId('dev-grant', dev.accountId);
-  const stream = creditAccountStream(dev.accountId);
-  await platform.store.handleSubject(
-    stream,
-    creditAccountDecider,
-    { type: 'GrantCredits', accountId: dev.accountId, grantId, amount: DEV_CREDITS, reason: 'dev account', now: new Date().toISOString() },
-    { metadata: { correlationId: grantId, accountId: dev.accountId, schemaVersion: 1 }, eventId: (i) => deriveId(grantId, i) },
-  );
+  await app.get(CreditGrants).grant({ grantId, accountId: dev.accountId, amount: DEV_CREDITS, reason: 'dev account' });
 
   const url = `http://127.0.0.1:${env.PORT}`;
   console.log(`

@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { DatabaseEnv, GatewayEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { createDistributedPlatform, exitOnBootError, migrate, providerSetup, startApp } from '@darkroom/runtime';
 import { GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
+import { GenerationCommandsModule } from '@darkroom/service-generation';
+import { CreditGrantsModule } from '@darkroom/service-ledger';
+import { ProviderCallbacksModule } from '@darkroom/service-provider-adapter';
 
 /**
  * The public API as its own process (DESIGN §1); configured by environment only.
@@ -28,7 +31,6 @@ async function main(): Promise<void> {
         rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: 'postgres' },
         catalog,
         providers,
-        webhookProviders,
         assetServing,
         images,
         outboundWebhooks,
@@ -36,6 +38,10 @@ async function main(): Promise<void> {
         openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
         stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
       }),
+      // The writes behind the gateway's routes, each done by its stream's owner (decision 0022).
+      GenerationCommandsModule,
+      CreditGrantsModule,
+      ProviderCallbacksModule.register({ providers, webhookProviders }),
     ],
     configure: (app) => {
       setupOpenApi(app);

@@ -6,3 +6,6 @@ export * from './credit-account.events';
 export * from './provider-job.events';
 export * from './asset.events';
 export * from './consumers';
+export * from './ports/generation-commands';
+export * from './ports/credit-grants';
+export * from './ports/provider-callbacks';

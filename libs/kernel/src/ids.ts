@@ -15,3 +15,8 @@ export function newId(): string {
 export function deriveId(...parts: readonly (string | number)[]): string {
   return uuidv5(parts.join('\u001f'), DARKROOM_NAMESPACE);
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids that reach us from outside (paths, callback URLs) are UUIDs; anything else is simply not found. */
+export const isUuid = (value: string): boolean => UUID.test(value);

@@ -34,9 +34,12 @@ import { UploadsController } from './uploads/uploads.controller';
 import { UploadsRepository } from './uploads/uploads.repository';
 import { UploadsService } from './uploads/uploads.service';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
-import { ProviderWebhooksService } from './webhooks/provider-webhooks.service';
 
-/** The public HTTP API: it appends the first event of a task and reads projections. */
+/**
+ * The public HTTP API: it reads projections and hands every write to its stream's owner
+ * through a port (`GenerationCommands`, `CreditGrants`, `ProviderCallbacks`), whose modules
+ * the app imports next to this one (decision 0022).
+ */
 @Module({})
 export class GatewayModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
@@ -80,7 +83,6 @@ export class GatewayModule implements NestModule {
         AssetsService,
         UploadsRepository,
         UploadsService,
-        ProviderWebhooksService,
         // darkroom_tasks and the open-reservation gauges on the gateway's /metrics too.
         TaskMetrics,
         ReservationMetrics,

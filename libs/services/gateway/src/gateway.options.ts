@@ -16,8 +16,6 @@ export interface GatewayOptions {
    * of other providers are listed as unavailable and refused with `model_unavailable`.
    */
   readonly providers: readonly ImageProvider[];
-  /** Providers whose callbacks can be verified with what is configured. */
-  readonly webhookProviders: readonly string[];
   /** How `GET /v1/assets/{id}` hands out bytes: `providerSetup(env).assetServing`. */
   readonly assetServing: AssetServing;
   /** Outbound webhooks to API consumers (`outboundWebhooksFromEnv`); default `DEFAULT_OUTBOUND_WEBHOOKS`. */

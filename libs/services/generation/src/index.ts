@@ -3,3 +3,4 @@ export * from './generations/generation-row';
 export * from './generations/generation.projection';
 export * from './generations/generation-list';
 export * from './task-metrics';
+export * from './commands/generation-commands.module';

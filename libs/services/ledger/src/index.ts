@@ -5,3 +5,4 @@ export * from './credit-balances/credit-balance.projection';
 export * from './ledger-entries/ledger-entry.projection';
 export * from './ledger-entries/ledger-entries.query';
 export * from './reservation-metrics';
+export * from './credit-grants/credit-grants.module';
