@@ -1,11 +1,16 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
+import { Module } from '@nestjs/common';
 import { DatabaseEnv, GatewayEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { createDistributedPlatform, exitOnBootError, migrate, providerSetup, startApp } from '@darkroom/runtime';
 import { GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
-import { GenerationCommandsModule } from '@darkroom/service-generation';
-import { CreditGrantsModule } from '@darkroom/service-ledger';
+import { GenerationCommandsModule, TaskMetrics } from '@darkroom/service-generation';
+import { CreditGrantsModule, ReservationMetrics } from '@darkroom/service-ledger';
 import { ProviderCallbacksModule } from '@darkroom/service-provider-adapter';
+
+/** `darkroom_tasks` and the open-reservation gauges on the gateway's /metrics too. */
+@Module({ providers: [TaskMetrics, ReservationMetrics] })
+class ServiceGauges {}
 
 /**
  * The public API as its own process (DESIGN §1); configured by environment only.
@@ -42,6 +47,7 @@ async function main(): Promise<void> {
       GenerationCommandsModule,
       CreditGrantsModule,
       ProviderCallbacksModule.register({ providers, webhookProviders }),
+      ServiceGauges,
     ],
     configure: (app) => {
       setupOpenApi(app);

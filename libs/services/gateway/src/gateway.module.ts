@@ -1,8 +1,6 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ImageDecoder, ModelCatalog } from '@darkroom/providers';
-import { TaskMetrics } from '@darkroom/service-generation';
-import { ReservationMetrics } from '@darkroom/service-ledger';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AdminController } from './admin/admin.controller';
 import { DeadLettersController } from './admin/dead-letters.controller';
@@ -83,9 +81,6 @@ export class GatewayModule implements NestModule {
         AssetsService,
         UploadsRepository,
         UploadsService,
-        // darkroom_tasks and the open-reservation gauges on the gateway's /metrics too.
-        TaskMetrics,
-        ReservationMetrics,
         IdempotencyService,
         OpenAiImagesService,
       ],
