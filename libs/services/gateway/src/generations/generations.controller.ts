@@ -42,15 +42,11 @@ export class GenerationsController {
       accountId,
       requestId: requestIdOf(request),
       body,
-      ...(key === undefined
-        ? {}
-        : {
-            idempotency: {
-              key,
-              fingerprint: requestFingerprint(CREATE_ROUTE, request.body),
-              respond: (row) => ({ status: 202, body: toTaskResource(row, baseUrl) }),
-            },
-          }),
+      idempotency: key === undefined ? undefined : {
+        key,
+        fingerprint: requestFingerprint(CREATE_ROUTE, request.body),
+        respond: (row) => ({ status: 202, body: toTaskResource(row, baseUrl) }),
+      },
     });
     if (creation.kind === 'created') return toTaskResource(creation.row, baseUrl);
     response.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');

@@ -74,9 +74,8 @@ export class OpenAiImagesService {
       accountId,
       requestId: request.requestId,
       body: () => this.nativeRequest(request),
-      ...(idempotencyKey === undefined
-        ? {}
-        : { idempotency: { key: idempotencyKey, fingerprint: requestFingerprint(request.route, request.fingerprintBody) } }),
+      idempotency:
+        idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: requestFingerprint(request.route, request.fingerprintBody) },
     });
     if (creation.kind === 'replay') return { body: creation.body as OpenAiImagesResponse, replayed: true };
     // An earlier request's task (one that timed out, or is still waiting) is answered from,
