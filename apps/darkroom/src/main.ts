@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { creditAccountStream } from '@darkroom/contracts';
+import { CreditGrants } from '@darkroom/contracts';
 import { EmbeddedEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
-import { creditAccountDecider } from '@darkroom/domain-ledger';
 import { deriveId } from '@darkroom/kernel';
 import { providerSetup, ProvidersEnv } from '@darkroom/providers';
 import { createEmbeddedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
@@ -14,10 +13,10 @@ import {
   serveStudio,
   setupOpenApi,
 } from '@darkroom/service-gateway';
-import { GenerationEnv, GenerationModule } from '@darkroom/service-generation';
-import { LEDGER, LEDGER_CONSUMER, LedgerEnv, LedgerModule, ledgerOptions } from '@darkroom/service-ledger';
+import { GenerationCommandsModule, GenerationEnv, GenerationModule } from '@darkroom/service-generation';
+import { CreditGrantsModule, LEDGER, LEDGER_CONSUMER, LedgerEnv, LedgerModule, ledgerOptions } from '@darkroom/service-ledger';
 import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
-import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
+import { ProviderAdapterModule, ProviderCallbacksModule } from '@darkroom/service-provider-adapter';
 import { retentionOptions, STORAGE, STORAGE_CONSUMER, StorageEnv, StorageModule } from '@darkroom/service-storage';
 import { loadOrCreateDevCredentials } from './dev-credentials';
 
@@ -43,6 +42,9 @@ async function main(): Promise<void> {
         ...providers,
         ...gatewayOptionsFromEnv(gateway, 'memory'),
       }),
+      GenerationCommandsModule,
+      CreditGrantsModule,
+      ProviderCallbacksModule.register(providers),
       OutboundWebhooksModule.register(outboundWebhooks),
       GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: generation.DEADLINE_SWEEP_INTERVAL_MS }),
       LedgerModule.register(ledgerOptions(ledger)),
@@ -72,13 +74,7 @@ async function main(): Promise<void> {
   await accounts.registerKey(dev.accountId, dev.apiKey);
   // A fixed grant id: restarting grants nothing more.
   const grantId = deriveId('dev-grant', dev.accountId);
-  const stream = creditAccountStream(dev.accountId);
-  await platform.store.handleSubject(
-    stream,
-    creditAccountDecider,
-    { type: 'GrantCredits', accountId: dev.accountId, grantId, amount: DEV_CREDITS, reason: 'dev account', now: platform.clock.now().toISOString() },
-    { metadata: { correlationId: grantId, accountId: dev.accountId, schemaVersion: 1 }, eventId: (i) => deriveId(grantId, i) },
-  );
+  await app.get(CreditGrants).grant({ grantId, accountId: dev.accountId, amount: DEV_CREDITS, reason: 'dev account' });
 
   const url = `http://127.0.0.1:${env.PORT}`;
   console.log(`

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
+import { Module } from '@nestjs/common';
 import { DatabaseEnv, loadConfig, OutboundWebhooksEnv, PlatformEnv } from '@darkroom/config';
 import { providerSetup, ProvidersEnv } from '@darkroom/providers';
 import { createDistributedPlatform, exitOnBootError, migrate, startApp } from '@darkroom/runtime';
@@ -12,6 +13,15 @@ import {
   setupOpenApi,
 } from '@darkroom/service-gateway';
 import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
+import { GenerationCommandsModule } from '@darkroom/service-generation';
+import { TaskMetrics } from '@darkroom/read-model-generations';
+import { ReservationMetrics } from '@darkroom/read-model-ledger-entries';
+import { CreditGrantsModule } from '@darkroom/service-ledger';
+import { ProviderCallbacksModule } from '@darkroom/service-provider-adapter';
+
+/** `darkroom_tasks` and the open-reservation gauges on the gateway's /metrics too. */
+@Module({ providers: [TaskMetrics, ReservationMetrics] })
+class ServiceGauges {}
 
 /**
  * The public API as its own process (DESIGN §1); configured by environment only.
@@ -37,11 +47,15 @@ async function main(): Promise<void> {
         adminApiKey: ADMIN_API_KEY,
         catalog,
         providers,
-        webhookProviders,
         images,
         ...gatewayOptionsFromEnv(gateway, 'postgres'),
       }),
       OutboundWebhooksModule.register(outboundWebhooks),
+      // The writes behind the gateway's routes, each done by its stream's owner (decision 0022).
+      GenerationCommandsModule,
+      CreditGrantsModule,
+      ProviderCallbacksModule.register({ providers, webhookProviders }),
+      ServiceGauges,
     ],
     configure: (app) => {
       setupOpenApi(app);

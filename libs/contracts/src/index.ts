@@ -8,3 +8,6 @@ export * from './asset.events';
 export * from './stream-event';
 export * from './consumers';
 export * from './ports/webhook-endpoints';
+export * from './ports/generation-commands';
+export * from './ports/credit-grants';
+export * from './ports/provider-callbacks';

@@ -1,8 +1,6 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ImageDecoder, ModelCatalog } from '@darkroom/providers';
-import { TaskMetrics } from '@darkroom/read-model-generations';
-import { ReservationMetrics } from '@darkroom/read-model-ledger-entries';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AdminController } from './admin/admin.controller';
 import { DeadLettersController } from './admin/dead-letters.controller';
@@ -33,12 +31,12 @@ import { UploadsRepository } from './uploads/uploads.repository';
 import { UploadsService } from './uploads/uploads.service';
 import { WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
-import { ProviderWebhooksService } from './webhooks/provider-webhooks.service';
 
 /**
- * The public HTTP API: it appends the first event of a task and reads projections. Its
- * webhook-endpoint routes call the `WebhookEndpoints` port: the app composes
- * `OutboundWebhooksModule` beside it.
+ * The public HTTP API: it reads projections and hands every write to its stream's owner
+ * through a port (`GenerationCommands`, `CreditGrants`, `ProviderCallbacks`), whose modules
+ * the app imports next to this one (decision 0022); its webhook-endpoint routes call the
+ * `WebhookEndpoints` port of `OutboundWebhooksModule`, composed the same way.
  */
 @Module({})
 export class GatewayModule implements NestModule {
@@ -82,10 +80,6 @@ export class GatewayModule implements NestModule {
         AssetsService,
         UploadsRepository,
         UploadsService,
-        ProviderWebhooksService,
-        // darkroom_tasks and the open-reservation gauges on the gateway's /metrics too.
-        TaskMetrics,
-        ReservationMetrics,
         IdempotencyService,
         OpenAiImagesService,
       ],

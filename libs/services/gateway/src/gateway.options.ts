@@ -15,8 +15,6 @@ export interface GatewayOptions {
    * of other providers are listed as unavailable and refused with `model_unavailable`.
    */
   readonly providers: readonly ImageProvider[];
-  /** Providers whose callbacks can be verified with what is configured. */
-  readonly webhookProviders: readonly string[];
   /** How `GET /v1/assets/{id}` hands out bytes: `gatewayOptionsFromEnv(env)`. */
   readonly assetServing: AssetServing;
   /** Requests per API key per minute and where they are counted; default 600, in memory. */

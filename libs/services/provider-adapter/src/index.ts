@@ -1,2 +1,3 @@
 export * from './provider-adapter.module';
 export * from './staging';
+export * from './callbacks/provider-callbacks.module';

@@ -1,11 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { creditAccountStream } from '@darkroom/contracts';
+import { CreditGrants } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
-import { availableCredits, creditAccountDecider } from '@darkroom/domain-ledger';
-import type { EventStore } from '@darkroom/event-store';
-import { deriveId, DomainError, newId, type Clock } from '@darkroom/kernel';
-import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
+import { deriveId, DomainError, newId } from '@darkroom/kernel';
+import { SQL } from '@darkroom/runtime';
 import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
 import { toAccountResource, toApiKeyResource } from '../accounts/account.resource';
 import { AccountsRepository } from '../accounts/accounts.repository';
@@ -26,8 +24,7 @@ const accountNotFound = (accountId: string) => new DomainError('account_not_foun
 export class AdminController {
   constructor(
     private readonly accounts: AccountsRepository,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly credits: CreditGrants,
     @Inject(SQL) private readonly sql: Sql,
   ) {}
 
@@ -112,24 +109,8 @@ export class AdminController {
   async grant(@Param('id') accountId: string, @Body() body: GrantCreditsDto, @Headers('idempotency-key') key?: string) {
     await this.requireAccount(accountId);
     const grantId = key ? deriveId('grant', accountId, key) : newId();
-    const stream = creditAccountStream(accountId);
-    const result = await this.store.handleSubject(
-      stream,
-      creditAccountDecider,
-      {
-        type: 'GrantCredits',
-        accountId,
-        grantId,
-        amount: body.amount,
-        reason: body.reason ?? 'admin grant',
-        now: this.clock.now().toISOString(),
-      },
-      {
-        metadata: { correlationId: grantId, accountId, schemaVersion: 1 },
-        eventId: (index) => deriveId(grantId, index),
-      },
-    );
-    return { object: 'credit_grant', id: grantId, account_id: accountId, amount: body.amount, available: availableCredits(result.state.summary) };
+    const { available } = await this.credits.grant({ grantId, accountId, amount: body.amount, reason: body.reason ?? 'admin grant' });
+    return { object: 'credit_grant', id: grantId, account_id: accountId, amount: body.amount, available };
   }
 
   private async requireAccount(accountId: string): Promise<void> {

@@ -9,7 +9,6 @@ import {
   parseIdempotencyKey,
   requestFingerprint,
 } from '../idempotency/idempotency-key';
-import { IdempotencyService } from '../idempotency/idempotency.service';
 import { CreateGenerationDto } from './create-generation.dto';
 import { GenerationsService } from './generations.service';
 import { toTaskResource } from '@darkroom/read-model-generations';
@@ -22,10 +21,7 @@ const CREATE_ROUTE = 'POST /v1/generations';
 @Controller('v1/generations')
 @UseGuards(ApiKeyGuard)
 export class GenerationsController {
-  constructor(
-    private readonly generations: GenerationsService,
-    private readonly idempotency: IdempotencyService,
-  ) {}
+  constructor(private readonly generations: GenerationsService) {}
 
   /**
    * 202 with the task. With an `Idempotency-Key`, a repeat of the same body gets the first
@@ -42,19 +38,20 @@ export class GenerationsController {
     const { accountId } = request;
     const baseUrl = baseUrlOf(request);
     const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
-    if (key === undefined) return toTaskResource(await this.generations.create(accountId, body, requestIdOf(request)), baseUrl);
-
-    const outcome = await this.idempotency.begin(accountId, key, requestFingerprint(CREATE_ROUTE, request.body));
-    if (outcome.kind === 'claimed') {
-      const respond = (row: Parameters<typeof toTaskResource>[0]) => ({ status: 202, body: toTaskResource(row, baseUrl) });
-      const row = await this.idempotency.whileClaimed(outcome.claim, () =>
-        this.generations.create(accountId, body, requestIdOf(request), { claim: outcome.claim, respond }),
-      );
-      return toTaskResource(row, baseUrl);
-    }
+    const creation = await this.generations.create({
+      accountId,
+      requestId: requestIdOf(request),
+      body,
+      idempotency: key === undefined ? undefined : {
+        key,
+        fingerprint: requestFingerprint(CREATE_ROUTE, request.body),
+        respond: (row) => ({ status: 202, body: toTaskResource(row, baseUrl) }),
+      },
+    });
+    if (creation.kind === 'created') return toTaskResource(creation.row, baseUrl);
     response.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
-    if (outcome.kind === 'replay') return outcome.body;
-    return toTaskResource(await this.generations.get(accountId, outcome.taskId), baseUrl);
+    if (creation.kind === 'replay') return creation.body;
+    return toTaskResource(await this.generations.get(accountId, creation.taskId), baseUrl);
   }
 
   /** 200 with the canceled task; a finished one is a 409 `generation_not_cancelable`. */

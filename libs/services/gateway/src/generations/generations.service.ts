@@ -1,12 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { generationStream, type GenerationRequest, type InputImageRef, type RecordedEvent } from '@darkroom/contracts';
+import {
+  GenerationCommands,
+  type GenerationCreated,
+  type GenerationRequest,
+  type InputImageRef,
+  type RecordedEvent,
+} from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
-import { generationDecider } from '@darkroom/domain-generation';
-import { PgEventStore, type EventStore } from '@darkroom/event-store';
-import { DomainError, newId, type Clock } from '@darkroom/kernel';
+import type { EventStore } from '@darkroom/event-store';
+import { DomainError } from '@darkroom/kernel';
 import { ModelCatalog, type ModelEntry } from '@darkroom/providers';
-import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
+import { EVENT_STORE, SQL } from '@darkroom/runtime';
 import { evolveGenerationRow, isGenerationRowEvent, loadGeneration, type GenerationRow } from '@darkroom/read-model-generations';
 import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
 import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
@@ -15,12 +20,31 @@ import { IdempotencyService, type IdempotencyClaim, type StoredResponse } from '
 import { UploadsService } from '../uploads/uploads.service';
 import type { CreateGenerationDto } from './create-generation.dto';
 
-/** A request that holds its `Idempotency-Key`'s claim: the task takes the claim's id. */
-export interface ClaimedRequest {
-  readonly claim: IdempotencyClaim;
+/** A request to create a task, from `POST /v1/generations` or the OpenAI façade. */
+export interface TaskRequest {
+  readonly accountId: string;
+  readonly requestId: string;
+  /** The native request; the façade builds it by storing an edit's images first, under the key's claim. */
+  readonly body: CreateGenerationDto | (() => Promise<CreateGenerationDto>);
+  readonly idempotency?: KeyedRequest;
+}
+
+/** A request's `Idempotency-Key` (decision 0012). */
+export interface KeyedRequest {
+  readonly key: string;
+  /** What makes a repeat "the same request": `requestFingerprint(route, body)`. */
+  readonly fingerprint: string;
   /** The response stored with the key, for repeats to replay; none when the caller answers later (the façade). */
   readonly respond?: (row: GenerationRow) => StoredResponse;
 }
+
+/** The new task, or what an earlier request with the same key left. */
+export type TaskCreation =
+  | { readonly kind: 'created'; readonly row: GenerationRow }
+  /** The first response again. */
+  | { readonly kind: 'replay'; readonly body: unknown }
+  /** The task an earlier request with the key created, which stored no response (the façade's). */
+  | { readonly kind: 'existing'; readonly taskId: string };
 
 const notFound = (id: string) => new DomainError('generation_not_found', 'not_found', `No generation ${id}.`);
 
@@ -30,19 +54,39 @@ export class GenerationsService {
   constructor(
     @Inject(SQL) private readonly sql: Sql,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
     private readonly catalog: ModelCatalog,
     private readonly uploads: UploadsService,
     private readonly idempotency: IdempotencyService,
+    private readonly commands: GenerationCommands<Sql>,
   ) {}
 
   /**
-   * Everything a request can be refused for is checked here, before anything is appended or
-   * charged. With a claimed `Idempotency-Key`, GenerationCreated is appended (NO_STREAM, on
-   * the claim's task id) in one transaction with the key's row (decision 0012).
+   * The one place a task is created, for both routes that create one. With an
+   * `Idempotency-Key`, the key is claimed first and released if the request is refused; the
+   * task takes the claim's id, and GenerationCreated is appended (NO_STREAM) in one
+   * transaction with the key's row (decisions 0012, 0022).
    */
-  async create(accountId: string, dto: CreateGenerationDto, requestId: string, claimed?: ClaimedRequest): Promise<GenerationRow> {
+  async create({ accountId, requestId, body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
+    const dtoOf = async () => (typeof body === 'function' ? body() : body);
+    if (!keyed) return { kind: 'created', row: await this.accept(accountId, requestId, await dtoOf()) };
+    const outcome = await this.idempotency.begin(accountId, keyed.key, keyed.fingerprint);
+    if (outcome.kind === 'replay') return { kind: 'replay', body: outcome.body };
+    if (outcome.kind === 'created') return { kind: 'existing', taskId: outcome.taskId };
+    const { claim } = outcome;
+    const row = await this.idempotency.whileClaimed(claim, async () =>
+      this.accept(accountId, requestId, await dtoOf(), { claim, respond: keyed.respond }),
+    );
+    return { kind: 'created', row };
+  }
+
+  /** Everything a request can be refused for is checked here, before anything is appended or charged. */
+  private async accept(
+    accountId: string,
+    requestId: string,
+    dto: CreateGenerationDto,
+    claimed?: { readonly claim: IdempotencyClaim; readonly respond?: KeyedRequest['respond'] },
+  ): Promise<GenerationRow> {
     const model = this.availableModel(dto.model);
     // The caller's own mistake (an id it does not have) is named before what the model can do with it.
     const images = await this.uploads.resolve(accountId, {
@@ -75,32 +119,17 @@ export class GenerationsService {
       ...nonEmpty('inputImages', images.input_images),
       ...nonEmpty('referenceImages', images.reference_images),
     };
-    const taskId = claimed?.claim.taskId ?? newId();
-    const now = this.clock.now();
-    const deadline = new Date(now.getTime() + model.deadlineSeconds * 1000).toISOString();
-    const command = {
-      type: 'CreateGeneration' as const,
-      taskId,
+    const generation = {
       request,
       price,
-      deadline,
+      deadlineSeconds: model.deadlineSeconds,
       metadata: dto.metadata,
-      ...(claimed ? { idempotencyKey: claimed.claim.key } : {}),
-      now: now.toISOString(),
+      requestId,
+      ...(claimed ? { taskId: claimed.claim.taskId, idempotencyKey: claimed.claim.key } : {}),
     };
-    const options = { metadata: { correlationId: taskId, accountId, requestId, schemaVersion: 1 }, eventId: () => newId() };
-    const created = (events: readonly { type: string; data: unknown }[]): GenerationRow => {
-      const row = this.fold(events.map((event) => ({ ...event, recordedAt: now.toISOString() })) as RecordedEvent[]);
-      if (!row) throw new Error(`Generation ${taskId} was not created`);
-      return row;
-    };
-    if (!claimed) return created((await this.store.handle(generationStream(taskId), generationDecider, command, options)).events);
-    return this.sql.transaction(async (tx) => {
-      const result = await new PgEventStore(tx).handle(generationStream(taskId), generationDecider, command, options);
-      const row = created(result.events);
-      await this.idempotency.recordCreated(tx, claimed.claim, claimed.respond?.(row));
-      return row;
-    });
+    const recordKey =
+      claimed && ((tx: Sql, created: GenerationCreated) => this.idempotency.recordCreated(tx, claimed.claim, claimed.respond?.(this.rowOf(created))));
+    return this.rowOf(await this.commands.create(generation, recordKey));
   }
 
   /** The caller's task; another account's id is indistinguishable from a missing one. */
@@ -116,12 +145,7 @@ export class GenerationsService {
    */
   async cancel(accountId: string, taskId: string, requestId: string): Promise<GenerationRow> {
     await this.get(accountId, taskId);
-    await this.store.handle(
-      generationStream(taskId),
-      generationDecider,
-      { type: 'CancelGeneration', now: this.clock.now().toISOString() },
-      { metadata: { correlationId: taskId, accountId, requestId, schemaVersion: 1 }, eventId: () => newId() },
-    );
+    await this.commands.cancel({ taskId, accountId, requestId });
     const row = this.fold(await this.store.readCorrelated(taskId));
     if (!row) throw notFound(taskId);
     return row;
@@ -137,6 +161,13 @@ export class GenerationsService {
   /** The read model lags the log by a poll interval; a task it lacks is folded from its events. */
   private async load(taskId: string): Promise<GenerationRow | undefined> {
     return (await loadGeneration(this.sql, taskId)) ?? this.fold(await this.store.readCorrelated(taskId));
+  }
+
+  /** The task as the read model will show it once it has the event. */
+  private rowOf(created: GenerationCreated): GenerationRow {
+    const row = this.fold([{ ...created, recordedAt: created.data.createdAt }]);
+    if (!row) throw new Error(`Generation ${created.data.taskId} was not created`);
+    return row;
   }
 
   /** The row the projection would build from these events (others than its own are skipped). */

@@ -6,9 +6,9 @@ import { CLOCK, OBJECT_STORAGE } from '@darkroom/runtime';
 import type { GenerationRow, TaskAsset } from '@darkroom/read-model-generations';
 import { AssetsService } from '../assets/assets.service';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import type { CreateGenerationDto } from '../generations/create-generation.dto';
 import { GenerationsService } from '../generations/generations.service';
 import { requestFingerprint } from '../idempotency/idempotency-key';
-import { IdempotencyService, type IdempotencyClaim } from '../idempotency/idempotency.service';
 import { UploadsService } from '../uploads/uploads.service';
 import type { OpenAiImageEditDto, OpenAiImageGenerationDto } from './openai-images.dto';
 import {
@@ -60,7 +60,6 @@ export class OpenAiImagesService {
 
   constructor(
     private readonly generations: GenerationsService,
-    private readonly idempotency: IdempotencyService,
     private readonly uploads: UploadsService,
     private readonly assets: AssetsService,
     @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
@@ -73,22 +72,18 @@ export class OpenAiImagesService {
 
   async handle(request: OpenAiImagesRequest): Promise<OpenAiImagesAnswer> {
     const { accountId, idempotencyKey } = request;
-    let taskId: string;
-    let replayed = false;
-    if (idempotencyKey === undefined) {
-      taskId = (await this.createTask(request)).id;
-    } else {
-      const outcome = await this.idempotency.begin(accountId, idempotencyKey, requestFingerprint(request.route, request.fingerprintBody));
-      if (outcome.kind === 'replay') return { body: outcome.body as OpenAiImagesResponse, replayed: true };
-      if (outcome.kind === 'claimed') {
-        taskId = (await this.idempotency.whileClaimed(outcome.claim, () => this.createTask(request, outcome.claim))).id;
-      } else {
-        // The task of an earlier request with this key (one that timed out, or is still
-        // waiting): answer from it, charging nothing more.
-        taskId = outcome.taskId;
-        replayed = true;
-      }
-    }
+    const creation = await this.generations.create({
+      accountId,
+      requestId: request.requestId,
+      body: () => this.nativeRequest(request),
+      idempotency:
+        idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: requestFingerprint(request.route, request.fingerprintBody) },
+    });
+    if (creation.kind === 'replay') return { body: creation.body as OpenAiImagesResponse, replayed: true };
+    // An earlier request's task (one that timed out, or is still waiting) is answered from,
+    // charging nothing more.
+    const replayed = creation.kind === 'existing';
+    const taskId = creation.kind === 'existing' ? creation.taskId : creation.row.id;
     const row = await this.waitForEnd(accountId, taskId);
     if (row.status !== 'completed') throw taskNotCompleted(row);
     const format = request.dto.response_format ?? 'b64_json';
@@ -97,11 +92,10 @@ export class OpenAiImagesService {
   }
 
   /** Edits store their images as uploads first (the same checks as `POST /v1/uploads`). */
-  private async createTask(request: OpenAiImagesRequest, claim?: IdempotencyClaim): Promise<GenerationRow> {
+  private async nativeRequest(request: OpenAiImagesRequest): Promise<CreateGenerationDto> {
     const uploadIds: string[] = [];
     for (const bytes of request.images ?? []) uploadIds.push((await this.uploads.create(request.accountId, bytes)).id);
-    const dto = toCreateGeneration(request.dto, this.defaultModel, uploadIds);
-    return this.generations.create(request.accountId, dto, request.requestId, claim ? { claim } : undefined);
+    return toCreateGeneration(request.dto, this.defaultModel, uploadIds);
   }
 
   private async waitForEnd(accountId: string, taskId: string): Promise<GenerationRow> {

@@ -1,11 +1,14 @@
 import { Controller, HttpCode, Param, Post, Query, Req, type RawBodyRequest } from '@nestjs/common';
 import type { Request } from 'express';
-import { ProviderWebhooksService } from './provider-webhooks.service';
+import { ProviderCallbacks } from '@darkroom/contracts';
 
-/** `POST /webhooks/providers/{provider}?task=&attempt=`: provider callbacks, verified on the raw body. */
+/**
+ * `POST /webhooks/providers/{provider}?task=&attempt=`: provider callbacks, handed as
+ * received to the provider-adapter's code, which verifies them on the raw body.
+ */
 @Controller('webhooks/providers')
 export class ProviderWebhooksController {
-  constructor(private readonly webhooks: ProviderWebhooksService) {}
+  constructor(private readonly callbacks: ProviderCallbacks) {}
 
   @Post(':provider')
   @HttpCode(200)
@@ -14,6 +17,6 @@ export class ProviderWebhooksController {
     @Query() query: { task?: string; attempt?: string },
     @Req() request: RawBodyRequest<Request>,
   ) {
-    return this.webhooks.receive(provider, query, request.headers, request.rawBody);
+    return this.callbacks.receive({ provider, query, headers: request.headers, rawBody: request.rawBody });
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { FailureCode, providerJobStream, type GenerationRequest, type InputImageRef, type ProviderOutput } from '@darkroom/contracts';
+import { FailureCode, providerJobStream, type GenerationRequest, type InputImageRef } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { providerJobDecider, type ProviderJobCommand } from '@darkroom/domain-provider-job';
 import { PgEventStore } from '@darkroom/event-store';
@@ -11,13 +11,12 @@ import type {
   JobObservation,
   ModelCatalog,
   Moderation,
-  ProviderImage,
   ProviderInputImage,
   ProviderJobRef,
   SubmitOutcome,
 } from '@darkroom/providers';
 import type { ProviderRegistry } from '../provider-registry';
-import { stagingKey } from '../staging';
+import { stageOutputs } from '../staging';
 import { pollDelayMs } from './poll-schedule';
 import type { ProviderJobRow } from './provider-job-row';
 import { ProviderJobsRepository } from './provider-jobs.repository';
@@ -102,7 +101,7 @@ export class JobRunner {
       referenceImages,
       ...(this.webhookUrl(row) ? { webhookUrl: this.webhookUrl(row) } : {}),
     }));
-    const outputs = outcome.kind === 'completed' ? await this.stage(row, outcome.images) : undefined;
+    const outputs = outcome.kind === 'completed' ? await stageOutputs(this.objects, row.taskId, row.attempt, outcome.images) : undefined;
 
     await this.record(row, async (record, current, tx) => {
       const job = outcome.kind === 'accepted' ? outcome.job : undefined;
@@ -133,7 +132,7 @@ export class JobRunner {
       kind: 'pending' as const,
       providerStatus: `poll_error:${(error as Error).message}`.slice(0, 200),
     }));
-    const outputs = observation.kind === 'succeeded' ? await this.stage(row, observation.images) : undefined;
+    const outputs = observation.kind === 'succeeded' ? await stageOutputs(this.objects, row.taskId, row.attempt, observation.images) : undefined;
     await this.record(row, async (record, _current, tx) => {
       switch (observation.kind) {
         case 'pending':
@@ -227,22 +226,6 @@ export class JobRunner {
         });
       await work(record, current, tx);
     });
-  }
-
-  /** Inline bytes go to the staging prefix (image bytes never travel in events); URLs are fetched by storage. */
-  private async stage(row: ProviderJobRow, images: readonly ProviderImage[]): Promise<ProviderOutput[]> {
-    return Promise.all(
-      images.map(async (image, index): Promise<ProviderOutput> => {
-        if (image.kind === 'url') return { index, url: image.url, ...(image.contentType ? { contentType: image.contentType } : {}) };
-        const key = stagingKey(row.taskId, row.attempt, index);
-        await this.objects.putObject(key, image.bytes, {
-          contentType: image.contentType,
-          contentLength: image.bytes.length,
-          metadata: { 'task-id': row.taskId },
-        });
-        return { index, stagingKey: key, contentType: image.contentType };
-      }),
-    );
   }
 
   private async loadInputs(refs: readonly InputImageRef[]): Promise<ProviderInputImage[]> {

@@ -1,28 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { providerJobStream, type ProviderJobEvent, type ProviderOutput } from '@darkroom/contracts';
+import {
+  ProviderCallbacks,
+  providerJobStream,
+  type ProviderCallback,
+  type ProviderCallbackReceipt,
+  type ProviderJobEvent,
+  type ProviderOutput,
+} from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { providerJobDecider, type ProviderJobCommand } from '@darkroom/domain-provider-job';
 import type { EventStore } from '@darkroom/event-store';
-import { deriveId, DomainError, fold, newId, type Clock, type Untimed } from '@darkroom/kernel';
+import { deriveId, DomainError, fold, isUuid, newId, type Clock, type Untimed } from '@darkroom/kernel';
 import { handleOnce } from '@darkroom/messaging';
 import type { ObjectStorage } from '@darkroom/object-storage';
-import {
-  ProviderPayloadError,
-  type ImageProvider,
-  type JobObservation,
-  type WebhookDelivery,
-  type WebhookHeaders,
-} from '@darkroom/providers';
+import { ProviderPayloadError, type ImageProvider, type WebhookDelivery, type WebhookHeaders } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
-import { stagingKey } from '@darkroom/service-provider-adapter';
-import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
-import { isUuid } from '../http/ids';
-
-export interface WebhookReceipt {
-  readonly received: true;
-  /** True for an exact replay of a delivery already applied: nothing changed. */
-  readonly duplicate: boolean;
-}
+import { stageOutputs } from '../staging';
+import { PROVIDER_CALLBACK_OPTIONS, type ProviderCallbackOptions } from './provider-callback.options';
 
 const notFound = () => new DomainError('provider_job_not_found', 'not_found', 'No such provider job.');
 
@@ -33,26 +27,22 @@ const notFound = () => new DomainError('provider_job_not_found', 'not_found', 'N
  * decider, so a webhook racing a poll settles once.
  */
 @Injectable()
-export class ProviderWebhooksService {
+export class ProviderCallbacksService extends ProviderCallbacks {
   private readonly providers: ReadonlyMap<string, ImageProvider>;
 
   constructor(
-    @Inject(GATEWAY_OPTIONS) options: GatewayOptions,
+    @Inject(PROVIDER_CALLBACK_OPTIONS) options: ProviderCallbackOptions,
     @Inject(SQL) private readonly sql: Sql,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(OBJECT_STORAGE) private readonly objects: ObjectStorage,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
+    super();
     const webhookProviders = new Set(options.webhookProviders);
     this.providers = new Map(options.providers.filter((p) => webhookProviders.has(p.name)).map((p) => [p.name, p]));
   }
 
-  async receive(
-    providerName: string,
-    query: { task?: string; attempt?: string },
-    headers: WebhookHeaders,
-    rawBody: Buffer | undefined,
-  ): Promise<WebhookReceipt> {
+  async receive({ provider: providerName, query, headers, rawBody }: ProviderCallback): Promise<ProviderCallbackReceipt> {
     const provider = this.providers.get(providerName);
     if (!provider) throw new DomainError('unknown_provider', 'not_found', `No webhooks are configured for "${providerName}".`);
     if (!rawBody || !(await provider.verifyWebhook(headers, rawBody))) {
@@ -66,7 +56,7 @@ export class ProviderWebhooksService {
     if (job.status === 'initial' || job.providerJobId !== delivery.providerJobId) throw notFound();
 
     const outputs = delivery.observation.kind === 'succeeded' && !delivery.confirmByPoll
-      ? await this.stage(query.task, attempt, delivery.observation)
+      ? await stageOutputs(this.objects, query.task, attempt, delivery.observation.images)
       : [];
     // The same inbox as the bus consumers: an exact replay of a delivery changes nothing.
     const deliveryId = { eventId: deriveId(providerName, delivery.deliveryId) };
@@ -107,24 +97,5 @@ export class ProviderWebhooksService {
       case 'canceled':
         return [{ type: 'CancelProviderJob' }];
     }
-  }
-
-  private async stage(
-    taskId: string,
-    attempt: number,
-    observation: Extract<JobObservation, { kind: 'succeeded' }>,
-  ): Promise<ProviderOutput[]> {
-    return Promise.all(
-      observation.images.map(async (image, index): Promise<ProviderOutput> => {
-        if (image.kind === 'url') return { index, url: image.url, ...(image.contentType ? { contentType: image.contentType } : {}) };
-        const key = stagingKey(taskId, attempt, index);
-        await this.objects.putObject(key, image.bytes, {
-          contentType: image.contentType,
-          contentLength: image.bytes.length,
-          metadata: { 'task-id': taskId },
-        });
-        return { index, stagingKey: key, contentType: image.contentType };
-      }),
-    );
   }
 }
