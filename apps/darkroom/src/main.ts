@@ -32,6 +32,7 @@ async function main(): Promise<void> {
         rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: 'memory' },
         ...providers,
         outboundWebhooks,
+        publicBaseUrl: outboundWebhooks.publicBaseUrl,
         idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
         openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
         stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },

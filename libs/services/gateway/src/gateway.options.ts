@@ -1,12 +1,18 @@
 import type { ImageDecoder, ImageProvider, ModelCatalog } from '@darkroom/providers';
 import type { AssetServing } from '@darkroom/runtime';
-import type { OutboundWebhooksOptions } from './outbound-webhooks/outbound-webhooks.options';
+import { DEFAULT_OUTBOUND_WEBHOOKS, type OutboundWebhooksOptions } from './outbound-webhooks/outbound-webhooks.options';
 import type { RateLimitSettings } from './http/rate-limit/rate-limit.service';
 import type { StatusStreamSettings } from './generations/generation-stream.service';
 
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
 
 export interface GatewayOptions {
+  /**
+   * Origin of every URL darkroom hands out (task and asset links), never the request's Host:
+   * `PUBLIC_BASE_URL`, or `http://127.0.0.1:<PORT>` when unset (`outboundWebhooksFromEnv`).
+   * Default `DEFAULT_OUTBOUND_WEBHOOKS.publicBaseUrl`.
+   */
+  readonly publicBaseUrl?: string;
   /** Credential for `/admin/*`. */
   readonly adminApiKey: string;
   /** The models served: `ModelCatalog.load(MODEL_CATALOG_FILE)`. */
@@ -24,6 +30,8 @@ export interface GatewayOptions {
   readonly outboundWebhooks?: OutboundWebhooksOptions;
   /** Requests per API key per minute and where they are counted; default 600, in memory. */
   readonly rateLimit?: RateLimitSettings;
+  /** Wrong keys one client address may present per minute before it gets 429s; default 100, 0 turns it off. */
+  readonly failedAuthPerMinute?: number;
   /** Poll interval and heartbeat of `GET /v1/generations/{id}/stream`; default 300 ms and 15 s. */
   readonly stream?: Partial<StatusStreamSettings>;
   /** Hours an `Idempotency-Key` is remembered (`IDEMPOTENCY_KEY_TTL_HOURS`); default 24. */
@@ -40,6 +48,10 @@ export interface OpenAiCompatSettings {
   /** Catalog id used when a request names no `model`; default "gpt-image-1". */
   readonly defaultModel?: string;
 }
+
+/** Where the URLs darkroom hands out start. */
+export const publicBaseUrlOf = (options: GatewayOptions): string =>
+  options.publicBaseUrl ?? DEFAULT_OUTBOUND_WEBHOOKS.publicBaseUrl;
 
 /** Names of the configured providers. */
 export const availableProviders = (options: GatewayOptions): readonly string[] => options.providers.map((p) => p.name);

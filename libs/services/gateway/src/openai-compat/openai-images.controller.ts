@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Body, Controller, HttpCode, Post, Req, Res, UploadedFiles, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res, UploadedFiles, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError } from '@darkroom/kernel';
-import { baseUrlOf } from '../generations/generations.controller';
+import { GATEWAY_OPTIONS, publicBaseUrlOf, type GatewayOptions } from '../gateway.options';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { requestIdOf } from '../http/request-id';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
@@ -38,7 +38,10 @@ const idempotencyHeader = {
 @UseGuards(ApiKeyGuard)
 @UseFilters(OpenAiProblemFilter)
 export class OpenAiImagesController {
-  constructor(private readonly images: OpenAiImagesService) {}
+  constructor(
+    private readonly images: OpenAiImagesService,
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+  ) {}
 
   @Post('generations')
   @HttpCode(200)
@@ -51,7 +54,7 @@ export class OpenAiImagesController {
     const answer = await this.images.handle({
       accountId: request.accountId,
       requestId: requestIdOf(request),
-      baseUrl: baseUrlOf(request),
+      baseUrl: publicBaseUrlOf(this.options),
       route: 'POST /v1/images/generations',
       dto: body,
       idempotencyKey: parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]),
@@ -100,7 +103,7 @@ export class OpenAiImagesController {
     const answer = await this.images.handle({
       accountId: request.accountId,
       requestId: requestIdOf(request),
-      baseUrl: baseUrlOf(request),
+      baseUrl: publicBaseUrlOf(this.options),
       route: 'POST /v1/images/edits',
       dto: body,
       images,

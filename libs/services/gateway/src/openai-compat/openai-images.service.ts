@@ -29,7 +29,7 @@ const TERMINAL = new Set(['completed', 'failed', 'canceled']);
 export interface OpenAiImagesRequest {
   readonly accountId: string;
   readonly requestId: string;
-  /** Origin of this gateway as the caller reached it, for asset URLs. */
+  /** `PUBLIC_BASE_URL`, for asset URLs. */
   readonly baseUrl: string;
   /** e.g. "POST /v1/images/edits": part of the Idempotency-Key fingerprint. */
   readonly route: string;
