@@ -21,6 +21,7 @@ import { AdminGuard, ApiKeyGuard } from './http/auth.guards';
 import { bodyReader } from './http/body/body-reader.middleware';
 import { WellFormedTextPipe } from './http/body/well-formed-text.pipe';
 import { ProblemFilter } from './http/problem.filter';
+import { FailedAuthThrottle } from './http/rate-limit/failed-auth-throttle';
 import { RateLimitService } from './http/rate-limit/rate-limit.service';
 import { requestIdMiddleware } from './http/request-id';
 import { validationPipe } from './http/validation';
@@ -73,6 +74,7 @@ export class GatewayModule implements NestModule {
         ApiKeyGuard,
         AdminGuard,
         RateLimitService,
+        FailedAuthThrottle,
         GenerationsService,
         GenerationListService,
         GenerationTimelineService,
