@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);
   const dataDir = resolve(env.DARKROOM_DATA_DIR);
   // Read before the platform starts: a bad catalog file stops the process with nothing to clean up.
-  const providers = providerSetup(env);
+  // The bucket's address is not handed out unless asked for (issue 14): assets stream through the gateway.
+  const providers = providerSetup(env, { assetDelivery: 'proxy' });
   const platform = await createEmbeddedPlatform({ dataDir });
   const dev = await loadOrCreateDevCredentials(dataDir);
   const app = await startApp({

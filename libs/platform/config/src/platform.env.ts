@@ -146,8 +146,10 @@ export class ProvidersEnv extends ProcessEnv {
    * `redirect` (302 to a presigned GET, or to ASSET_PUBLIC_BASE_URL when set) or `proxy`
    * (the gateway streams the bytes itself), for browsers that cannot reach the bucket, e.g.
    * the embedded mode's s3rver, which listens on loopback and sends no CORS headers.
+   * Unset: `redirect`, except in the embedded mode, which hands out no bucket address unless
+   * asked to: `proxy` there, or the CDN redirect when ASSET_PUBLIC_BASE_URL is set.
    */
-  @IsOptional() @IsIn(['redirect', 'proxy']) ASSET_DELIVERY: 'redirect' | 'proxy' = 'redirect';
+  @IsOptional() @IsIn(['redirect', 'proxy']) ASSET_DELIVERY?: 'redirect' | 'proxy';
   /** Seconds a presigned asset URL stays valid; the redirect to it is cached for less. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(604800) ASSET_URL_TTL_SECONDS = 300;
   /**

@@ -50,8 +50,14 @@ export interface ProviderSetup {
   readonly images: ImageDecoder;
 }
 
+/** What differs between deployments when a setting is unset. */
+export interface ProviderSetupDefaults {
+  /** `ASSET_DELIVERY` when unset and no CDN is configured; default `redirect`. */
+  readonly assetDelivery?: 'redirect' | 'proxy';
+}
+
 /** Builds the provider adapters from `ProvidersEnv`; a provider without its key is left out. */
-export function providerSetup(env: ProvidersEnv): ProviderSetup {
+export function providerSetup(env: ProvidersEnv, defaults: ProviderSetupDefaults = {}): ProviderSetup {
   const requestTimeoutMs = env.PROVIDER_REQUEST_TIMEOUT_MS;
   const tolerance = env.WEBHOOK_TOLERANCE_SECONDS;
   const images = imageDecoder(env);
@@ -104,7 +110,7 @@ export function providerSetup(env: ProvidersEnv): ProviderSetup {
       blocklist: commaList(env.MODERATION_BLOCKLIST),
       blockedImageSha256: commaList(env.MODERATION_BLOCKED_IMAGE_SHA256),
     }),
-    assetServing: assetServing(env),
+    assetServing: assetServing(env, defaults.assetDelivery ?? 'redirect'),
     images,
   };
 }
@@ -119,9 +125,10 @@ function imageDecoder(env: ProvidersEnv): ImageDecoder {
   return new ImageDecoder(limits, env.IMAGE_DECODE_CONCURRENCY);
 }
 
-/** `ASSET_DELIVERY=proxy` wins: it is the explicit opt-out of sending clients to the bucket. */
-function assetServing(env: ProvidersEnv): AssetServing {
-  if (env.ASSET_DELIVERY === 'proxy') return { mode: 'proxy' };
+/** `ASSET_DELIVERY=proxy` wins: it is the explicit opt-out of sending clients to the bucket; a CDN is the next choice. */
+function assetServing(env: ProvidersEnv, fallback: 'redirect' | 'proxy'): AssetServing {
+  const delivery = env.ASSET_DELIVERY ?? (env.ASSET_PUBLIC_BASE_URL ? 'redirect' : fallback);
+  if (delivery === 'proxy') return { mode: 'proxy' };
   if (env.ASSET_PUBLIC_BASE_URL) return { mode: 'public', baseUrl: env.ASSET_PUBLIC_BASE_URL.replace(/\/+$/, '') };
   return { mode: 'presigned', ttlSeconds: env.ASSET_URL_TTL_SECONDS };
 }
