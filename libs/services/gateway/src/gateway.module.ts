@@ -33,6 +33,7 @@ import { DEFAULT_OUTBOUND_WEBHOOKS } from './outbound-webhooks/outbound-webhooks
 import { OUTBOUND_WEBHOOK_CONTROLLERS, outboundWebhookProviders } from './outbound-webhooks/outbound-webhooks.providers';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsRepository } from './uploads/uploads.repository';
+import { UploadSlots } from './uploads/upload-slots';
 import { UploadsService } from './uploads/uploads.service';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
 import { ProviderWebhooksService } from './webhooks/provider-webhooks.service';
@@ -82,6 +83,7 @@ export class GatewayModule implements NestModule {
         AssetsService,
         UploadsRepository,
         UploadsService,
+        UploadSlots,
         ProviderWebhooksService,
         // darkroom_tasks and the open-reservation gauges on the gateway's /metrics too.
         TaskMetrics,

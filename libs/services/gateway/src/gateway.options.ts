@@ -30,6 +30,8 @@ export interface GatewayOptions {
   readonly outboundWebhooks?: OutboundWebhooksOptions;
   /** Requests per API key per minute and where they are counted; default 600, in memory. */
   readonly rateLimit?: RateLimitSettings;
+  /** Multipart requests (uploads, edits) read at once per process; default 16. More are answered 503 `uploads_busy`. */
+  readonly uploadsInFlight?: number;
   /** Wrong keys one client address may present per minute before it gets 429s; default 100, 0 turns it off. */
   readonly failedAuthPerMinute?: number;
   /** Poll interval and heartbeat of `GET /v1/generations/{id}/stream`; default 300 ms and 15 s. */

@@ -8,6 +8,7 @@ import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { GenerationsService } from '../generations/generations.service';
 import { requestFingerprint } from '../idempotency/idempotency-key';
 import { IdempotencyService, type IdempotencyClaim } from '../idempotency/idempotency.service';
+import type { ReceivedFile } from '../uploads/multipart-receiver';
 import { UploadsService } from '../uploads/uploads.service';
 import type { OpenAiImageEditDto, OpenAiImageGenerationDto } from './openai-images.dto';
 import {
@@ -34,8 +35,8 @@ export interface OpenAiImagesRequest {
   /** e.g. "POST /v1/images/edits": part of the Idempotency-Key fingerprint. */
   readonly route: string;
   readonly dto: OpenAiImageGenerationDto | OpenAiImageEditDto;
-  /** The images to edit, in order (edits only). */
-  readonly images?: readonly Buffer[];
+  /** The images to edit, in order, as received (edits only). */
+  readonly images?: readonly ReceivedFile[];
   readonly idempotencyKey?: string;
   /** What identifies the request for its Idempotency-Key (the body, files by digest). */
   readonly fingerprintBody: unknown;
@@ -97,7 +98,7 @@ export class OpenAiImagesService {
   /** Edits store their images as uploads first (the same checks as `POST /v1/uploads`). */
   private async createTask(request: OpenAiImagesRequest, claim?: IdempotencyClaim): Promise<GenerationRow> {
     const uploadIds: string[] = [];
-    for (const bytes of request.images ?? []) uploadIds.push((await this.uploads.create(request.accountId, bytes)).id);
+    for (const file of request.images ?? []) uploadIds.push((await this.uploads.create(request.accountId, file)).id);
     const dto = toCreateGeneration(request.dto, this.defaultModel, uploadIds);
     return this.generations.create(request.accountId, dto, request.requestId, claim ? { claim } : undefined);
   }
