@@ -87,6 +87,13 @@ describe('receiveMultipart', () => {
     expect(sending.sent()).toBeLessThan(700 * 1024 + 256 * 1024);
   });
 
+  it('refuses a declared length over the request cap from the header, reading nothing', async () => {
+    const sending = request(body([{ name: 'image', file: PNG_HEAD }]));
+    Object.assign(sending.request.headers, { 'content-length': '5000' });
+    expect(await refusal(receiveMultipart(sending.request, spec))).toEqual([413, 'upload_too_large']);
+    expect(sending.request.readableFlowing).not.toBe(true);
+  });
+
   it('refuses a refused field, an unexpected file and one file too many', async () => {
     const png = Buffer.concat([PNG_HEAD, Buffer.alloc(8)]);
     expect(await refusal(receiveMultipart(request(body([{ name: 'mask', file: png }])).request, spec))).toEqual([400, 'mask_not_supported']);

@@ -94,10 +94,12 @@ function checkedFile(maxBytes: number, done: (bytes: number, sha256: string) => 
  * Reads a multipart body as it arrives (busboy), each file straight to a temp file of its
  * own, never whole in memory: a file part is sniffed on its first bytes and refused at
  * once if it is not a PNG, JPEG or WebP; a file over `maxFileBytes`, a body over
- * `maxRequestBytes`, an unexpected or refused file field and a quiet body are refused the
+ * `maxRequestBytes` (or declaring more), an unexpected or refused file field and a quiet body are refused the
  * moment they happen, with the rest left unread (the caller answers and closes).
  */
 export async function receiveMultipart(request: IncomingMessage, spec: MultipartSpec): Promise<ReceivedMultipart> {
+  // A declared length over the cap is refused from the header, before a byte is read.
+  if (Number(request.headers['content-length'] ?? 0) > spec.maxRequestBytes) throw refusals.requestTooLarge(spec.maxRequestBytes);
   const directory = await mkdtemp(join(tmpdir(), 'darkroom-upload-'));
   const files: Record<string, ReceivedFile[]> = {};
   const fields: Record<string, string> = {};
