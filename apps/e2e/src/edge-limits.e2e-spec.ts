@@ -83,7 +83,7 @@ describe('multipart bodies stream', () => {
     expect(growthMiB).toBeLessThan(50);
   });
 
-  it('refuses a declared 323 MB body from its header, and a file that is not an image on its first bytes', async () => {
+  it('refuses a declared 323 MB body from its header, and a file that is not an image without keeping it', async () => {
     const declared = await rawRequest(system.gatewayUrl, {
       method: 'POST',
       path: '/v1/images/edits',

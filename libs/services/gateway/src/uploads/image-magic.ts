@@ -11,7 +11,7 @@ export const MAGIC_BYTES = Math.max(...SIGNATURES.map((signature) => signature.l
 /**
  * Whether a file starting with `head` can be a PNG, JPEG or WebP, from its magic bytes:
  * undefined while `head` is too short to tell and more may come (`complete` false). Decided
- * on the first chunk, so a file that is not an image is refused before the rest is read.
+ * on the first chunk, so nothing of a file that is not an image is kept.
  */
 export function looksLikeImage(head: Uint8Array, complete: boolean): boolean | undefined {
   let undecided = false;

@@ -65,6 +65,11 @@ describe('receiveMultipart', () => {
     expect(existsSync(received.files['image']![0]!.path)).toBe(false);
   });
 
+  it('refuses a file that is not an image over the cap as too large (413), the size first', async () => {
+    const sending = request(body([{ name: 'image', file: Buffer.alloc(64 * 1024, 1) }]));
+    expect(await refusal(receiveMultipart(sending.request, { ...spec, maxRequestBytes: 1024 * 1024 }))).toEqual([413, 'upload_too_large']);
+  });
+
   it('refuses a file that is not an image from its first bytes (415)', async () => {
     expect(await refusal(receiveMultipart(request(body([{ name: 'image', file: Buffer.from('just text, not pixels') }])).request, spec))).toEqual([
       415,

@@ -58,32 +58,32 @@ const refusals = {
   idle: () => new HttpProblem(408, 'request_timeout', `The request body sent nothing for ${BODY_IDLE_TIMEOUT_MS / 1000} s.`),
 };
 
-/** Counts, hashes and sniffs a file's bytes on their way to disk; refuses them past the cap or when they are not an image. */
+/**
+ * Counts, hashes and sniffs a file's bytes on their way to disk. A file whose first bytes
+ * are not an image is written no further and refused (415) at its end, unless it passes
+ * the size cap first: over the cap is always 413, the moment it happens.
+ */
 function checkedFile(maxBytes: number, done: (bytes: number, sha256: string) => void): Transform {
   const hash = createHash('sha256');
   let bytes = 0;
-  let head: Buffer | undefined = Buffer.alloc(0);
-  const sniff = (complete: boolean) => {
-    if (head === undefined) return undefined;
-    const verdict = looksLikeImage(head, complete);
-    if (verdict === false) return refusals.notAnImage();
-    if (verdict === true) head = undefined;
-    return undefined;
-  };
+  let head = Buffer.alloc(0);
+  let verdict: boolean | undefined;
   return new Transform({
     transform(chunk: Buffer, _encoding, next) {
       bytes += chunk.length;
       if (bytes > maxBytes) return next(refusals.fileTooLarge(maxBytes));
-      if (head !== undefined) head = Buffer.concat([head, chunk.subarray(0, MAGIC_BYTES)]).subarray(0, MAGIC_BYTES);
-      const refused = sniff(false);
-      if (refused) return next(refused);
+      if (verdict === undefined) {
+        head = Buffer.concat([head, chunk.subarray(0, MAGIC_BYTES)]).subarray(0, MAGIC_BYTES);
+        verdict = looksLikeImage(head, false);
+      }
+      if (verdict === false) return next();
       hash.update(chunk);
       next(null, chunk);
     },
     flush(next) {
       // An empty file is left to the image checks, which name it.
-      const refused = bytes > 0 ? sniff(true) : undefined;
-      if (refused) return next(refused);
+      if (verdict === undefined && bytes > 0) verdict = looksLikeImage(head, true);
+      if (verdict === false) return next(refusals.notAnImage());
       done(bytes, hash.digest('hex'));
       next();
     },
@@ -92,8 +92,8 @@ function checkedFile(maxBytes: number, done: (bytes: number, sha256: string) => 
 
 /**
  * Reads a multipart body as it arrives (busboy), each file straight to a temp file of its
- * own, never whole in memory: a file part is sniffed on its first bytes and refused at
- * once if it is not a PNG, JPEG or WebP; a file over `maxFileBytes`, a body over
+ * own, never whole in memory: a file part is sniffed on its first bytes, and one that is
+ * not a PNG, JPEG or WebP is discarded from there and refused at its end; a file over `maxFileBytes`, a body over
  * `maxRequestBytes` (or declaring more), an unexpected or refused file field and a quiet body are refused the
  * moment they happen, with the rest left unread (the caller answers and closes).
  */
