@@ -48,9 +48,10 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
       if (!operation.tags?.length) operation.tags = [tagOf(path)];
       const authenticated = path.startsWith('/v1/') || path.startsWith('/admin/');
       if (authenticated && !operation.security) operation.security = [{ bearer: [] }];
-      if (path.startsWith('/v1/') && !operation.responses['429']) {
+      if (authenticated && !operation.responses['429']) {
+        const perKey = path.startsWith('/v1/') ? '`rate_limited`: too many requests for this key; ' : '';
         operation.responses['429'] = {
-          description: '`rate_limited`: too many requests for this key; wait `Retry-After` seconds.',
+          description: `${perKey}\`too_many_failed_auth\`: too many wrong keys from this address; wait \`Retry-After\` seconds.`,
           content: problem,
         };
       }
