@@ -62,6 +62,17 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
           content: problem,
         };
       }
+      const takesFiles = operation.requestBody !== undefined && 'content' in operation.requestBody && 'multipart/form-data' in operation.requestBody.content;
+      if (takesFiles) {
+        operation.responses['413'] ??= {
+          description: '`upload_too_large`: a file or the request over its cap, refused from `Content-Length` or as soon as it passes.',
+          content: problem,
+        };
+        operation.responses['503'] ??= {
+          description: '`uploads_busy`: this process is reading as many uploads as it takes at once; retry after `Retry-After` seconds.',
+          content: problem,
+        };
+      }
       operation.responses['default'] ??= { description: 'A problem (RFC 7807) with a stable `code`.', content: problem };
     }
   }
