@@ -16,7 +16,8 @@ let system: System;
 const { createAccount, generate, waitForSettled, upload } = flows(() => system);
 
 beforeAll(async () => {
-  system = await startSystem('e2e_edge_limits');
+  // As behind a balancer on this machine: X-Forwarded-For is believed from loopback only.
+  system = await startSystem('e2e_edge_limits', { env: { TRUST_PROXY: 'loopback' } });
 });
 afterAll(async () => {
   await system?.stop();
@@ -117,8 +118,13 @@ describe('multipart bodies stream', () => {
 });
 
 describe('failed authentication is throttled per client address', () => {
-  const probe = (localAddress: string, key: string): Promise<RawAnswer> =>
-    rawRequest(system.gatewayUrl, { method: 'GET', path: '/v1/credits', headers: { authorization: `Bearer ${key}` }, localAddress });
+  const probe = (localAddress: string, key: string, forwardedFor?: string): Promise<RawAnswer> =>
+    rawRequest(system.gatewayUrl, {
+      method: 'GET',
+      path: '/v1/credits',
+      headers: { authorization: `Bearer ${key}`, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+      localAddress,
+    });
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
   it('answers 429 too_many_failed_auth with Retry-After within 200 wrong keys from one address, while a valid key from another works at full speed', async () => {
@@ -156,6 +162,17 @@ describe('failed authentication is throttled per client address', () => {
     // A throttled address is refused even with a valid key; another address is not slowed.
     expect((await probe('127.0.0.2', account.key)).status).toBe(429);
     expect(median(during)).toBeLessThan(median(baseline) * 2 + 10);
+  });
+
+  it('counts per forwarded client behind a trusted proxy (TRUST_PROXY=loopback)', async () => {
+    const account = await createAccount(0);
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++) statuses.push((await probe('127.0.0.3', `drk_00000000_wrong-${i}-xxxxxxxxxxxxxxxxxxxx`, '203.0.113.7')).status);
+    expect(statuses.slice(0, 100).every((status) => status === 401)).toBe(true);
+    expect(statuses[100]).toBe(429);
+    // The same proxy forwarding another client: that client is not throttled.
+    expect((await probe('127.0.0.3', account.key, '203.0.113.8')).status).toBe(200);
+    expect((await probe('127.0.0.3', account.key, '203.0.113.7')).status).toBe(429);
   });
 });
 

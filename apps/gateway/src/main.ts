@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { DatabaseEnv, GatewayEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { createDistributedPlatform, exitOnBootError, migrate, providerSetup, startApp } from '@darkroom/runtime';
-import { GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi } from '@darkroom/service-gateway';
+import { GatewayModule, outboundWebhooksFromEnv, serveStudio, setupOpenApi, trustProxy } from '@darkroom/service-gateway';
 
 /**
  * The public API as its own process (DESIGN §1); configured by environment only.
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       }),
     ],
     configure: (app) => {
+      trustProxy(app, env.TRUST_PROXY);
       setupOpenApi(app);
       // The Studio's static files, built next to this bundle (dist/apps/studio); users paste their own key.
       serveStudio(app, { root: resolve(__dirname, '../studio') });

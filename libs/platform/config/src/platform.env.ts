@@ -232,6 +232,18 @@ export class GatewayEnv extends PlatformEnv {
 
   /** Requests per API key per minute, counted across every gateway (PostgreSQL); 0 turns limiting off. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000) RATE_LIMIT_PER_MINUTE = 600;
+
+  /**
+   * The proxies whose `X-Forwarded-For` names the client (Express's `trust proxy`): a hop
+   * count (`1`) or comma-separated addresses, subnets and `loopback` / `linklocal` /
+   * `uniquelocal`. Unset: none, the client is the socket's address. The failed-key throttle
+   * counts per client, so behind a balancer set this, or every client shares its address.
+   */
+  @IsOptional()
+  @Matches(/^(\d{1,2}|\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)\s*(,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)\s*)*)$/, {
+    message: 'must be a hop count or comma-separated addresses, subnets, loopback, linklocal or uniquelocal',
+  })
+  TRUST_PROXY?: string;
 }
 
 /** The embedded single process needs nothing; these only move it. */
