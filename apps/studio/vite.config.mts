@@ -15,6 +15,10 @@ export default defineConfig({
     sourcemap: true,
   },
   server: {
-    proxy: Object.fromEntries(['/v1', '/admin', '/studio-config.json'].map((path) => [path, api])),
+    proxy: {
+      ...Object.fromEntries(['/v1', '/admin'].map((path) => [path, api])),
+      // darkroom serves the dev key to a loopback Host only; Vite's own host check guards this server.
+      '/studio-config.json': { target: api, changeOrigin: true },
+    },
   },
 });

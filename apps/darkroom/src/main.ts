@@ -40,7 +40,9 @@ async function main(): Promise<void> {
       GatewayModule.register({
         adminApiKey: dev.adminKey,
         ...providers,
-        ...gatewayOptionsFromEnv(gateway, 'memory'),
+        // The bucket's address is not handed out unless asked for (issue 14): assets stream through the gateway.
+        ...gatewayOptionsFromEnv(gateway, 'memory', 'proxy'),
+        publicBaseUrl: outboundWebhooks.publicBaseUrl,
       }),
       GenerationCommandsModule,
       CreditGrantsModule,

@@ -28,7 +28,8 @@ describe('embedded single process (npm start)', () => {
   let asset: { id: string; sha256: string };
 
   it('prints a ready-to-paste curl line with its URL and dev key', async () => {
-    app = await startEmbedded(dataDir);
+    // Opted in to redirects (the default is proxy): the walk-through below checks the bucket's presigned URLs.
+    app = await startEmbedded(dataDir, { env: { ASSET_DELIVERY: 'redirect' } });
     expect(app.output()).toContain(`curl -s -X POST ${app.url}/v1/generations`);
     expect(app.output()).toContain(`Authorization: Bearer ${app.apiKey}`);
   });

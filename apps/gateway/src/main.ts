@@ -11,6 +11,7 @@ import {
   gatewayOptionsFromEnv,
   serveStudio,
   setupOpenApi,
+  trustProxy,
 } from '@darkroom/service-gateway';
 import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
 import { GenerationCommandsModule } from '@darkroom/service-generation';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
         providers,
         images,
         ...gatewayOptionsFromEnv(gateway, 'postgres'),
+        publicBaseUrl: outboundWebhooks.publicBaseUrl,
       }),
       OutboundWebhooksModule.register(outboundWebhooks),
       // The writes behind the gateway's routes, each done by its stream's owner (decision 0022).
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
       ServiceGauges,
     ],
     configure: (app) => {
+      trustProxy(app, gateway.TRUST_PROXY);
       setupOpenApi(app);
       // The Studio's static files, built next to this bundle (dist/apps/studio); users paste their own key.
       serveStudio(app, { root: resolve(__dirname, '../studio') });

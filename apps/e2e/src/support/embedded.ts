@@ -7,6 +7,8 @@ export interface Embedded {
   readonly url: string;
   readonly apiKey: string;
   readonly adminKey: string;
+  /** The process id of darkroom itself (of `npm` under `viaNpmStart`). */
+  readonly pid: number | undefined;
   readonly output: () => string;
   stop(): Promise<void>;
 }
@@ -54,6 +56,7 @@ export async function startEmbedded(dataDir: string, options: EmbeddedOptions = 
   return {
     url: `http://127.0.0.1:${port}`,
     ...keys,
+    pid: child.pid,
     output: () => output,
     async stop() {
       // The whole group under `npm start` (npm, the start script, darkroom), as Ctrl-C would.

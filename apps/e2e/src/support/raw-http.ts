@@ -20,6 +20,8 @@ export interface RawRequest {
   readonly end?: boolean;
   /** Fails when no answer has come by then. */
   readonly timeoutMs?: number;
+  /** Send from this local address (another loopback address is another client). */
+  readonly localAddress?: string;
 }
 
 /** The same `chunk` over and over, `total` bytes in all, never allocated at once. */
@@ -46,7 +48,7 @@ export function rawRequest(baseUrl: string, options: RawRequest): Promise<RawAns
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${baseUrl}${options.path}`, { method: options.method, headers: options.headers, agent: false });
+    const request = httpRequest(`${baseUrl}${options.path}`, { method: options.method, headers: options.headers, agent: false, localAddress: options.localAddress });
     let answered = false;
     const timer = setTimeout(() => {
       request.destroy();

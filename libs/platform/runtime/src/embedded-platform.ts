@@ -2,12 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import S3rver from 's3rver';
 import { createDataSource, runMigrations, TypeormSql } from '@darkroom/database';
 import { PgEventStore } from '@darkroom/event-store';
 import { systemClock } from '@darkroom/kernel';
 import { InProcessBus } from '@darkroom/messaging';
 import { S3ObjectStorage } from '@darkroom/object-storage';
+import { startEmbeddedBucket } from './embedded-bucket';
 import type { Platform } from './platform';
 
 const POOL_SIZE = 8;
@@ -16,7 +16,7 @@ const BUCKET = 'darkroom';
 /**
  * Everything in one process for a machine with nothing installed: PostgreSQL as PGlite
  * behind its wire-protocol socket (so the same pg/TypeORM code runs), an in-process bus
- * and s3rver on loopback, all keeping their data under `dataDir`.
+ * and s3rver on loopback behind a signature check (`startEmbeddedBucket`), all keeping their data under `dataDir`.
  */
 export async function createEmbeddedPlatform(options: { dataDir: string }): Promise<Platform> {
   const dataDir = resolve(options.dataDir);
@@ -35,19 +35,12 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
   await runMigrations(dataSource);
   const sql = new TypeormSql(dataSource, { statementsInTransactions: true });
 
-  const s3 = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: join(dataDir, 'objects'),
-  });
-  const { port: s3Port } = await s3.run();
+  const bucket = await startEmbeddedBucket(join(dataDir, 'objects'));
   const objects = new S3ObjectStorage({
-    endpoint: `http://127.0.0.1:${s3Port}`,
+    endpoint: bucket.endpoint,
     region: 'us-east-1',
     bucket: BUCKET,
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
+    ...bucket.credentials,
     forcePathStyle: true,
   });
   await objects.ensureBucket();
@@ -64,7 +57,7 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
     async close() {
       await bus.close();
       await dataSource.destroy();
-      await s3.close();
+      await bucket.close();
       await pgServer.stop();
       await pglite.close();
     },

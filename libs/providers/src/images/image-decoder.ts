@@ -33,11 +33,14 @@ export class ImageDecoder {
     sharp.cache(false);
   }
 
-  /** The header alone (libvips reads no pixel data for `metadata()`), refused when decoding it would cost too much. */
-  async readHeader(bytes: Buffer): Promise<HeaderRead> {
+  /**
+   * The header alone (libvips reads no pixel data for `metadata()`), refused when decoding
+   * it would cost too much. `image`: the bytes, or the path of a file holding them.
+   */
+  async readHeader(image: Buffer | string): Promise<HeaderRead> {
     let meta: Metadata;
     try {
-      meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+      meta = await sharp(image, { limitInputPixels: false }).metadata();
     } catch (error) {
       return { ok: false, tooLarge: false, reason: messageOf(error) };
     }
@@ -53,10 +56,10 @@ export class ImageDecoder {
    * truncated or corrupt file is found without holding its pixels. Only for images whose
    * header `readHeader` accepted. Undefined when it decodes, else why not.
    */
-  verify(bytes: Buffer): Promise<string | undefined> {
+  verify(image: Buffer | string): Promise<string | undefined> {
     return this.withSlot(async () => {
       try {
-        await sharp(bytes, { limitInputPixels: this.limits.maxPixels, failOn: 'truncated' })
+        await sharp(image, { limitInputPixels: this.limits.maxPixels, failOn: 'truncated' })
           .resize(VERIFY_SIDE, VERIFY_SIDE, { fit: 'inside' })
           .raw()
           .toBuffer();

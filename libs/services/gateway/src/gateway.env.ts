@@ -21,8 +21,10 @@ export class GatewayEnv {
    * `redirect` (302 to a presigned GET, or to ASSET_PUBLIC_BASE_URL when set) or `proxy`
    * (the gateway streams the bytes itself), for browsers that cannot reach the bucket, e.g.
    * the embedded mode's s3rver, which listens on loopback and sends no CORS headers.
+   * Unset: `redirect`, except in the embedded mode, which hands out no bucket address unless
+   * asked to: `proxy` there, or the CDN redirect when ASSET_PUBLIC_BASE_URL is set.
    */
-  @IsOptional() @IsIn(['redirect', 'proxy']) ASSET_DELIVERY: 'redirect' | 'proxy' = 'redirect';
+  @IsOptional() @IsIn(['redirect', 'proxy']) ASSET_DELIVERY?: 'redirect' | 'proxy';
   /** Seconds a presigned asset URL stays valid; the redirect to it is cached for less. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(604800) ASSET_URL_TTL_SECONDS = 300;
   /**
@@ -43,6 +45,18 @@ export class GatewayEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(60_000) STREAM_POLL_INTERVAL_MS = 300;
   /** Seconds of silence after which a status stream sends a heartbeat comment, so proxies keep it open. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) STREAM_HEARTBEAT_SECONDS = 15;
+
+  /**
+   * The proxies whose `X-Forwarded-For` names the client (Express's `trust proxy`): a hop
+   * count (`1`) or comma-separated addresses, subnets and `loopback` / `linklocal` /
+   * `uniquelocal`. Unset: none, the client is the socket's address. The failed-key throttle
+   * counts per client, so behind a balancer set this, or every client shares its address.
+   */
+  @IsOptional()
+  @Matches(/^(\d{1,2}|\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)\s*(,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)\s*)*)$/, {
+    message: 'must be a hop count or comma-separated addresses, subnets, loopback, linklocal or uniquelocal',
+  })
+  TRUST_PROXY?: string;
 }
 
 /** The distributed gateway's admin credential. */
@@ -52,23 +66,28 @@ export class AdminApiKeyEnv {
   ADMIN_API_KEY!: string;
 }
 
-/** What `GatewayEnv` sets of the gateway's options; `rateLimitStore` is the hosting app's choice. */
+/**
+ * What `GatewayEnv` sets of the gateway's options; `rateLimitStore` and the asset delivery used
+ * when ASSET_DELIVERY is unset are the hosting app's choice.
+ */
 export function gatewayOptionsFromEnv(
   env: GatewayEnv,
   rateLimitStore: RateLimitSettings['store'],
+  defaultAssetDelivery: 'redirect' | 'proxy' = 'redirect',
 ): Pick<GatewayOptions, 'rateLimit' | 'assetServing' | 'idempotencyKeyTtlHours' | 'openaiCompat' | 'stream'> {
   return {
     rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: rateLimitStore },
-    assetServing: assetServing(env),
+    assetServing: assetServing(env, defaultAssetDelivery),
     idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
     openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },
     stream: { pollIntervalMs: env.STREAM_POLL_INTERVAL_MS, heartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000 },
   };
 }
 
-/** `ASSET_DELIVERY=proxy` wins: it is the explicit opt-out of sending clients to the bucket. */
-function assetServing(env: GatewayEnv): AssetServing {
-  if (env.ASSET_DELIVERY === 'proxy') return { mode: 'proxy' };
+/** `ASSET_DELIVERY=proxy` wins: it is the explicit opt-out of sending clients to the bucket; a CDN is the next choice. */
+function assetServing(env: GatewayEnv, fallback: 'redirect' | 'proxy'): AssetServing {
+  const delivery = env.ASSET_DELIVERY ?? (env.ASSET_PUBLIC_BASE_URL ? 'redirect' : fallback);
+  if (delivery === 'proxy') return { mode: 'proxy' };
   if (env.ASSET_PUBLIC_BASE_URL) return { mode: 'public', baseUrl: env.ASSET_PUBLIC_BASE_URL.replace(/\/+$/, '') };
   return { mode: 'presigned', ttlSeconds: env.ASSET_URL_TTL_SECONDS };
 }

@@ -19,6 +19,7 @@ import { AdminGuard, ApiKeyGuard } from './http/auth.guards';
 import { bodyReader } from './http/body/body-reader.middleware';
 import { WellFormedTextPipe } from './http/body/well-formed-text.pipe';
 import { ProblemFilter } from './http/problem.filter';
+import { FailedAuthThrottle } from './http/rate-limit/failed-auth-throttle';
 import { RateLimitService } from './http/rate-limit/rate-limit.service';
 import { requestIdMiddleware } from './http/request-id';
 import { validationPipe } from './http/validation';
@@ -28,6 +29,7 @@ import { OpenAiImagesController } from './openai-compat/openai-images.controller
 import { OpenAiImagesService } from './openai-compat/openai-images.service';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsRepository } from './uploads/uploads.repository';
+import { UploadSlots } from './uploads/upload-slots';
 import { UploadsService } from './uploads/uploads.service';
 import { WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
@@ -73,6 +75,7 @@ export class GatewayModule implements NestModule {
         ApiKeyGuard,
         AdminGuard,
         RateLimitService,
+        FailedAuthThrottle,
         GenerationsService,
         GenerationListService,
         GenerationTimelineService,
@@ -80,6 +83,7 @@ export class GatewayModule implements NestModule {
         AssetsService,
         UploadsRepository,
         UploadsService,
+        UploadSlots,
         IdempotencyService,
         OpenAiImagesService,
       ],

@@ -6,6 +6,12 @@ import type { StatusStreamSettings } from './generations/generation-stream.servi
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
 
 export interface GatewayOptions {
+  /**
+   * Origin of every URL darkroom hands out (task and asset links), never the request's Host:
+   * `PUBLIC_BASE_URL`, or `http://127.0.0.1:<PORT>` when unset (`outboundWebhooksFromEnv`).
+   * Default `DEFAULT_PUBLIC_BASE_URL`.
+   */
+  readonly publicBaseUrl?: string;
   /** Credential for `/admin/*`. */
   readonly adminApiKey: string;
   /** The models served: `ModelCatalog.load(MODEL_CATALOG_FILE)`. */
@@ -19,6 +25,10 @@ export interface GatewayOptions {
   readonly assetServing: AssetServing;
   /** Requests per API key per minute and where they are counted; default 600, in memory. */
   readonly rateLimit?: RateLimitSettings;
+  /** Multipart requests (uploads, edits) read at once per process; default 16. More are answered 503 `uploads_busy`. */
+  readonly uploadsInFlight?: number;
+  /** Wrong keys one client address may present per minute before it gets 429s; default 100, 0 turns it off. */
+  readonly failedAuthPerMinute?: number;
   /** Poll interval and heartbeat of `GET /v1/generations/{id}/stream`; default 300 ms and 15 s. */
   readonly stream?: Partial<StatusStreamSettings>;
   /** Hours an `Idempotency-Key` is remembered (`IDEMPOTENCY_KEY_TTL_HOURS`); default 24. */
@@ -35,6 +45,12 @@ export interface OpenAiCompatSettings {
   /** Catalog id used when a request names no `model`; default "gpt-image-1". */
   readonly defaultModel?: string;
 }
+
+/** Where the URLs darkroom hands out start. */
+/** The listening address of a gateway on its default port, when no public URL is configured. */
+export const DEFAULT_PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
+
+export const publicBaseUrlOf = (options: GatewayOptions): string => options.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL;
 
 /** Names of the configured providers. */
 export const availableProviders = (options: GatewayOptions): readonly string[] => options.providers.map((p) => p.name);

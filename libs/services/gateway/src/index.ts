@@ -5,5 +5,6 @@ export type { AssetServing } from './assets/asset-delivery';
 export * from './accounts/accounts.repository';
 export * from './accounts/api-keys';
 export * from './http/openapi';
+export * from './http/trust-proxy';
 export { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './http/rate-limit/rate-limit.service';
 export * from './studio/serve-studio';

@@ -1,12 +1,12 @@
-import { Controller, Get, Headers, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError } from '@darkroom/kernel';
+import { GATEWAY_OPTIONS, publicBaseUrlOf, type GatewayOptions } from '../gateway.options';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { GenerationListService } from './generation-list.service';
 import { GenerationStreamService } from './generation-stream.service';
 import { GenerationTimelineService } from './generation-timeline.service';
-import { baseUrlOf } from './generations.controller';
 import { ListGenerationsQueryDto } from './list-generations.dto';
 import { toTaskResource } from '@darkroom/read-model-generations';
 
@@ -38,13 +38,14 @@ export class GenerationReadsController {
     private readonly list: GenerationListService,
     private readonly timeline: GenerationTimelineService,
     private readonly stream: GenerationStreamService,
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
   ) {}
 
   /** The caller's tasks, newest first; `next_cursor` fetches the next page. */
   @Get()
   async index(@Req() request: AuthenticatedRequest, @Query() query: ListGenerationsQueryDto) {
     const page = await this.list.list(request.accountId, query);
-    const baseUrl = baseUrlOf(request);
+    const baseUrl = publicBaseUrlOf(this.options);
     return {
       object: 'list',
       data: page.rows.map((row) => toTaskResource(row, baseUrl)),
@@ -74,6 +75,6 @@ export class GenerationReadsController {
     @Headers('last-event-id') header?: unknown,
     @Query('last_event_id') query?: unknown,
   ): Promise<void> {
-    await this.stream.open(request.accountId, id, resumeId(header, query), response, baseUrlOf(request));
+    await this.stream.open(request.accountId, id, resumeId(header, query), response, publicBaseUrlOf(this.options));
   }
 }

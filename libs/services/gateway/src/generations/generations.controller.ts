@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
+import { GATEWAY_OPTIONS, publicBaseUrlOf, type GatewayOptions } from '../gateway.options';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { requestIdOf } from '../http/request-id';
 import {
@@ -13,15 +14,16 @@ import { CreateGenerationDto } from './create-generation.dto';
 import { GenerationsService } from './generations.service';
 import { toTaskResource } from '@darkroom/read-model-generations';
 
-export const baseUrlOf = (request: Request): string => `${request.protocol}://${request.get('host')}`;
-
 const CREATE_ROUTE = 'POST /v1/generations';
 
 @ApiTags('generations')
 @Controller('v1/generations')
 @UseGuards(ApiKeyGuard)
 export class GenerationsController {
-  constructor(private readonly generations: GenerationsService) {}
+  constructor(
+    private readonly generations: GenerationsService,
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+  ) {}
 
   /**
    * 202 with the task. With an `Idempotency-Key`, a repeat of the same body gets the first
@@ -36,7 +38,7 @@ export class GenerationsController {
     @Body() body: CreateGenerationDto,
   ) {
     const { accountId } = request;
-    const baseUrl = baseUrlOf(request);
+    const baseUrl = publicBaseUrlOf(this.options);
     const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
     const creation = await this.generations.create({
       accountId,
@@ -58,11 +60,11 @@ export class GenerationsController {
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
-    return toTaskResource(await this.generations.cancel(request.accountId, id, requestIdOf(request)), baseUrlOf(request));
+    return toTaskResource(await this.generations.cancel(request.accountId, id, requestIdOf(request)), publicBaseUrlOf(this.options));
   }
 
   @Get(':id')
   async get(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
-    return toTaskResource(await this.generations.get(request.accountId, id), baseUrlOf(request));
+    return toTaskResource(await this.generations.get(request.accountId, id), publicBaseUrlOf(this.options));
   }
 }

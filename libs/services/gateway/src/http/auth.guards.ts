@@ -6,6 +6,7 @@ import { addToLogContext } from '@darkroom/logging';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { HttpProblem } from './http-problem';
+import { FailedAuthThrottle } from './rate-limit/failed-auth-throttle';
 import { RateLimitService } from './rate-limit/rate-limit.service';
 import type { WithRequestId } from './request-id';
 
@@ -27,6 +28,7 @@ const unauthorized = () =>
 /**
  * `/v1/*`: an active API key (a revoked one is refused with the next request), then one
  * request counted against that key's rate limit, with the RateLimit headers on the answer.
+ * An address that sent too many wrong keys is refused before its key is looked up.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -35,13 +37,20 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly accounts: AccountsRepository,
     private readonly rateLimit: RateLimitService,
+    private readonly failedAuth: FailedAuthThrottle,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const response = context.switchToHttp().getResponse<Response>();
+    await this.failedAuth.refuseIfThrottled(request.ip, response);
     const key = bearer(request);
-    const owner = key ? await this.accounts.ownerOfKey(key) : undefined;
-    if (!owner) throw unauthorized();
+    if (!key) throw unauthorized();
+    const owner = await this.accounts.ownerOfKey(key);
+    if (!owner) {
+      await this.failedAuth.recordFailure(request.ip);
+      throw unauthorized();
+    }
     request.accountId = owner.accountId;
     request.apiKeyId = owner.keyId;
     addToLogContext({ accountId: owner.accountId });
@@ -50,7 +59,6 @@ export class ApiKeyGuard implements CanActivate {
     });
 
     const decision = await this.rateLimit.consume(owner.keyId);
-    const response = context.switchToHttp().getResponse<Response>();
     for (const [name, value] of Object.entries(decision.headers)) response.setHeader(name, value);
     if (!decision.allowed) {
       response.setHeader('Retry-After', String(decision.retryAfterSeconds));
@@ -70,11 +78,17 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
-  constructor(@Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions) {}
+  constructor(
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+    private readonly failedAuth: FailedAuthThrottle,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const key = bearer(context.switchToHttp().getRequest<Request>());
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request>();
+    await this.failedAuth.refuseIfThrottled(request.ip, context.switchToHttp().getResponse<Response>());
+    const key = bearer(request);
     if (!key || !timingSafeEqual(digest(key), digest(this.options.adminApiKey))) {
+      if (key) await this.failedAuth.recordFailure(request.ip);
       throw new DomainError('unauthorized', 'unauthorized', 'Send the admin key as "Authorization: Bearer <key>".');
     }
     return true;

@@ -48,9 +48,10 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
       if (!operation.tags?.length) operation.tags = [tagOf(path)];
       const authenticated = path.startsWith('/v1/') || path.startsWith('/admin/');
       if (authenticated && !operation.security) operation.security = [{ bearer: [] }];
-      if (path.startsWith('/v1/') && !operation.responses['429']) {
+      if (authenticated && !operation.responses['429']) {
+        const perKey = path.startsWith('/v1/') ? '`rate_limited`: too many requests for this key; ' : '';
         operation.responses['429'] = {
-          description: '`rate_limited`: too many requests for this key; wait `Retry-After` seconds.',
+          description: `${perKey}\`too_many_failed_auth\`: too many wrong keys from this address; wait \`Retry-After\` seconds.`,
           content: problem,
         };
       }
@@ -58,6 +59,17 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
       if (takesJson && !operation.responses['413']) {
         operation.responses['413'] = {
           description: "`payload_too_large`: the body is over the route's limit (`limit_bytes`), refused from `Content-Length` or as soon as it passes.",
+          content: problem,
+        };
+      }
+      const takesFiles = operation.requestBody !== undefined && 'content' in operation.requestBody && 'multipart/form-data' in operation.requestBody.content;
+      if (takesFiles) {
+        operation.responses['413'] ??= {
+          description: '`upload_too_large`: a file or the request over its cap, refused from `Content-Length` or as soon as it passes.',
+          content: problem,
+        };
+        operation.responses['503'] ??= {
+          description: '`uploads_busy`: this process is reading as many uploads as it takes at once; retry after `Retry-After` seconds.',
           content: problem,
         };
       }

@@ -1,28 +1,35 @@
-import { createHash } from 'node:crypto';
-import { Body, Controller, HttpCode, Post, Req, Res, UploadedFiles, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
-import { FileFieldsInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res, UploadedFiles, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError } from '@darkroom/kernel';
-import { baseUrlOf } from '../generations/generations.controller';
+import { GATEWAY_OPTIONS, publicBaseUrlOf, type GatewayOptions } from '../gateway.options';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { requestIdOf } from '../http/request-id';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
 import { MAX_REQUEST_IMAGES } from '../generations/create-generation.dto';
-import { MAX_UPLOAD_BYTES, UploadTooLargeInterceptor } from '../uploads/upload-too-large.interceptor';
+import type { ReceivedFile } from '../uploads/multipart-receiver';
+import { MultipartInterceptor } from '../uploads/multipart.interceptor';
+import { MAX_EDIT_REQUEST_BYTES, MAX_UPLOAD_BYTES } from '../uploads/upload-limits';
 import { OpenAiProblemFilter } from './openai-error';
 import { OpenAiImageEditDto, OpenAiImageGenerationDto } from './openai-images.dto';
 import { OpenAiImagesService, type OpenAiImagesAnswer } from './openai-images.service';
 
-/** The part of multer's file this controller reads (multer ships no types). */
-interface ReceivedFile {
-  readonly buffer: Buffer;
-}
-
 /** The OpenAI SDK sends one image as `image`, several as `image[]`. */
-type EditFiles = Partial<Record<'image' | 'image[]' | 'mask', ReceivedFile[]>>;
+type EditFiles = Partial<Record<'image' | 'image[]', ReceivedFile[]>>;
 
-const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** Edit inputs stream to temp files; a mask is refused as soon as its part begins. */
+const EDIT_PARTS = {
+  files: { image: MAX_REQUEST_IMAGES, 'image[]': MAX_REQUEST_IMAGES },
+  refuse: {
+    mask: () =>
+      new DomainError('mask_not_supported', 'validation', 'Masks are not supported: darkroom edits the whole image. Send the edit without a mask.', {
+        field: 'mask',
+      }),
+  },
+  maxFileBytes: MAX_UPLOAD_BYTES,
+  maxRequestBytes: MAX_EDIT_REQUEST_BYTES,
+  maxFields: 32,
+};
 const idempotencyHeader = {
   name: 'Idempotency-Key',
   required: false,
@@ -38,7 +45,10 @@ const idempotencyHeader = {
 @UseGuards(ApiKeyGuard)
 @UseFilters(OpenAiProblemFilter)
 export class OpenAiImagesController {
-  constructor(private readonly images: OpenAiImagesService) {}
+  constructor(
+    private readonly images: OpenAiImagesService,
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+  ) {}
 
   @Post('generations')
   @HttpCode(200)
@@ -51,7 +61,7 @@ export class OpenAiImagesController {
     const answer = await this.images.handle({
       accountId: request.accountId,
       requestId: requestIdOf(request),
-      baseUrl: baseUrlOf(request),
+      baseUrl: publicBaseUrlOf(this.options),
       route: 'POST /v1/images/generations',
       dto: body,
       idempotencyKey: parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]),
@@ -65,17 +75,7 @@ export class OpenAiImagesController {
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')
   @ApiHeader(idempotencyHeader)
-  @UseInterceptors(
-    UploadTooLargeInterceptor,
-    FileFieldsInterceptor(
-      [
-        { name: 'image', maxCount: MAX_REQUEST_IMAGES },
-        { name: 'image[]', maxCount: MAX_REQUEST_IMAGES },
-        { name: 'mask', maxCount: 1 },
-      ],
-      { limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_REQUEST_IMAGES + 1, fields: 32 } },
-    ),
-  )
+  @UseInterceptors(MultipartInterceptor(EDIT_PARTS))
   async edit(
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
@@ -83,15 +83,7 @@ export class OpenAiImagesController {
     @Body() body: OpenAiImageEditDto,
   ) {
     const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
-    if (files?.mask?.length) {
-      throw new DomainError(
-        'mask_not_supported',
-        'validation',
-        'Masks are not supported: darkroom edits the whole image. Send the edit without a mask.',
-        { field: 'mask' },
-      );
-    }
-    const images = [...(files?.image ?? []), ...(files?.['image[]'] ?? [])].map((file) => file.buffer);
+    const images = [...(files?.image ?? []), ...(files?.['image[]'] ?? [])];
     if (images.length === 0) {
       throw new DomainError('invalid_request', 'validation', 'Send the image to edit as a multipart file named "image".', {
         errors: [{ field: 'image', message: 'image is required' }],
@@ -100,12 +92,12 @@ export class OpenAiImagesController {
     const answer = await this.images.handle({
       accountId: request.accountId,
       requestId: requestIdOf(request),
-      baseUrl: baseUrlOf(request),
+      baseUrl: publicBaseUrlOf(this.options),
       route: 'POST /v1/images/edits',
       dto: body,
       images,
       idempotencyKey: key,
-      fingerprintBody: { ...request.body, image: images.map(digest) },
+      fingerprintBody: { ...request.body, image: images.map((file) => file.sha256) },
     });
     return answered(response, answer);
   }

@@ -9,6 +9,7 @@ import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import type { CreateGenerationDto } from '../generations/create-generation.dto';
 import { GenerationsService } from '../generations/generations.service';
 import { requestFingerprint } from '../idempotency/idempotency-key';
+import type { ReceivedFile } from '../uploads/multipart-receiver';
 import { UploadsService } from '../uploads/uploads.service';
 import type { OpenAiImageEditDto, OpenAiImageGenerationDto } from './openai-images.dto';
 import {
@@ -30,13 +31,13 @@ const TERMINAL = new Set(['completed', 'failed', 'canceled']);
 export interface OpenAiImagesRequest {
   readonly accountId: string;
   readonly requestId: string;
-  /** Origin of this gateway as the caller reached it, for asset URLs. */
+  /** `PUBLIC_BASE_URL`, for asset URLs. */
   readonly baseUrl: string;
   /** e.g. "POST /v1/images/edits": part of the Idempotency-Key fingerprint. */
   readonly route: string;
   readonly dto: OpenAiImageGenerationDto | OpenAiImageEditDto;
-  /** The images to edit, in order (edits only). */
-  readonly images?: readonly Buffer[];
+  /** The images to edit, in order, as received (edits only). */
+  readonly images?: readonly ReceivedFile[];
   readonly idempotencyKey?: string;
   /** What identifies the request for its Idempotency-Key (the body, files by digest). */
   readonly fingerprintBody: unknown;
@@ -94,7 +95,7 @@ export class OpenAiImagesService {
   /** Edits store their images as uploads first (the same checks as `POST /v1/uploads`). */
   private async nativeRequest(request: OpenAiImagesRequest): Promise<CreateGenerationDto> {
     const uploadIds: string[] = [];
-    for (const bytes of request.images ?? []) uploadIds.push((await this.uploads.create(request.accountId, bytes)).id);
+    for (const file of request.images ?? []) uploadIds.push((await this.uploads.create(request.accountId, file)).id);
     return toCreateGeneration(request.dto, this.defaultModel, uploadIds);
   }
 

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { INestApplication } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { problem } from '../http/problem.filter';
 
 export interface StudioOptions {
   /** The Studio's built files (`dist/apps/studio`): `index.html` and the hashed bundles under `static/`. */
@@ -14,6 +15,19 @@ export interface StudioOptions {
 
 /** Where the page asks for its settings; always answered, so the page never meets a 404. */
 export const STUDIO_CONFIG_PATH = '/studio-config.json';
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * True when `host` (the request's Host header) names this process on loopback at the port
+ * it listens on. A page of another site that rebinds its own name to 127.0.0.1 reaches the
+ * same socket but sends its own name as Host, so it never reads the dev key.
+ */
+export function isLoopbackHost(host: string | undefined, listeningPort: number): boolean {
+  const [name, port] = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec((host ?? '').toLowerCase())?.slice(1) ?? [];
+  const portMatches = port === undefined ? listeningPort === 80 : Number(port) === listeningPort;
+  return LOOPBACK_NAMES.includes(name ?? '') && portMatches;
+}
 
 /**
  * The page may talk to its own origin only, show images it fetched into blob: URLs, and is
@@ -37,8 +51,14 @@ const CONTENT_SECURITY_POLICY = [
  */
 export function serveStudio(app: INestApplication, options: StudioOptions): void {
   const config = { dev_api_key: options.devApiKey ?? null };
-  app.getHttpAdapter().get(STUDIO_CONFIG_PATH, (_request: Request, response: Response) => {
+  app.getHttpAdapter().get(STUDIO_CONFIG_PATH, (request: Request, response: Response) => {
     response.setHeader('Cache-Control', 'no-store');
+    // Only a dev key is worth rebinding for; the gateway's settings hold none and are served at its public name.
+    if (options.devApiKey !== undefined && !isLoopbackHost(request.headers.host, request.socket.localPort ?? 0)) {
+      const refused = problem(403, 'loopback_host_only', 'The Studio settings are served to localhost, 127.0.0.1 or [::1] only.');
+      response.status(403).type('application/problem+json').send(JSON.stringify(refused));
+      return;
+    }
     response.json(config);
   });
   if (!existsSync(join(options.root, 'index.html'))) {

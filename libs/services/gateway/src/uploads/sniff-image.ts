@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ImageDecoder } from '@darkroom/providers';
+import type { ReceivedFile } from './multipart-receiver';
 
 /** Upload formats providers accept for edits, by sharp's name for them. */
 const accepted = {
@@ -34,9 +35,12 @@ const rejected = (reason: ImageRejection, message: string): SniffResult => ({ ok
  * in one of the process's decode slots, so a truncated or corrupt file is refused here
  * rather than by a provider mid-task.
  */
-export async function sniffImage(bytes: Buffer, decoder: ImageDecoder): Promise<SniffResult> {
-  if (bytes.length === 0) return rejected('invalid_image', 'The file is empty.');
-  const header = await decoder.readHeader(bytes);
+export async function sniffImage(source: Buffer | ReceivedFile, decoder: ImageDecoder): Promise<SniffResult> {
+  const { input, bytes, sha256 } = Buffer.isBuffer(source)
+    ? { input: source, bytes: source.length, sha256: createHash('sha256').update(source).digest('hex') }
+    : { input: source.path, bytes: source.bytes, sha256: source.sha256 };
+  if (bytes === 0) return rejected('invalid_image', 'The file is empty.');
+  const header = await decoder.readHeader(input);
   if (!header.ok) {
     if (header.tooLarge) return rejected('image_too_large', `The ${header.reason}.`);
     if (/unsupported image format/i.test(header.reason)) {
@@ -47,10 +51,7 @@ export async function sniffImage(bytes: Buffer, decoder: ImageDecoder): Promise<
   const { format, width, height } = header.meta;
   const kind = Object.hasOwn(accepted, format) ? accepted[format as keyof typeof accepted] : undefined;
   if (!kind) return rejected('unsupported_media_type', `Upload a PNG, JPEG or WebP image; this file is ${format}.`);
-  const corrupt = await decoder.verify(bytes);
+  const corrupt = await decoder.verify(input);
   if (corrupt !== undefined) return rejected('invalid_image', `The image could not be decoded: ${corrupt}`);
-  return {
-    ok: true,
-    image: { ...kind, width, height, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
-  };
+  return { ok: true, image: { ...kind, width, height, bytes, sha256 } };
 }

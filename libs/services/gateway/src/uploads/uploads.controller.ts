@@ -1,16 +1,14 @@
-import { Controller, Get, HttpCode, Param, Post, Req, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Controller, Get, HttpCode, Param, Post, Req, UploadedFiles, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@darkroom/kernel';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { toUploadResource } from './upload.resource';
-import { MAX_UPLOAD_BYTES, UploadTooLargeInterceptor } from './upload-too-large.interceptor';
+import type { ReceivedFile } from './multipart-receiver';
+import { MultipartInterceptor } from './multipart.interceptor';
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_REQUEST_BYTES } from './upload-limits';
 import { UploadsService } from './uploads.service';
 
-/** The part of multer's file this controller reads (multer ships no types). */
-interface ReceivedFile {
-  readonly buffer: Buffer;
-}
+const UPLOAD_PARTS = { files: { file: 1 }, maxFileBytes: MAX_UPLOAD_BYTES, maxRequestBytes: MAX_UPLOAD_REQUEST_BYTES, maxFields: 8 };
 
 @ApiTags('uploads')
 @ApiBearerAuth()
@@ -20,8 +18,8 @@ export class UploadsController {
   constructor(private readonly uploads: UploadsService) {}
 
   /**
-   * multipart/form-data with one part named `file`, held in memory (multer's default
-   * storage) up to `MAX_UPLOAD_BYTES`; the guard runs first, so strangers upload nothing.
+   * multipart/form-data with one part named `file`, streamed to a temp file up to
+   * `MAX_UPLOAD_BYTES` (`MultipartInterceptor`); the guard runs first, so strangers upload nothing.
    */
   @Post()
   @HttpCode(201)
@@ -33,17 +31,15 @@ export class UploadsController {
       properties: { file: { type: 'string', format: 'binary', description: 'A PNG, JPEG or WebP image.' } },
     },
   })
-  @UseInterceptors(
-    UploadTooLargeInterceptor,
-    FileInterceptor('file', { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 8 } }),
-  )
-  async create(@Req() request: AuthenticatedRequest, @UploadedFile() file: ReceivedFile | undefined) {
+  @UseInterceptors(MultipartInterceptor(UPLOAD_PARTS))
+  async create(@Req() request: AuthenticatedRequest, @UploadedFiles() files: Record<string, ReceivedFile[]> | undefined) {
+    const file = files?.['file']?.[0];
     if (!file) {
       throw new DomainError('invalid_request', 'validation', 'Send the image as multipart/form-data in a part named "file".', {
         errors: [{ field: 'file', message: 'file is required' }],
       });
     }
-    return toUploadResource(await this.uploads.create(request.accountId, file.buffer));
+    return toUploadResource(await this.uploads.create(request.accountId, file));
   }
 
   /** The caller's upload; another account's is a 404 `upload_not_found`. */

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import type { InputImageRef } from '@darkroom/contracts';
 import { DomainError, newId } from '@darkroom/kernel';
@@ -6,6 +7,7 @@ import { ImageDecoder } from '@darkroom/providers';
 import { OBJECT_STORAGE } from '@darkroom/runtime';
 import { HttpProblem } from '../http/http-problem';
 import { isUuid } from '../http/ids';
+import type { ReceivedFile } from './multipart-receiver';
 import { sniffImage } from './sniff-image';
 import { UploadsRepository, type UploadRow } from './uploads.repository';
 
@@ -26,8 +28,8 @@ export class UploadsService {
   ) {}
 
   /** Stores the bytes first: an object without a row is unreachable, a row without its object is broken. */
-  async create(accountId: string, bytes: Buffer): Promise<UploadRow> {
-    const sniffed = await sniffImage(bytes, this.images);
+  async create(accountId: string, file: ReceivedFile): Promise<UploadRow> {
+    const sniffed = await sniffImage(file, this.images);
     if (!sniffed.ok) {
       if (sniffed.reason === 'unsupported_media_type') throw new HttpProblem(415, sniffed.reason, sniffed.message);
       throw new DomainError(sniffed.reason, 'validation', sniffed.message, { field: 'file' });
@@ -35,8 +37,9 @@ export class UploadsService {
     const { image } = sniffed;
     const id = newId();
     const key = uploadKey(accountId, id, image.extension);
-    await this.objects.putObject(key, bytes, {
+    await this.objects.putObject(key, createReadStream(file.path), {
       contentType: image.contentType,
+      contentLength: image.bytes,
       metadata: { sha256: image.sha256, 'upload-id': id },
     });
     return this.uploads.insert({
