@@ -203,6 +203,7 @@ describe('deploy/kubernetes', () => {
     const broken = mkdtempSync(join(tmpdir(), 'darkroom-k8s-'));
     try {
       cpSync(join(root, 'deploy/kubernetes'), broken, { recursive: true });
+      rmSync(join(broken, 'overlays/dev'), { recursive: true });
       const edit = (file: string, from: string, to: string) => {
         const path = join(broken, file);
         writeFileSync(path, readFileSync(path, 'utf8').replace(from, to));
@@ -335,6 +336,8 @@ describe('docker-compose.yml', () => {
       // they come from a public base URL on the host.
       if (env.ASSET_DELIVERY !== 'proxy') expect(new URL(env.ASSET_PUBLIC_BASE_URL).hostname).toMatch(/^(localhost|127\.0\.0\.1)$/);
     }
+    // Links in the gateway's answers come from Host: the proxy must pass the host's port on.
+    expect(readFileSync(join(root, 'deploy/compose/nginx.conf'), 'utf8')).toMatch(/proxy_set_header Host \$http_host;/);
   });
 
   it('checks the health of every darkroom service with node, and pins every image', () => {
