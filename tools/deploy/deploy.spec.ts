@@ -293,11 +293,8 @@ describe('deploy/kubernetes', () => {
     expect(config.data.PUBLIC_BASE_URL).toMatch(/^https:/);
     expect(ingress.spec.tls[0].hosts).toEqual([host]);
     expect(ingress.spec.rules.map((r) => r.host)).toEqual([host]);
-    const rabbit = objects.find((o) => o.kind === 'RabbitmqCluster') as K8sObject & {
-      spec: { replicas: number; rabbitmq: { additionalConfig: string } };
-    };
+    const rabbit = objects.find((o) => o.kind === 'RabbitmqCluster') as K8sObject & { spec: { replicas: number } };
     expect(rabbit.spec.replicas).toBe(3);
-    expect(rabbit.spec.rabbitmq.additionalConfig).toMatch(/^default_queue_type = quorum$/m);
     expect(objects.filter((o) => o.kind === 'Cluster')).toHaveLength(1);
   });
 
