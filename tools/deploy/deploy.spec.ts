@@ -208,12 +208,12 @@ describe('deploy/kubernetes', () => {
         const path = join(broken, file);
         writeFileSync(path, readFileSync(path, 'utf8').replace(from, to));
       };
-      edit('base/gateway.yaml', 'replicas: 2', 'replicas: two');
+      edit('base/patches/service-pod.yaml', 'containerPort: 3000', 'containerPort: http');
       edit('overlays/production/postgres-cluster.yaml', 'instances: 3', 'instance: 3');
       const { problems } = render(broken).overlays.production;
       expect(problems).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^Deployment\/gateway: .*replicas must be integer/),
+          expect.stringMatching(/^Deployment\/gateway: .*containerPort must be integer/),
           "Cluster/darkroom-db: /spec must have required property 'instances'",
           'Cluster/darkroom-db: /spec must NOT have additional properties (instance)',
         ]),
