@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '@darkroom/kernel';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account';
 import { sigV4Refusal, type SigningCredentials } from './sigv4';
@@ -24,7 +25,7 @@ const accessDenied = (reason: string) =>
  * with a valid signature of this boot's random key, in its header or a presigned URL.
  * s3rver's own listener is never opened: its Koa handler is called in-process.
  */
-export async function startEmbeddedBucket(directory: string): Promise<EmbeddedBucket> {
+export async function startEmbeddedBucket(directory: string, clock: Clock = systemClock): Promise<EmbeddedBucket> {
   const credentials = {
     accessKeyId: `DR${randomBytes(9).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(30).toString('base64url'),
@@ -37,7 +38,7 @@ export async function startEmbeddedBucket(directory: string): Promise<EmbeddedBu
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     // A CORS preflight carries no credentials by design and reads nothing.
     const signed = { method: request.method ?? '', url: request.url ?? '/', headers: request.headers };
-    const refusal = request.method === 'OPTIONS' ? undefined : sigV4Refusal(signed, credentials, Date.now());
+    const refusal = request.method === 'OPTIONS' ? undefined : sigV4Refusal(signed, credentials, clock.now().getTime());
     if (refusal === undefined) return serve(request, response);
     response.writeHead(403, { 'content-type': 'application/xml', connection: 'close' }).end(accessDenied(refusal));
     request.resume();

@@ -35,7 +35,8 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
   await runMigrations(dataSource);
   const sql = new TypeormSql(dataSource, { statementsInTransactions: true });
 
-  const bucket = await startEmbeddedBucket(join(dataDir, 'objects'));
+  const clock = systemClock;
+  const bucket = await startEmbeddedBucket(join(dataDir, 'objects'), clock);
   const objects = new S3ObjectStorage({
     endpoint: bucket.endpoint,
     region: 'us-east-1',
@@ -45,7 +46,6 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
   });
   await objects.ensureBucket();
 
-  const clock = systemClock;
   const bus = new InProcessBus({ clock });
   return {
     sql,
