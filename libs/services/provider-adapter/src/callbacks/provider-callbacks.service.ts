@@ -52,7 +52,7 @@ export class ProviderCallbacksService extends ProviderCallbacks {
     const attempt = Number(query.attempt);
     if (!query.task || !isUuid(query.task) || !Number.isInteger(attempt) || attempt < 1) throw notFound();
     const stream = providerJobStream(query.task, attempt);
-    const job = fold(providerJobDecider, (await this.store.readStream(stream)) as unknown as ProviderJobEvent[]);
+    const job = fold(providerJobDecider, await this.store.readStream<ProviderJobEvent>(stream));
     if (job.status === 'initial' || job.providerJobId !== delivery.providerJobId) throw notFound();
 
     const outputs = delivery.observation.kind === 'succeeded' && !delivery.confirmByPoll
