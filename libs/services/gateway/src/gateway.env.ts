@@ -3,7 +3,7 @@ import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLeng
 import { toInt } from '@darkroom/config';
 import type { AssetServing } from './assets/asset-delivery';
 import type { GatewayOptions } from './gateway.options';
-import type { RateLimitSettings } from './http/rate-limit/rate-limit.service';
+import type { RateLimitSettings } from './gateway.options';
 
 /**
  * The gateway's settings, loaded by the app that hosts it with `loadConfig(GatewayEnv)`

@@ -1,7 +1,24 @@
 import type { ImageDecoder, ImageProvider, ModelCatalog } from '@darkroom/providers';
 import type { AssetServing } from './assets/asset-delivery';
-import type { RateLimitSettings } from './http/rate-limit/rate-limit.service';
-import type { StatusStreamSettings } from './generations/generation-stream.service';
+
+/** How the gateway limits each API key (`RATE_LIMIT_PER_MINUTE`). */
+export interface RateLimitSettings {
+  /** Requests per key per minute; 0 turns limiting off. */
+  readonly perMinute: number;
+  /**
+   * `postgres`: one count per key shared by every gateway (the `rate_limits` table);
+   * `memory`: per process, for the embedded single process.
+   */
+  readonly store: 'postgres' | 'memory';
+}
+
+/** How the status stream learns about changes and keeps idle connections open. */
+export interface StatusStreamSettings {
+  /** How often one query checks every watched task for new events (default 300). */
+  readonly pollIntervalMs: number;
+  /** Idle time after which a comment line is sent so proxies keep the connection (default 15000). */
+  readonly heartbeatMs: number;
+}
 
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
 

@@ -6,5 +6,6 @@ export * from './accounts/accounts.repository';
 export * from './accounts/api-keys';
 export * from './http/openapi';
 export * from './http/trust-proxy';
-export { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './http/rate-limit/rate-limit.service';
+export { DEFAULT_RATE_LIMIT } from './http/rate-limit/rate-limit.service';
+export type { RateLimitSettings } from './gateway.options';
 export * from './studio/serve-studio';

@@ -5,18 +5,10 @@ import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
 import { DomainError, systemClock, type Clock } from '@darkroom/kernel';
 import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
-import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import { GATEWAY_OPTIONS, type GatewayOptions, type StatusStreamSettings } from '../gateway.options';
 import { isUuid } from '../http/ids';
 import { isTerminal, statusTransitions, transitionsToSend, type StatusTransition } from './status-transitions';
 import { toTaskResource } from '@darkroom/read-model-generations';
-
-/** How the status stream learns about changes and keeps idle connections open. */
-export interface StatusStreamSettings {
-  /** How often one query checks every watched task for new events (default 300). */
-  readonly pollIntervalMs: number;
-  /** Idle time after which a comment line is sent so proxies keep the connection (default 15000). */
-  readonly heartbeatMs: number;
-}
 
 export const DEFAULT_STATUS_STREAM: StatusStreamSettings = { pollIntervalMs: 300, heartbeatMs: 15_000 };
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Sql } from '@darkroom/database';
 import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
 import type { GatewayOptions } from '../../gateway.options';
-import { RateLimitService, type RateLimitSettings } from './rate-limit.service';
+import type { RateLimitSettings } from '../../gateway.options';
+import { RateLimitService } from './rate-limit.service';
 
 // A loaded machine creates and drops databases slowly.
 jest.setTimeout(60_000);

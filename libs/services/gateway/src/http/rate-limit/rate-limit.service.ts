@@ -3,19 +3,8 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimite
 import type { Sql } from '@darkroom/database';
 import { systemClock, type Clock } from '@darkroom/kernel';
 import { CLOCK, SQL } from '@darkroom/runtime';
-import { GATEWAY_OPTIONS, type GatewayOptions } from '../../gateway.options';
+import { GATEWAY_OPTIONS, type GatewayOptions, type RateLimitSettings } from '../../gateway.options';
 import { rateLimitHeaders, secondsUntil, type RateLimitPolicy } from './rate-limit-headers';
-
-/** How the gateway limits each API key (`RATE_LIMIT_PER_MINUTE`). */
-export interface RateLimitSettings {
-  /** Requests per key per minute; 0 turns limiting off. */
-  readonly perMinute: number;
-  /**
-   * `postgres`: one count per key shared by every gateway (the `rate_limits` table);
-   * `memory`: per process, for the embedded single process.
-   */
-  readonly store: 'postgres' | 'memory';
-}
 
 export const DEFAULT_RATE_LIMIT: RateLimitSettings = { perMinute: 600, store: 'memory' };
 
