@@ -7,7 +7,7 @@ export const Consumer = {
   ledger: 'ledger',
   providerAdapter: 'provider-adapter',
   storage: 'storage',
-  /** The gateway's: terminal task events become outbound webhook deliveries. */
+  /** Outbound webhooks': terminal task events become deliveries to the account's endpoints. */
   outboundWebhooks: 'outbound-webhooks',
 } as const;
 
