@@ -125,6 +125,9 @@ export class ProviderWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private start(row: ProviderJobRow): void {
+    // Our own lease ran out while the call still runs (renewals held up) and we claimed the
+    // row again: the lease is ours once more, and the running call goes on; never a second one.
+    if (this.held.has(row.taskId)) return;
     this.held.add(row.taskId);
     const work = this.runner
       .run(row)
