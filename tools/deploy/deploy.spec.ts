@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
-import { loadConfig } from '@darkroom/config';
+import { loadConfig, ProcessEnv } from '@darkroom/config';
 import { HealthController } from '@darkroom/runtime';
 
 /**
@@ -31,6 +31,7 @@ interface Container {
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   livenessProbe?: { httpGet?: { path: string } };
   readinessProbe?: { httpGet?: { path: string } };
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
 }
 interface PodSpec {
   containers: Container[];
@@ -47,6 +48,7 @@ interface ComposeService {
   environment?: Env | string[];
   healthcheck?: { test: string[] | string };
   ports?: string[];
+  stop_grace_period?: string;
 }
 interface Rendered {
   tools: { kubernetesModels: string; kustomize: string; schemas: string[] };
@@ -240,6 +242,20 @@ describe('deploy/kubernetes', () => {
     }
   });
 
+  it('lets every service stop by itself (SHUTDOWN_GRACE_MS, after any preStop pause) before its grace period ends', () => {
+    const late = Object.entries(rendered.overlays).flatMap(([overlay, { objects }]) =>
+      services.flatMap((service) => {
+        const deployment = byName(workloads(objects, 'Deployment'), service)!;
+        const app = appContainer(deployment);
+        const pauseMs = 1000 * Number(app.lifecycle?.preStop?.exec?.command.find((arg) => /^\d+$/.test(arg)) ?? 0);
+        const stopsWithinMs = pauseMs + loadConfig(ProcessEnv, containerEnv(app, objects)).SHUTDOWN_GRACE_MS;
+        const graceMs = 1000 * (deployment.spec.template.spec.terminationGracePeriodSeconds ?? 30);
+        return stopsWithinMs < graceMs ? [] : [`${overlay} ${service}: stops within ${stopsWithinMs} ms, killed after ${graceMs} ms`];
+      }),
+    );
+    expect(late).toEqual([]);
+  });
+
   it('probes each service on the HealthController routes and holds it back until the migration Job succeeded', () => {
     const prefix = Reflect.getMetadata('path', HealthController) as string;
     const route = (method: 'live' | 'ready') => `/${prefix}/${Reflect.getMetadata('path', HealthController.prototype[method]) as string}`;
@@ -322,6 +338,15 @@ describe('docker-compose.yml', () => {
       settingProblems(environment(s), isMigration(s) ? configs.migration : configs.boot.get(s.build!.args!.APP)!).map((p) => `${name}: ${p}`),
     );
     expect(problems).toEqual([]);
+  });
+
+  it('lets every service stop by itself (SHUTDOWN_GRACE_MS) before compose kills it', () => {
+    const late = running().flatMap(([name, s]) => {
+      const stopsWithinMs = loadConfig(ProcessEnv, environment(s)).SHUTDOWN_GRACE_MS;
+      const graceMs = 1000 * Number(/^(\d+)s$/.exec(s.stop_grace_period ?? '10s')?.[1] ?? 0);
+      return stopsWithinMs < graceMs ? [] : [`${name}: stops within ${stopsWithinMs} ms, killed after ${graceMs} ms`];
+    });
+    expect(late).toEqual([]);
   });
 
   it('hands out links a browser on the host opens', () => {

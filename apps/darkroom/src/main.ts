@@ -4,7 +4,7 @@ import { CreditGrants } from '@darkroom/contracts';
 import { EmbeddedEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { deriveId } from '@darkroom/kernel';
 import { providerSetup, ProvidersEnv } from '@darkroom/providers';
-import { createEmbeddedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
+import { createEmbeddedPlatform, drainBudgetMs, exitOnBootError, startApp } from '@darkroom/runtime';
 import {
   AccountsRepository,
   GatewayEnv,
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       OutboundWebhooksModule.register(outboundWebhooks),
       GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: generation.DEADLINE_SWEEP_INTERVAL_MS }),
       LedgerModule.register(ledgerOptions(ledger)),
-      ProviderAdapterModule.register(providers),
+      ProviderAdapterModule.register({ ...providers, drainMs: drainBudgetMs(env.SHUTDOWN_GRACE_MS) }),
       StorageModule.register({
         httpHosts: providers.httpHosts,
         catalog: providers.catalog,

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const env = loadConfig(PlatformEnv);
   const generation = loadConfig(GenerationEnv);
   const providers = loadConfig(ProvidersEnv);
-  const platform = await createDistributedPlatform(env, 'generation');
+  const platform = await createDistributedPlatform(env, 'generation', { bucket: false });
   const { catalog } = providerSetup(providers);
   await startApp({
     name: 'generation',

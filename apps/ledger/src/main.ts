@@ -7,7 +7,7 @@ import { LEDGER, LEDGER_CONSUMER, LedgerEnv, LedgerModule, ledgerOptions } from 
 async function main(): Promise<void> {
   const env = loadConfig(PlatformEnv);
   const ledger = LedgerModule.register(ledgerOptions(loadConfig(LedgerEnv)));
-  const platform = await createDistributedPlatform(env, 'ledger');
+  const platform = await createDistributedPlatform(env, 'ledger', { bucket: false });
   await startApp({
     name: 'ledger',
     platform,

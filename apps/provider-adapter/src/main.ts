@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig, PlatformEnv } from '@darkroom/config';
 import { providerSetup, ProvidersEnv } from '@darkroom/providers';
-import { createDistributedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
+import { createDistributedPlatform, drainBudgetMs, exitOnBootError, startApp } from '@darkroom/runtime';
 import { ProviderAdapterModule } from '@darkroom/service-provider-adapter';
 
 /** The provider-adapter service as its own process (DESIGN §1); configured by environment only. */
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   await startApp({
     name: 'provider-adapter',
     platform,
-    modules: [ProviderAdapterModule.register(providerSetup(providers))],
+    modules: [ProviderAdapterModule.register({ ...providerSetup(providers), drainMs: drainBudgetMs(env.SHUTDOWN_GRACE_MS) })],
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
   });

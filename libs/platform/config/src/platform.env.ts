@@ -35,6 +35,14 @@ export class ProcessEnv {
 
   /** Delays before each retry in ms, comma-separated, the last repeating (e.g. "1000,5000,30000"). */
   @IsOptional() @Matches(/^\d+(,\d+)*$/) CONSUMER_RETRY_DELAYS_MS?: string;
+
+  /**
+   * On SIGTERM, the longest the process takes to stop: it claims and accepts nothing new,
+   * finishes or hands back what it holds, and is cut short after this. Keep it below the
+   * orchestrator's grace period (Kubernetes' terminationGracePeriodSeconds, compose's
+   * stop_grace_period: 30 s by default there, 10 s in compose).
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) SHUTDOWN_GRACE_MS = 25_000;
 }
 
 /** What `CONSUMER_*` settings change for every consumer of a process. */

@@ -139,4 +139,16 @@ describe('S3ObjectStorage against s3rver', () => {
       other.destroy();
     }
   });
+
+  it('lets instances booting together all create the same bucket (the loser of the race sees it exists)', async () => {
+    const bucket = uniqueName('raced').replace(/_/g, '-');
+    const instances = Array.from({ length: 4 }, () => new S3ObjectStorage(s3TestConfig(s3.endpoint, bucket)));
+    try {
+      await Promise.all(instances.map((instance) => instance.ensureBucket()));
+      await instances[0].putObject('k', Buffer.from('v'), { contentType: 'text/plain' });
+      expect((await instances[3].getObjectBytes('k')).toString()).toBe('v');
+    } finally {
+      for (const instance of instances) instance.destroy();
+    }
+  });
 });

@@ -139,8 +139,10 @@ export class S3ObjectStorage implements ObjectStorage {
         }),
       );
     } catch (error) {
-      // Another process created it between our HEAD and CREATE.
-      if (errorName(error) !== 'BucketAlreadyOwnedByYou') throw error;
+      // Another process created it between our HEAD and CREATE (S3 says "owned by you", MinIO
+      // and s3rver may say "already exists"): usable if it answers to our credentials now.
+      if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(errorName(error) ?? '')) throw error;
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     }
   }
 

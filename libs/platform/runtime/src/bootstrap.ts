@@ -70,9 +70,20 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal}: stopping`);
+    const started = performance.now();
+    logger.log(`${signal}: stopping (at most ${processEnv.SHUTDOWN_GRACE_MS} ms)`);
+    // Whatever still hangs then (a stuck connection, a call that ignores its drain) must not
+    // outlive the grace period: the orchestrator's SIGKILL would come next anyway.
+    setTimeout(() => {
+      logger.error(`not stopped after ${processEnv.SHUTDOWN_GRACE_MS} ms: exiting`);
+      process.exit(1);
+    }, processEnv.SHUTDOWN_GRACE_MS).unref();
+    // Nest's order: SSE streams end (module destroy), claim loops stop and drain (before
+    // shutdown), the HTTP server finishes its requests and the consumers theirs (acks after
+    // commit), then the relay and projection runners stop; the platform closes last.
     await app.close();
     await options.platform.close();
+    logger.log(`stopped in ${Math.round(performance.now() - started)} ms`);
     process.exit(0);
   };
   // `on`, not `once`: Ctrl-C reaches every process of `npm start`'s group and the start script
@@ -80,6 +91,14 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   return app;
+}
+
+/**
+ * How long a service may let its work in hand finish on SIGTERM: most of the grace period,
+ * leaving the rest for the HTTP server, the consumers and the platform to close.
+ */
+export function drainBudgetMs(graceMs: number): number {
+  return Math.max(graceMs - Math.max(graceMs / 5, 2000), graceMs / 2);
 }
 
 /** Prints a boot failure (a bad setting names its variable) and exits non-zero. */

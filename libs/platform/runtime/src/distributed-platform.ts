@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createDataSource, TypeormSql } from '@darkroom/database';
 import { PgEventStore } from '@darkroom/event-store';
 import type { PlatformEnv } from '@darkroom/config';
@@ -6,8 +7,20 @@ import { RabbitMqBus } from '@darkroom/messaging';
 import { S3ObjectStorage } from '@darkroom/object-storage';
 import type { Platform } from './platform';
 
-/** Production wiring: PostgreSQL, RabbitMQ and S3/R2/MinIO, all from validated settings. */
-export async function createDistributedPlatform(env: PlatformEnv, appName: string): Promise<Platform> {
+/** While the bucket cannot be made ready at boot, how often it is tried again. */
+const BUCKET_RETRY_MS = 2000;
+
+export interface DistributedPlatformOptions {
+  /** False for services that never touch the bucket (ledger, generation): no bucket is created or checked. */
+  readonly bucket?: boolean;
+}
+
+/**
+ * Production wiring: PostgreSQL, RabbitMQ and S3/R2/MinIO, all from validated settings. An
+ * unreachable bucket does not stop the boot: the process starts, `/health/ready` reports the
+ * bucket down, and the bucket is made ready in the background once it answers.
+ */
+export async function createDistributedPlatform(env: PlatformEnv, appName: string, options: DistributedPlatformOptions = {}): Promise<Platform> {
   const dataSource = createDataSource({
     url: env.DATABASE_URL,
     poolSize: env.DATABASE_POOL_SIZE,
@@ -28,17 +41,28 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     secretAccessKey: env.S3_SECRET_ACCESS_KEY,
     forcePathStyle: env.S3_FORCE_PATH_STYLE,
   });
-  await objects.ensureBucket().catch((error: unknown) => {
-    throw new Error(`S3_BUCKET: bucket "${env.S3_BUCKET}" at ${env.S3_ENDPOINT ?? 'AWS S3'} is not usable: ${describe(error)}`);
-  });
+  const usesBucket = options.bucket ?? true;
+  let bucketRetry: NodeJS.Timeout | undefined;
+  const ensureBucket = async (): Promise<void> => {
+    try {
+      await objects.ensureBucket();
+    } catch (error) {
+      const where = `bucket "${env.S3_BUCKET}" at ${env.S3_ENDPOINT ?? 'AWS S3'}`;
+      new Logger('Platform').warn(`S3_BUCKET: ${where} is not usable, not ready until it is: ${describe(error)}`);
+      bucketRetry = setTimeout(() => void ensureBucket(), BUCKET_RETRY_MS).unref();
+    }
+  };
+  if (usesBucket) await ensureBucket();
   return {
     sql,
     store: new PgEventStore(sql),
     bus,
     objects,
+    usesBucket,
     clock,
     pollIntervalMs: 100,
     async close() {
+      clearTimeout(bucketRetry);
       await bus.close();
       await dataSource.destroy();
     },

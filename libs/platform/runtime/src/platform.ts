@@ -11,6 +11,8 @@ export interface Platform {
   /** Both buses (in-process and RabbitMQ) also keep and re-drive dead letters. */
   readonly bus: MessageBus & DeadLetters;
   readonly objects: ObjectStorage;
+  /** False when no service of this process touches the bucket: it is neither created nor checked. */
+  readonly usesBucket?: boolean;
   readonly clock: Clock;
   /** How often log tailers (relay, projections) poll when idle. */
   readonly pollIntervalMs: number;

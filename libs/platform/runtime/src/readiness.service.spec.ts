@@ -9,6 +9,7 @@ interface Fakes {
   database?: () => Promise<unknown>;
   connected?: boolean;
   bucket?: () => Promise<void>;
+  usesBucket?: boolean;
   relay?: { active: boolean; since?: Date; lastTickAt?: Date };
   runners?: { name: string; activity: { active: boolean; since?: Date; lastTickAt?: Date } }[];
 }
@@ -20,6 +21,7 @@ function readinessOf(fakes: Fakes = {}) {
     sql: { query: fakes.database ?? (async () => ({ rows: [] })) },
     bus: fakes.connected === undefined ? {} : { isConnected: () => fakes.connected },
     objects: { probe: fakes.bucket ?? (async () => undefined) },
+    ...(fakes.usesBucket === undefined ? {} : { usesBucket: fakes.usesBucket }),
   } as unknown as Platform;
   const relayHost = { relay: { activity: fakes.relay ?? { active: false } } } as unknown as RelayHost;
   const host = Object.assign(Object.create(ProjectionHost.prototype) as ProjectionHost, { runners: fakes.runners ?? [] });
@@ -54,6 +56,12 @@ describe('ReadinessService', () => {
       broker: { ok: false, detail: 'not connected to the broker' },
       bucket: { ok: false, detail: 'connect ECONNREFUSED 127.0.0.1:9000' },
     });
+  });
+
+  it('never checks the bucket of a process that does not use one (ledger, generation)', async () => {
+    const readiness = await readinessOf({ usesBucket: false, bucket: async () => Promise.reject(new Error('connect ECONNREFUSED')) });
+    expect(readiness.status).toBe('ready');
+    expect(Object.keys(readiness.checks)).not.toContain('bucket');
   });
 
   it('fails on an active relay or a runner without a round for longer than the threshold', async () => {

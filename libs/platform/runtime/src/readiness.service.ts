@@ -22,7 +22,7 @@ const CHECK_TIMEOUT_MS = 2000;
 
 /**
  * What `/health/ready` reports: the database answers, the broker connection is up, the bucket
- * answers, and neither the relay nor any projection runner of this process is stalled.
+ * answers (where this process uses one), and neither the relay nor any projection runner of this process is stalled.
  */
 @Injectable()
 export class ReadinessService {
@@ -41,7 +41,7 @@ export class ReadinessService {
         {
           database: () => this.database(),
           broker: async () => this.broker(),
-          bucket: () => this.bucket(),
+          ...(platform.usesBucket === false ? {} : { bucket: () => this.bucket() }),
           relay: async () => this.relay(),
           projections: async () => this.projections(),
         },

@@ -20,7 +20,7 @@ export interface ProviderAdapterOptions {
   readonly webhookBaseUrl?: string;
   /** Providers whose callbacks can be verified with what is configured. */
   readonly webhookProviders: readonly string[];
-  /** Longest a single provider HTTP call may take; leases outlive it. */
+  /** Longest a single provider HTTP call may take. */
   readonly requestTimeoutMs: number;
   /** darkroom's own prompt check, run before any provider call (`providerSetup(env).moderation`). */
   readonly moderation: Moderation;
@@ -28,7 +28,15 @@ export interface ProviderAdapterOptions {
   readonly idleMs?: number;
   /** Provider calls at once in this process (default 64). */
   readonly maxInFlight?: number;
+  /** On SIGTERM, how long calls in flight may finish before their jobs are handed back (default 20 s). */
+  readonly drainMs?: number;
 }
+
+/**
+ * A claimed job's lease, renewed while its call runs: a dead instance's jobs are taken over,
+ * and its concurrency slots freed, within this long.
+ */
+const LEASE_MS = 6000;
 
 @Module({})
 export class ProviderAdapterModule {
@@ -65,7 +73,8 @@ export class ProviderAdapterModule {
             new ProviderWorker(repo, runner, catalog, registry, {
               owner: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
               idleMs: options.idleMs ?? 250,
-              leaseMs: options.requestTimeoutMs * 2 + 30_000,
+              leaseMs: LEASE_MS,
+              drainMs: options.drainMs ?? 20_000,
               maxInFlight: options.maxInFlight ?? 64,
               clock,
             }),

@@ -97,6 +97,22 @@ describe('provider jobs work table', () => {
     expect((await claim('other', 1)).map((r) => r.taskId)).toEqual([row.taskId]);
   });
 
+  it('keeps a renewed lease, frees a dead worker\'s concurrency slot once its lease runs out', async () => {
+    await schedule(3);
+    const lease = (owner: string) => repo.claim({ provider: 'bfl', phase: 'submit', limit: 1, owner, leaseMs: 1000, concurrency: 2 });
+    const [held] = await lease('alive');
+    const [dead] = await lease('dead');
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await repo.renew([held.taskId, dead.taskId], 'alive', 1000);
+    }
+    // 1.5 s on: the live worker's row is still leased; the dead one's slot and row are free again.
+    const taken = (await claim('other', 5, 2)).map((row) => row.taskId);
+    expect(taken).toHaveLength(1);
+    expect(taken).not.toContain(held.taskId);
+    await repo.renew([], 'alive', 1000);
+  });
+
   it('takes back a row its worker gave up on, after the pause', async () => {
     const [taskId] = await schedule(1);
     await claim('a', 1);

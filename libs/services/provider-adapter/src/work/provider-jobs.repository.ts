@@ -92,6 +92,20 @@ export class ProviderJobsRepository {
   }
 
   /**
+   * Extends this owner's leases on rows whose calls are still running, so a lease can be
+   * short: a dead worker's rows are claimable again (and its concurrency slots free) within
+   * one lease. A row already recorded (no owner any more) or taken over is left alone.
+   */
+  async renew(taskIds: readonly string[], owner: string, leaseMs: number): Promise<void> {
+    if (taskIds.length === 0) return;
+    await this.sql.query(
+      `UPDATE provider_jobs SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE task_id = ANY($1::uuid[]) AND lease_owner = $2`,
+      [taskIds, owner, leaseMs],
+    );
+  }
+
+  /**
    * Which of these providers have rows due and unleased now, by phase. One index probe per
    * (provider, phase) on `(provider, phase, next_run_at)`: the cost does not grow with the
    * number of jobs waiting further in the future.

@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Clock } from '@darkroom/kernel';
 import type { ModelCatalog } from '@darkroom/providers';
 import { ClaimLoop } from '@darkroom/runtime';
@@ -16,8 +16,13 @@ export interface ProviderWorkerOptions {
   readonly owner: string;
   /** Pause between claim rounds when there was nothing to claim. */
   readonly idleMs: number;
-  /** A claimed row is reclaimable by another worker after this long (a crashed worker's work resumes). */
+  /**
+   * A claimed row is reclaimable by another worker after this long without a renewal (a
+   * crashed worker's work resumes); renewed every third of it while the row's call runs.
+   */
   readonly leaseMs: number;
+  /** On shutdown, how long running calls may finish before their rows are handed back. */
+  readonly drainMs: number;
   /** Provider calls this process runs at once, all providers together. */
   readonly maxInFlight: number;
   readonly clock: Clock;
@@ -28,11 +33,14 @@ export interface ProviderWorkerOptions {
  * polls within its poll budget, cancels) and runs them. Several instances share the table
  * safely; nothing per task lives in memory beyond the calls in flight.
  */
-export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProviderWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ProviderWorker.name);
   private readonly budgets = new Map<string, PollBudget>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Rows whose run is in progress, by task: their leases are renewed. */
+  private readonly held = new Set<string>();
   private readonly loop: ClaimLoop;
+  private renewal?: NodeJS.Timeout;
 
   constructor(
     private readonly repo: ProviderJobsRepository,
@@ -49,11 +57,37 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     this.loop.start();
+    this.renewal = setInterval(() => void this.renewLeases(), Math.max(Math.floor(this.options.leaseMs / 3), 100));
+    this.renewal.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the HTTP server and the consumers drain: claim nothing more, let the calls in
+   * flight finish and record within `drainMs`, then hand the rows still running back so
+   * another instance takes them at once instead of after their lease.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.loop.stop();
-    await Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const drained = Promise.allSettled([...this.inFlight]);
+    await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, this.options.drainMs)))]);
+    clearTimeout(timer);
+    const left = [...this.held];
+    if (left.length === 0) return;
+    this.logger.warn(`shutting down: handing back ${left.length} provider job(s) still running`);
+    await Promise.all(left.map((taskId) => this.repo.release(taskId, this.options.owner, 0).catch(() => undefined)));
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.renewal);
+  }
+
+  private async renewLeases(): Promise<void> {
+    try {
+      await this.repo.renew([...this.held], this.options.owner, this.options.leaseMs);
+    } catch (error) {
+      this.logger.warn(`renewing provider job leases failed: ${String(error)}`);
+    }
   }
 
   /** One claim round; resolves with how many rows were started. */
@@ -91,10 +125,15 @@ export class ProviderWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private start(row: ProviderJobRow): void {
+    // Our own lease ran out while the call still runs (renewals held up) and we claimed the
+    // row again: the lease is ours once more, and the running call goes on; never a second one.
+    if (this.held.has(row.taskId)) return;
+    this.held.add(row.taskId);
     const work = this.runner
       .run(row)
       .catch((error: unknown) => this.retryLater(row, error))
       .finally(() => {
+        this.held.delete(row.taskId);
         this.inFlight.delete(work);
         this.loop.wake(10); // a slot is free: claim again soon
       });
