@@ -12,6 +12,7 @@ import {
   gatewayOptionsFromEnv,
   serveStudio,
   setupOpenApi,
+  sizeThreadPoolForUploads,
 } from '@darkroom/service-gateway';
 import { GenerationCommandsModule, GenerationEnv, GenerationModule } from '@darkroom/service-generation';
 import { CreditGrantsModule, LEDGER, LEDGER_CONSUMER, LedgerEnv, LedgerModule, ledgerOptions } from '@darkroom/service-ledger';
@@ -24,6 +25,7 @@ const DEV_CREDITS = 100;
 
 /** All five services in one process with embedded PostgreSQL, bus and bucket (DESIGN §10). */
 async function main(): Promise<void> {
+  sizeThreadPoolForUploads();
   const env = loadConfig(EmbeddedEnv);
   const gateway = loadConfig(GatewayEnv);
   const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);

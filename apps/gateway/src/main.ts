@@ -11,6 +11,7 @@ import {
   gatewayOptionsFromEnv,
   serveStudio,
   setupOpenApi,
+  sizeThreadPoolForUploads,
   trustProxy,
 } from '@darkroom/service-gateway';
 import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date');
     return;
   }
+  sizeThreadPoolForUploads();
   const env = loadConfig(PlatformEnv);
   const [gateway, { ADMIN_API_KEY }] = [loadConfig(GatewayEnv), loadConfig(AdminApiKeyEnv)];
   const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);

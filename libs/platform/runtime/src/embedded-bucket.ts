@@ -38,10 +38,15 @@ export async function startEmbeddedBucket(directory: string, clock: Clock = syst
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     // A CORS preflight carries no credentials by design and reads nothing.
     const signed = { method: request.method ?? '', url: request.url ?? '/', headers: request.headers };
-    const refusal = request.method === 'OPTIONS' ? undefined : sigV4Refusal(signed, credentials, clock.now().getTime());
-    if (refusal === undefined) return serve(request, response);
-    response.writeHead(403, { 'content-type': 'application/xml', connection: 'close' }).end(accessDenied(refusal));
-    request.resume();
+    const checked = request.method === 'OPTIONS' ? Promise.resolve(undefined) : sigV4Refusal(signed, credentials, clock.now().getTime());
+    // The body stays paused until s3rver reads it.
+    void checked
+      .catch((error: unknown) => `unreadable signature (${String(error)})`)
+      .then((refusal) => {
+        if (refusal === undefined) return serve(request, response);
+        response.writeHead(403, { 'content-type': 'application/xml', connection: 'close' }).end(accessDenied(refusal));
+        request.resume();
+      });
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -4,6 +4,7 @@ import { toInt } from '@darkroom/config';
 import type { AssetServing } from './assets/asset-delivery';
 import type { GatewayOptions } from './gateway.options';
 import type { RateLimitSettings } from './gateway.options';
+import { DEFAULT_FAILED_AUTH_PER_MINUTE } from './http/rate-limit/failed-auth-throttle';
 
 /**
  * The gateway's settings, loaded by the app that hosts it with `loadConfig(GatewayEnv)`
@@ -15,6 +16,11 @@ export class GatewayEnv {
    * (PostgreSQL), or in memory by the embedded process.
    */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000) RATE_LIMIT_PER_MINUTE = 600;
+  /**
+   * Wrong API or admin keys one client address may present per minute before its requests
+   * get 429 `too_many_failed_auth`; 0 turns the throttle off. Each gateway process counts its own.
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) FAILED_AUTH_PER_MINUTE = DEFAULT_FAILED_AUTH_PER_MINUTE;
 
   /**
    * How `GET /v1/assets/{id}` hands out an image once the caller's ownership is checked:
@@ -74,9 +80,10 @@ export function gatewayOptionsFromEnv(
   env: GatewayEnv,
   rateLimitStore: RateLimitSettings['store'],
   defaultAssetDelivery: 'redirect' | 'proxy' = 'redirect',
-): Pick<GatewayOptions, 'rateLimit' | 'assetServing' | 'idempotencyKeyTtlHours' | 'openaiCompat' | 'stream'> {
+): Pick<GatewayOptions, 'rateLimit' | 'failedAuthPerMinute' | 'assetServing' | 'idempotencyKeyTtlHours' | 'openaiCompat' | 'stream'> {
   return {
     rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: rateLimitStore },
+    failedAuthPerMinute: env.FAILED_AUTH_PER_MINUTE,
     assetServing: assetServing(env, defaultAssetDelivery),
     idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
     openaiCompat: { timeoutSeconds: env.OPENAI_COMPAT_TIMEOUT_SECONDS, defaultModel: env.OPENAI_COMPAT_DEFAULT_MODEL },

@@ -30,6 +30,7 @@ import { OpenAiImagesService } from './openai-compat/openai-images.service';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsRepository } from './uploads/uploads.repository';
 import { UploadSlots } from './uploads/upload-slots';
+import { UploadTempDirectory } from './uploads/upload-temp-directory';
 import { UploadsService } from './uploads/uploads.service';
 import { WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
@@ -84,6 +85,7 @@ export class GatewayModule implements NestModule {
         UploadsRepository,
         UploadsService,
         UploadSlots,
+        UploadTempDirectory,
         IdempotencyService,
         OpenAiImagesService,
       ],

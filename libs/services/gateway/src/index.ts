@@ -9,3 +9,4 @@ export * from './http/trust-proxy';
 export { DEFAULT_RATE_LIMIT } from './http/rate-limit/rate-limit.service';
 export type { RateLimitSettings } from './gateway.options';
 export * from './studio/serve-studio';
+export { sizeThreadPoolForUploads } from './uploads/threadpool';

@@ -95,12 +95,13 @@ function checkedFile(maxBytes: number, done: (bytes: number, sha256: string) => 
  * own, never whole in memory: a file part is sniffed on its first bytes, and one that is
  * not a PNG, JPEG or WebP is discarded from there and refused at its end; a file over `maxFileBytes`, a body over
  * `maxRequestBytes` (or declaring more), an unexpected or refused file field and a quiet body are refused the
- * moment they happen, with the rest left unread (the caller answers and closes).
+ * moment they happen, with the rest left unread (the caller answers and closes). The temp
+ * files go under `parent` (the process's `UploadTempDirectory`).
  */
-export async function receiveMultipart(request: IncomingMessage, spec: MultipartSpec): Promise<ReceivedMultipart> {
+export async function receiveMultipart(request: IncomingMessage, spec: MultipartSpec, parent = tmpdir()): Promise<ReceivedMultipart> {
   // A declared length over the cap is refused from the header, before a byte is read.
   if (Number(request.headers['content-length'] ?? 0) > spec.maxRequestBytes) throw refusals.requestTooLarge(spec.maxRequestBytes);
-  const directory = await mkdtemp(join(tmpdir(), 'darkroom-upload-'));
+  const directory = await mkdtemp(join(parent, 'darkroom-upload-'));
   const files: Record<string, ReceivedFile[]> = {};
   const fields: Record<string, string> = {};
   const dispose = () => rm(directory, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { closeAfterAnswer } from '../http/body/lingering-close';
 import { HttpProblem } from '../http/http-problem';
 import { receiveMultipart, type MultipartSpec, type ReceivedFile } from './multipart-receiver';
 import { UploadSlots } from './upload-slots';
+import { UploadTempDirectory } from './upload-temp-directory';
 
 /** The request after `MultipartInterceptor`: its files by field (read with `@UploadedFiles()`); its text fields are `body`. */
 export interface WithMultipart {
@@ -25,7 +26,10 @@ const isMultipart = (request: Request) => /^multipart\//i.test(request.headers['
 export function MultipartInterceptor(spec: MultipartSpec): Type<NestInterceptor> {
   @Injectable()
   class ReceiveMultipart implements NestInterceptor {
-    constructor(private readonly slots: UploadSlots) {}
+    constructor(
+      private readonly slots: UploadSlots,
+      private readonly temp: UploadTempDirectory,
+    ) {}
 
     async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
       const request = context.switchToHttp().getRequest<Request & WithMultipart>();
@@ -40,7 +44,7 @@ export function MultipartInterceptor(spec: MultipartSpec): Type<NestInterceptor>
         });
       }
       try {
-        const received = await receiveMultipart(request, spec);
+        const received = await receiveMultipart(request, spec, this.temp.path);
         request.body = received.fields;
         request.files = received.files;
         return next.handle().pipe(
