@@ -1,6 +1,7 @@
 import type { DomainEvent, EventMetadata, LogPosition, NewEvent, Recorded } from '@darkroom/contracts';
 import { fold, type Decider, type SubjectDecider, type SubjectState } from '@darkroom/kernel';
 import { pgConstraint, pgErrorCode, UNIQUE_VIOLATION, type Sql } from '@darkroom/database';
+import { COMMIT_CHANNEL } from './commit-signal';
 import { IdempotencyConflict, StreamOrderConflict, StreamVersionConflict } from './errors';
 import {
   ANY,
@@ -91,6 +92,13 @@ const WRITE_HORIZON = `
       pg_current_xact_id_if_assigned()
     ) AS xid
   )`;
+
+/**
+ * The notification an appending statement sends, as a one-row relation to join: PostgreSQL
+ * delivers it on commit only (never for a rollback), one per transaction however many
+ * statements send it, to every process LISTENing (`PgCommitListener`).
+ */
+const ANNOUNCE = `(SELECT pg_notify('${COMMIT_CHANNEL}', '')) AS announce`;
 
 /** The event store on PostgreSQL; see DESIGN §2 for the guarantees each method keeps. */
 export class PgEventStore implements EventStore {
@@ -318,8 +326,11 @@ export class PgEventStore implements EventStore {
           WHERE (SELECT count(*) FROM appended) = cardinality($3::uuid[])
          ON CONFLICT (stream_id) DO UPDATE SET name = EXCLUDED.name, stream_version = EXCLUDED.stream_version,
                                                state = EXCLUDED.state, taken_at = now()
+       ), announced AS (
+         SELECT 1 FROM ${ANNOUNCE} WHERE (SELECT count(*) FROM appended) > 0
        )
-       SELECT head.version AS head, head.younger, (SELECT count(*) FROM appended)::int AS written FROM head`,
+       SELECT head.version AS head, head.younger, (SELECT count(*) FROM appended)::int AS written
+         FROM head LEFT JOIN announced ON true`,
       [
         streamId,
         version,
@@ -329,6 +340,7 @@ export class PgEventStore implements EventStore {
       ],
     );
     const { head, younger, written } = rows[0]!;
+    if (written > 0) this.sql.announceCommit?.();
     if (head !== version) throw new StreamVersionConflict(streamId, version === 0 ? NO_STREAM : version, head);
     if (younger) throw new StreamOrderConflict(streamId);
     if (written === events.length) return true;
@@ -397,18 +409,22 @@ export class PgEventStore implements EventStore {
     if (writtenByYounger) throw new StreamOrderConflict(streamId);
     const from = expected === ANY ? actual : expected === NO_STREAM ? 0 : expected;
     const { rows } = await tx.query<{ global_position: string; stream_version: number }>(
-      `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, subject)
-       SELECT $1, $2::int + e.ord, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb, e.subject
-         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
-              AS e(event_id, type, data, metadata, subject, ord)
-        ORDER BY e.ord
-       RETURNING global_position, stream_version`,
+      `WITH appended AS (
+         INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, subject)
+         SELECT $1, $2::int + e.ord, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb, e.subject
+           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
+                AS e(event_id, type, data, metadata, subject, ord)
+          ORDER BY e.ord
+         RETURNING global_position, stream_version
+       )
+       SELECT global_position, stream_version FROM appended, ${ANNOUNCE}`,
       [
         streamId,
         from,
         ...eventColumns(events),
       ],
     );
+    tx.announceCommit?.();
     const sorted = [...rows].sort((a, b) => a.stream_version - b.stream_version);
     return {
       streamVersion: from + events.length,

@@ -1,5 +1,5 @@
 import { createDataSource, TypeormSql } from '@darkroom/database';
-import { PgEventStore } from '@darkroom/event-store';
+import { PgCommitListener, PgEventStore } from '@darkroom/event-store';
 import type { PlatformEnv } from '@darkroom/config';
 import { systemClock } from '@darkroom/kernel';
 import { RabbitMqBus } from '@darkroom/messaging';
@@ -18,6 +18,8 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     throw new Error(`DATABASE_URL: cannot connect to PostgreSQL: ${describe(error)}`);
   });
   const sql = new TypeormSql(dataSource);
+  const commits = new PgCommitListener(env.DATABASE_URL);
+  await commits.start();
   const clock = systemClock;
   const bus = new RabbitMqBus({ url: env.AMQP_URL, exchange: env.AMQP_EXCHANGE, queuePrefix: env.AMQP_QUEUE_PREFIX, clock });
   const objects = new S3ObjectStorage({
@@ -38,7 +40,9 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     objects,
     clock,
     pollIntervalMs: 100,
+    commits,
     async close() {
+      await commits.close();
       await bus.close();
       await dataSource.destroy();
     },
