@@ -3,12 +3,12 @@
  * ~1 KB generation payload, a pool of PG_POOL (16), each case on an empty table, WARMUP_SECONDS
  * (1) then BENCH_SECONDS (8): (a) 1 client, 1 event per call, a new stream per call; (b) CLIENTS
  * (16) clients, same; (c1/c16) 1 or CLIENTS clients appending BATCH (10)-event batches.
- * Through `PgEventStore.append` (NOTIFY included), on a throwaway database of the test server.
+ * Through `PgEventStore.append` (its NOTIFY included), on a throwaway database of the test server.
  *
  *   npm run bench:append          # one JSON line on stdout, progress on stderr
  */
 import { randomUUID } from 'node:crypto';
-import { NO_STREAM, PgEventStore } from '@darkroom/event-store';
+import { announcingSql, NO_STREAM, PgEventStore } from '@darkroom/event-store';
 import { createTestDatabase } from '@darkroom/testing';
 import { cpuBusyPct, cpuTimes, emit, envNumber, latency, log, peerPayload, round } from './peer-shape';
 
@@ -47,7 +47,7 @@ async function run(store: PgEventStore, clients: number, batch: number, seconds:
 
 async function main(): Promise<void> {
   const db = await createTestDatabase({ poolSize: POOL });
-  const store = new PgEventStore(db.sql);
+  const store = new PgEventStore(announcingSql(db.dataSource)); // NOTIFY after commit, as the platform wires it
   const cases = [
     { case: 'a', clients: 1, batch: 1 },
     { case: 'b', clients: CLIENTS, batch: 1 },

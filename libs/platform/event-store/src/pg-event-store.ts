@@ -1,7 +1,6 @@
 import type { DomainEvent, EventMetadata, LogPosition, NewEvent, Recorded } from '@darkroom/contracts';
 import { fold, type Decider, type SubjectDecider, type SubjectState } from '@darkroom/kernel';
 import { pgConstraint, pgErrorCode, UNIQUE_VIOLATION, type Sql } from '@darkroom/database';
-import { COMMIT_CHANNEL } from './commit-signal';
 import { IdempotencyConflict, StreamOrderConflict, StreamVersionConflict } from './errors';
 import {
   ANY,
@@ -92,13 +91,6 @@ const WRITE_HORIZON = `
       pg_current_xact_id_if_assigned()
     ) AS xid
   )`;
-
-/**
- * The notification an appending statement sends, as a one-row relation to join: PostgreSQL
- * delivers it on commit only (never for a rollback), one per transaction however many
- * statements send it, to every process LISTENing (`PgCommitListener`).
- */
-const ANNOUNCE = `(SELECT pg_notify('${COMMIT_CHANNEL}', '')) AS announce`;
 
 /** The event store on PostgreSQL; see DESIGN §2 for the guarantees each method keeps. */
 export class PgEventStore implements EventStore {
@@ -326,11 +318,8 @@ export class PgEventStore implements EventStore {
           WHERE (SELECT count(*) FROM appended) = cardinality($3::uuid[])
          ON CONFLICT (stream_id) DO UPDATE SET name = EXCLUDED.name, stream_version = EXCLUDED.stream_version,
                                                state = EXCLUDED.state, taken_at = now()
-       ), announced AS (
-         SELECT 1 FROM ${ANNOUNCE} WHERE (SELECT count(*) FROM appended) > 0
        )
-       SELECT head.version AS head, head.younger, (SELECT count(*) FROM appended)::int AS written
-         FROM head LEFT JOIN announced ON true`,
+       SELECT head.version AS head, head.younger, (SELECT count(*) FROM appended)::int AS written FROM head`,
       [
         streamId,
         version,
@@ -409,21 +398,19 @@ export class PgEventStore implements EventStore {
     if (writtenByYounger) throw new StreamOrderConflict(streamId);
     const from = expected === ANY ? actual : expected === NO_STREAM ? 0 : expected;
     const { rows } = await tx.query<{ global_position: string; stream_version: number }>(
-      `WITH appended AS (
-         INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, subject)
-         SELECT $1, $2::int + e.ord, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb, e.subject
-           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
-                AS e(event_id, type, data, metadata, subject, ord)
-          ORDER BY e.ord
-         RETURNING global_position, stream_version
-       )
-       SELECT global_position, stream_version FROM appended, ${ANNOUNCE}`,
+      `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, subject)
+       SELECT $1, $2::int + e.ord, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb, e.subject
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
+              AS e(event_id, type, data, metadata, subject, ord)
+        ORDER BY e.ord
+       RETURNING global_position, stream_version`,
       [
         streamId,
         from,
         ...eventColumns(events),
       ],
     );
+    // Readers hear of it once the transaction commits (`CommitAnnouncer`, or in-process).
     tx.announceCommit?.();
     const sorted = [...rows].sort((a, b) => a.stream_version - b.stream_version);
     return {

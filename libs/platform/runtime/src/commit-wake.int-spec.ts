@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { generationStream, type NewEvent } from '@darkroom/contracts';
 import { TypeormSql, type Sql } from '@darkroom/database';
-import { NO_STREAM, PgCommitListener, PgEventStore } from '@darkroom/event-store';
+import { announcingSql, NO_STREAM, PgCommitListener, PgEventStore } from '@darkroom/event-store';
 import { newId } from '@darkroom/kernel';
 import { Relay, type EventMessage, type MessageBus } from '@darkroom/messaging';
 import { ProjectionRunner, type RowProjection } from '@darkroom/projections';
@@ -65,7 +65,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  store = new PgEventStore(db.sql);
+  store = new PgEventStore(announcingSql(db.dataSource)); // as the distributed platform wires it
   await db.sql.query(`CREATE TABLE wake_counters (id text PRIMARY KEY, total integer NOT NULL)`);
   listener = new PgCommitListener(db.url);
   await listener.start();

@@ -1,5 +1,5 @@
-import { createDataSource, TypeormSql } from '@darkroom/database';
-import { PgCommitListener, PgEventStore } from '@darkroom/event-store';
+import { createDataSource } from '@darkroom/database';
+import { announcingSql, PgCommitListener, PgEventStore } from '@darkroom/event-store';
 import type { PlatformEnv } from '@darkroom/config';
 import { systemClock } from '@darkroom/kernel';
 import { RabbitMqBus } from '@darkroom/messaging';
@@ -17,7 +17,7 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
   await dataSource.initialize().catch((error: unknown) => {
     throw new Error(`DATABASE_URL: cannot connect to PostgreSQL: ${describe(error)}`);
   });
-  const sql = new TypeormSql(dataSource);
+  const sql = announcingSql(dataSource);
   const commits = new PgCommitListener(env.DATABASE_URL);
   await commits.start();
   const clock = systemClock;
