@@ -30,6 +30,8 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { call } from '../../apps/e2e/src/support/api';
 import { SERVICES, startSystem, type ServiceName, type System } from '../../apps/e2e/src/support/system';
+import { createAccounts } from './bench-accounts';
+import { darkroomRequest, emit } from './peer-shape';
 import { cpuSecondsOf } from './proc-stats';
 
 interface Options {
@@ -39,6 +41,8 @@ interface Options {
   readonly drainSeconds: number;
   readonly compare: boolean;
   readonly saturate: boolean;
+  /** One JSON line per configuration on stdout (the report goes to stderr), as the peer benchmarks print. */
+  readonly json: boolean;
 }
 
 interface Result {
@@ -55,6 +59,9 @@ interface Result {
   readonly completedPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Provider done (`ProviderJobSucceeded` committed) → the task completed in the read model, as the BullMQ peer's "added latency". */
+  readonly addedP50Ms: number;
+  readonly addedP99Ms: number;
   /** p50 of each step in the read model: created → queued (ledger reserve), queued → processing, processing → completed. */
   readonly stepsP50Ms: { readonly reserve: number; readonly submit: number; readonly finish: number };
   /** From the last completion until no credits were reserved (the ledger's capture lag), or undefined if they never all settled. */
@@ -92,42 +99,8 @@ function parseOptions(argv: readonly string[]): Options {
     drainSeconds: value('drain-seconds', 60),
     compare: argv.includes('--compare'),
     saturate,
+    json: argv.includes('--json'),
   };
-}
-
-/** Runs `work` over `items` with at most `limit` at a time. */
-async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
-
-async function createAccounts(system: System, count: number, credits: number): Promise<string[]> {
-  const keys = await inBatches(Array.from({ length: count }, (_, i) => i), 8, async (i) => {
-    const created = await call(system.gatewayUrl, 'POST', '/admin/accounts', { key: system.adminKey, body: { name: `bench ${i}` } });
-    if (created.status !== 201) throw new Error(`POST /admin/accounts answered ${created.status}: ${created.bytes.toString()}`);
-    const granted = await call(system.gatewayUrl, 'POST', `/admin/accounts/${created.body.id}/credits`, {
-      key: system.adminKey,
-      body: { amount: credits, reason: 'bench' },
-    });
-    if (granted.status !== 201) throw new Error(`POST credits answered ${granted.status}: ${granted.bytes.toString()}`);
-    return created.body.api_key as string;
-  });
-  // The gateway's fast 402 reads the balance projection: offer nothing before it shows every grant.
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const { rows } = await system.db.sql.query<{ ready: string }>(`SELECT count(*) AS ready FROM credit_balances WHERE available >= $1`, [credits]);
-    if (Number(rows[0]!.ready) >= count) return keys;
-    if (Date.now() > deadline) throw new Error(`Only ${rows[0]!.ready} of ${count} grants reached the balance projection`);
-    await sleep(250);
-  }
 }
 
 /** Open loop: offer i is sent at start + i / rate, whatever became of the ones before it. */
@@ -149,7 +122,7 @@ async function offer(system: System, keys: readonly string[], rate: number, seco
     pending.push(
       call(system.gatewayUrl, 'POST', '/v1/generations', {
         key,
-        body: { model: 'local', prompt: `a lighthouse at dusk, offer ${i}`, size: '64x64', n: 1, seed: i },
+        body: darkroomRequest(i),
       }).then(
         (response) => {
           answerMs.push(performance.now() - sent);
@@ -277,6 +250,11 @@ async function runOnce(accounts: number, options: Options): Promise<Result> {
              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - processing_at) * 1000) AS finish
         FROM generations`);
     const summary = rows[0]!;
+    const { rows: added } = await system.db.sql.query<{ p50: number | null; p99: number | null }>(`
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99
+        FROM (SELECT extract(epoch FROM g.completed_at - max(e.recorded_at)) * 1000 AS ms
+                FROM generations g JOIN events e ON e.metadata->>'correlationId' = g.id::text AND e.type = 'ProviderJobSucceeded'
+               WHERE g.status = 'completed' GROUP BY g.id, g.completed_at) AS done`);
     const { rows: buckets } = await system.db.sql.query<{ bucket: number; count: string }>(
       `SELECT floor(extract(epoch FROM completed_at - $1::timestamptz) / 10)::int AS bucket, count(*) AS count
          FROM generations WHERE completed_at IS NOT NULL GROUP BY 1 ORDER BY 1`,
@@ -302,6 +280,8 @@ async function runOnce(accounts: number, options: Options): Promise<Result> {
       completedPerSecond: windowSeconds > 0 ? completed / windowSeconds : 0,
       p50Ms: Math.round(summary.p50 ?? 0),
       p99Ms: Math.round(summary.p99 ?? 0),
+      addedP50Ms: Math.round(added[0]?.p50 ?? 0),
+      addedP99Ms: Math.round(added[0]?.p99 ?? 0),
       stepsP50Ms: { reserve: Math.round(summary.reserve ?? 0), submit: Math.round(summary.submit ?? 0), finish: Math.round(summary.finish ?? 0) },
       settledAfterSeconds:
         settledAt === undefined || !summary.last_completed ? undefined : Math.max(0, (settledAt - summary.last_completed.getTime()) / 1000),
@@ -333,6 +313,7 @@ function report(result: Result): void {
       `  latency created → completed: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms` +
         ` (p50 of created → queued ${result.stepsP50Ms.reserve}, queued → processing ${result.stepsP50Ms.submit},` +
         ` processing → completed ${result.stepsP50Ms.finish} ms)`,
+      `  added latency provider done → completed: p50 ${result.addedP50Ms} ms, p99 ${result.addedP99Ms} ms`,
       `  completions per 10 s: ${result.completionsPer10s.join(' ')}`,
       `  credits still reserved: ${result.reservedCredits} on ${result.reservedAccounts} account(s)` +
         (result.settledAfterSeconds === undefined ? ' (after waiting 15 s)' : `; settled ${result.settledAfterSeconds.toFixed(1)} s after the last completion`),
@@ -348,6 +329,8 @@ function report(result: Result): void {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // stdout carries only the JSON lines
+  if (options.json) console.log = console.error;
   const [one, five, fifteen] = loadavg();
   console.log(
     `pipeline bench: ${options.compare ? `1 vs ${options.accounts}` : options.accounts} account(s), ${options.rate}/s for ${options.seconds} s` +
@@ -358,6 +341,7 @@ async function main(): Promise<void> {
   for (const accounts of configurations) {
     const result = await runOnce(accounts, options);
     report(result);
+    if (options.json) emit({ bench: 'darkroom-pipeline', ...result, logProblems: undefined });
     results.push(result);
   }
   if (options.compare) {

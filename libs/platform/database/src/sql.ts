@@ -11,6 +11,12 @@ export interface SqlResult<Row> {
 export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Marks the transaction as one this process's readers should hear of once it commits (an
+   * event append). Where PostgreSQL's NOTIFY cannot reach them (PGlite behind its socket) the
+   * `Sql` tells them itself; elsewhere it does nothing and may be absent.
+   */
+  announceCommit?(): void;
 }
 
 /**

@@ -15,10 +15,18 @@ async function run<Row>(runner: QueryRunner, text: string, params?: readonly unk
  * `ownTransactions`, a statement issued outside a transaction gets one of its own.
  */
 class RunnerSql implements Sql {
+  /** Set by `announceCommit` during the outermost transaction. */
+  private announced = false;
+
   constructor(
     private readonly runner: QueryRunner,
+    private readonly options: TypeormSqlOptions = {},
     private readonly ownTransactions = false,
   ) {}
+
+  announceCommit(): void {
+    this.announced = true;
+  }
 
   query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
     if (this.ownTransactions && !this.runner.isTransactionActive) {
@@ -32,9 +40,11 @@ class RunnerSql implements Sql {
     const outermost = !this.runner.isTransactionActive;
     for (let run = 1; ; run++) {
       await this.runner.startTransaction();
+      if (outermost) this.announced = false;
       try {
         const result = await work(this);
         await this.runner.commitTransaction();
+        if (outermost && this.announced) this.options.onAnnouncedCommit?.();
         return result;
       } catch (error) {
         await this.runner.rollbackTransaction();
@@ -51,6 +61,8 @@ export interface TypeormSqlOptions {
    * messages unless a transaction pins the session to one connection (decision 0001).
    */
   readonly statementsInTransactions?: boolean;
+  /** Called after each outermost commit of a transaction that called `announceCommit` (the in-process commit signal). */
+  readonly onAnnouncedCommit?: () => void;
 }
 
 /** `Sql` over a TypeORM data source: each query on a pooled connection, transactions on one. */
@@ -74,7 +86,7 @@ export class TypeormSql implements Sql {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      return await new RunnerSql(runner).transaction(work);
+      return await new RunnerSql(runner, this.options).transaction(work);
     } finally {
       await runner.release();
     }
@@ -88,7 +100,7 @@ export class TypeormSql implements Sql {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      return await work(new RunnerSql(runner, this.options.statementsInTransactions));
+      return await work(new RunnerSql(runner, this.options, this.options.statementsInTransactions));
     } finally {
       await runner.release();
     }

@@ -329,6 +329,7 @@ export class PgEventStore implements EventStore {
       ],
     );
     const { head, younger, written } = rows[0]!;
+    if (written > 0) this.sql.announceCommit?.();
     if (head !== version) throw new StreamVersionConflict(streamId, version === 0 ? NO_STREAM : version, head);
     if (younger) throw new StreamOrderConflict(streamId);
     if (written === events.length) return true;
@@ -409,6 +410,8 @@ export class PgEventStore implements EventStore {
         ...eventColumns(events),
       ],
     );
+    // Readers hear of it once the transaction commits (`CommitAnnouncer`, or in-process).
+    tx.announceCommit?.();
     const sorted = [...rows].sort((a, b) => a.stream_version - b.stream_version);
     return {
       streamVersion: from + events.length,

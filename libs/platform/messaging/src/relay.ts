@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { LOG_START, routingKey, type LogPosition, type RecordedEvent } from '@darkroom/contracts';
 import type { Sql, TypeormSql } from '@darkroom/database';
-import type { EventStore } from '@darkroom/event-store';
+import type { CommitSignal, EventStore } from '@darkroom/event-store';
 import { systemClock, type Clock } from '@darkroom/kernel';
 import type { EventMessage, MessageBus } from './message-bus';
 
@@ -16,6 +16,8 @@ export interface RelayOptions {
   readonly batchSize?: number;
   /** Pause when the log has no more safe events, and between lock attempts (default 100 ms). */
   readonly pollIntervalMs?: number;
+  /** Cuts the idle pause short when events are committed; the poll stays as the safety net. */
+  readonly commits?: CommitSignal;
   /** Failed rounds (publish refused, database gone); the relay retries after a pause. Default: logged. */
   readonly onError?: (error: unknown) => void;
   /** Times the activity readiness looks at (default the system clock). */
@@ -52,6 +54,11 @@ export class Relay {
   private running?: Promise<void>;
   private stopping = false;
   private wake?: () => void;
+  /** Ends the active relay's idle pause (not a wait for the lock or an error pause). */
+  private wakeIdle?: () => void;
+  /** A commit was announced since the last round began: the next pause is skipped. */
+  private committed = false;
+  private unsubscribe?: () => void;
   /** The lock session while this relay is the active one. */
   private session?: Sql;
   /** Serialises rounds of the loop and `runOnce`. */
@@ -89,12 +96,15 @@ export class Relay {
   start(): void {
     if (this.running) return;
     this.stopping = false;
+    this.unsubscribe = this.options.commits?.subscribe(() => this.onCommit());
     this.running = this.loop();
   }
 
   /** Finishes the round in progress, releases the lock and returns. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.wake?.();
     await this.running;
     this.running = undefined;
@@ -146,6 +156,7 @@ export class Relay {
     try {
       while (!this.stopping) {
         let published: number;
+        this.committed = false;
         try {
           published = await this.exclusive(() => this.round(connection));
           this.lastRoundAt = this.clock.now();
@@ -155,7 +166,7 @@ export class Relay {
           await this.sleep(ERROR_PAUSE_MS);
           continue;
         }
-        if (published < this.batchSize) await this.sleep(this.pollIntervalMs);
+        if (published < this.batchSize && !this.committed) await this.sleep(this.pollIntervalMs, true);
       }
     } finally {
       this.session = undefined;
@@ -221,15 +232,23 @@ export class Relay {
     return result;
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Only the active relay's idle pause is cut short; a standby waiting for the lock is not. */
+  private onCommit(): void {
+    this.committed = true;
+    this.wakeIdle?.();
+  }
+
+  private sleep(ms: number, idle = false): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wakeIdle = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
+      if (idle) this.wakeIdle = done;
     });
   }
 

@@ -1,6 +1,6 @@
 import type { DomainEvent, LogPosition, Recorded } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
-import { PgEventStore } from '@darkroom/event-store';
+import { PgEventStore, type CommitSignal } from '@darkroom/event-store';
 import { systemClock, type Clock } from '@darkroom/kernel';
 import { advanceCheckpoint, readCheckpoint } from './checkpoints';
 import { comparePositions, positionOf } from './log-position';
@@ -9,6 +9,8 @@ import type { RowProjection } from './projection';
 export interface ProjectionRunnerOptions {
   readonly batchSize?: number;
   readonly pollIntervalMs?: number;
+  /** Cuts the idle pause short when events are committed; the poll stays as the safety net. */
+  readonly commits?: CommitSignal;
   readonly onError?: (error: unknown) => void;
   /** Times the stats and the activity readiness looks at (default the system clock). */
   readonly clock?: Clock;
@@ -70,6 +72,10 @@ export class ProjectionRunner<Row, E extends DomainEvent = DomainEvent> {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
+  /** A batch is running; a commit announced meanwhile makes the next one start at once. */
+  private inBatch = false;
+  private committed = false;
+  private unsubscribe?: () => void;
   private lastPosition?: LogPosition;
   private stats: ProjectionRunnerStats = { lastBatchEvents: 0, eventsApplied: 0 };
   /** For readiness: when the loop started and when a poll last succeeded (applied, idle or locked out alike). */
@@ -103,11 +109,14 @@ export class ProjectionRunner<Row, E extends DomainEvent = DomainEvent> {
     if (!this.stopped) return;
     this.stopped = false;
     this.startedAt = this.now();
+    this.unsubscribe = this.options.commits?.subscribe(() => this.onCommit());
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
@@ -168,15 +177,29 @@ export class ProjectionRunner<Row, E extends DomainEvent = DomainEvent> {
     await saveRows(this.projection, tx, [...rows.values()].filter((row): row is Row => row !== undefined));
   }
 
+  private onCommit(): void {
+    if (this.stopped) return;
+    if (this.inBatch) {
+      this.committed = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      this.inBatch = true;
+      this.committed = false;
       this.running = this.runOnce()
         .then((applied) => {
+          this.inBatch = false;
           this.lastTickAt = this.now();
-          this.schedule(applied > 0 ? 0 : (this.options.pollIntervalMs ?? 100));
+          this.schedule(applied > 0 || this.committed ? 0 : (this.options.pollIntervalMs ?? 100));
         })
         .catch((error: unknown) => {
+          this.inBatch = false;
           this.options.onError?.(error);
           this.schedule(1000);
         });

@@ -1,3 +1,5 @@
+import type { CommitSignal } from '@darkroom/event-store';
+
 export interface ClaimLoopOptions {
   /** Pause after a round that found nothing to do, or failed. */
   readonly idleMs: number;
@@ -5,6 +7,8 @@ export interface ClaimLoopOptions {
   readonly busyMs?: number;
   /** A failed round; the loop goes on after `idleMs`. */
   readonly onError: (error: unknown) => void;
+  /** Wakes the loop when events are committed (the rows it claims are written with them); the pauses stay as the safety net. */
+  readonly commits?: CommitSignal;
 }
 
 /**
@@ -18,9 +22,12 @@ export class ClaimLoop {
   private timer?: NodeJS.Timeout;
   private due = 0;
   private running = false;
+  /** A wake came while a round ran: the next round follows it at once. */
+  private wokenWhileRunning = false;
   /** The latest round, for `stop` to wait on. */
   private current?: Promise<void>;
   private stopped = true;
+  private unsubscribe?: () => void;
 
   constructor(
     private readonly round: () => Promise<number>,
@@ -30,6 +37,7 @@ export class ClaimLoop {
   /** Starts the loop; its first round after `delayMs`. */
   start(delayMs = 0): void {
     this.stopped = false;
+    this.unsubscribe ??= this.options.commits?.subscribe(() => this.wake());
     this.wake(delayMs);
   }
 
@@ -42,7 +50,11 @@ export class ClaimLoop {
     this.due = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.stopped || this.running) return; // the running round schedules the next one
+      if (this.stopped) return;
+      if (this.running) {
+        this.wokenWhileRunning = true; // the running round schedules the next one
+        return;
+      }
       this.running = true;
       this.current = this.run();
     }, delayMs);
@@ -51,12 +63,15 @@ export class ClaimLoop {
   /** Stops the loop; resolves once the round in progress, if any, has ended. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.current;
   }
 
   private async run(): Promise<void> {
+    this.wokenWhileRunning = false;
     let done = 0;
     try {
       done = await this.round();
@@ -64,6 +79,6 @@ export class ClaimLoop {
       this.options.onError(error);
     }
     this.running = false;
-    this.wake(done > 0 ? (this.options.busyMs ?? 0) : this.options.idleMs);
+    this.wake(done > 0 ? (this.options.busyMs ?? 0) : this.wokenWhileRunning ? 0 : this.options.idleMs);
   }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { createDataSource, TypeormSql } from '@darkroom/database';
-import { PgEventStore } from '@darkroom/event-store';
+import { createDataSource } from '@darkroom/database';
+import { announcingSql, PgCommitListener, PgEventStore } from '@darkroom/event-store';
 import type { PlatformEnv } from '@darkroom/config';
 import { systemClock } from '@darkroom/kernel';
 import { RabbitMqBus } from '@darkroom/messaging';
@@ -30,7 +30,9 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
   await dataSource.initialize().catch((error: unknown) => {
     throw new Error(`DATABASE_URL: cannot connect to PostgreSQL: ${describe(error)}`);
   });
-  const sql = new TypeormSql(dataSource);
+  const sql = announcingSql(dataSource);
+  const commits = new PgCommitListener(env.DATABASE_URL);
+  await commits.start();
   const clock = systemClock;
   const bus = new RabbitMqBus({ url: env.AMQP_URL, exchange: env.AMQP_EXCHANGE, queuePrefix: env.AMQP_QUEUE_PREFIX, clock });
   const objects = new S3ObjectStorage({
@@ -61,8 +63,10 @@ export async function createDistributedPlatform(env: PlatformEnv, appName: strin
     usesBucket,
     clock,
     pollIntervalMs: 100,
+    commits,
     async close() {
       clearTimeout(bucketRetry);
+      await commits.close();
       await bus.close();
       await dataSource.destroy();
     },

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createDataSource, runMigrations, TypeormSql } from '@darkroom/database';
-import { PgEventStore } from '@darkroom/event-store';
+import { CommitFanout, PgEventStore } from '@darkroom/event-store';
 import { systemClock } from '@darkroom/kernel';
 import { InProcessBus } from '@darkroom/messaging';
 import { S3ObjectStorage } from '@darkroom/object-storage';
@@ -33,7 +33,10 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
   });
   await dataSource.initialize();
   await runMigrations(dataSource);
-  const sql = new TypeormSql(dataSource, { statementsInTransactions: true });
+  // NOTIFY does not reach a LISTENing client through pglite-socket (one shared session): the
+  // process is the whole system, so its own commits are all there is to hear.
+  const commits = new CommitFanout();
+  const sql = new TypeormSql(dataSource, { statementsInTransactions: true, onAnnouncedCommit: () => commits.notify() });
 
   const clock = systemClock;
   const bucket = await startEmbeddedBucket(join(dataDir, 'objects'), clock);
@@ -54,6 +57,7 @@ export async function createEmbeddedPlatform(options: { dataDir: string }): Prom
     objects,
     clock,
     pollIntervalMs: 50,
+    commits,
     async close() {
       await bus.close();
       await dataSource.destroy();

@@ -5,7 +5,7 @@ import { MetricsController } from './metrics.controller';
 import type { Platform } from './platform';
 import { PlatformMetrics } from './platform-metrics';
 import { ReadinessService } from './readiness.service';
-import { CLOCK, EVENT_STORE, MESSAGE_BUS, OBJECT_STORAGE, PLATFORM, SQL } from './tokens';
+import { CLOCK, COMMIT_SIGNAL, EVENT_STORE, MESSAGE_BUS, OBJECT_STORAGE, PLATFORM, SQL } from './tokens';
 import { RelayHost } from './relay.host';
 
 /**
@@ -30,9 +30,10 @@ export class PlatformModule {
         { provide: MESSAGE_BUS, useValue: platform.bus },
         { provide: OBJECT_STORAGE, useValue: platform.objects },
         { provide: CLOCK, useValue: platform.clock },
+        { provide: COMMIT_SIGNAL, useValue: platform.commits },
         RelayHost,
       ],
-      exports: [PLATFORM, SQL, EVENT_STORE, MESSAGE_BUS, OBJECT_STORAGE, CLOCK, DarkroomMetrics, ReadinessService],
+      exports: [PLATFORM, SQL, EVENT_STORE, MESSAGE_BUS, OBJECT_STORAGE, CLOCK, COMMIT_SIGNAL, DarkroomMetrics, ReadinessService],
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { TypeormSql } from '@darkroom/database';
-import type { EventStore } from '@darkroom/event-store';
+import type { CommitSignal, EventStore } from '@darkroom/event-store';
 import type { DeadLetters, MessageBus } from '@darkroom/messaging';
 import type { ObjectStorage } from '@darkroom/object-storage';
 import type { Clock } from '@darkroom/kernel';
@@ -16,5 +16,7 @@ export interface Platform {
   readonly clock: Clock;
   /** How often log tailers (relay, projections) poll when idle. */
   readonly pollIntervalMs: number;
+  /** Wakes the log's readers and the work-table claimers on commit; their polls stay as the safety net. */
+  readonly commits: CommitSignal;
   close(): Promise<void>;
 }

@@ -38,6 +38,7 @@ export class ProjectionHost {
       (projection) =>
         new ProjectionRunner(platform.sql, projection, {
           pollIntervalMs: platform.pollIntervalMs,
+          commits: platform.commits,
           clock: platform.clock,
           onError: (error) => this.logger.error(`projection ${projection.name}: ${String(error)}`),
         }),

@@ -19,6 +19,7 @@ export class RelayHost implements OnApplicationBootstrap, OnApplicationShutdown 
       store: platform.store,
       bus: platform.bus,
       pollIntervalMs: platform.pollIntervalMs,
+      commits: platform.commits,
       clock: platform.clock,
       onError: (error: unknown) => this.logger.error(`relay: ${String(error)}`),
     });

@@ -5,3 +5,4 @@ export const MESSAGE_BUS = Symbol('MessageBus');
 export const OBJECT_STORAGE = Symbol('ObjectStorage');
 export const CLOCK = Symbol('Clock');
 export const PLATFORM = Symbol('Platform');
+export const COMMIT_SIGNAL = Symbol('CommitSignal');

@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { WebhookEndpoints } from '@darkroom/contracts';
+import type { CommitSignal } from '@darkroom/event-store';
 import { newId, type Clock } from '@darkroom/kernel';
-import { CLOCK } from '@darkroom/runtime';
+import { CLOCK, COMMIT_SIGNAL } from '@darkroom/runtime';
 import { SafePoster } from '@darkroom/safe-fetch';
 import { DEFAULT_OUTBOUND_WEBHOOKS, OUTBOUND_WEBHOOKS_OPTIONS, type OutboundWebhooksOptions } from './outbound-webhooks.options';
 import { OutboundWebhooksHandlers } from './outbound-webhooks.handlers';
@@ -32,8 +33,8 @@ export class OutboundWebhooksModule {
         { provide: WebhookEndpoints, useExisting: WebhookEndpointsService },
         {
           provide: WebhookDispatcher,
-          inject: [WebhookDeliveriesRepository, SafePoster, CLOCK],
-          useFactory: (deliveries: WebhookDeliveriesRepository, poster: SafePoster, clock: Clock) =>
+          inject: [WebhookDeliveriesRepository, SafePoster, CLOCK, { token: COMMIT_SIGNAL, optional: true }],
+          useFactory: (deliveries: WebhookDeliveriesRepository, poster: SafePoster, clock: Clock, commits?: CommitSignal) =>
             new WebhookDispatcher(deliveries, poster, {
               owner: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
               idleMs: options.idleMs ?? 250,
@@ -42,6 +43,7 @@ export class OutboundWebhooksModule {
               scheduleMs: options.retryScheduleMs,
               disableAfterMs: options.disableAfterMs,
               clock,
+              commits,
             }),
         },
       ],

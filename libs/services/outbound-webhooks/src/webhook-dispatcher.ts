@@ -1,4 +1,5 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { CommitSignal } from '@darkroom/event-store';
 import type { Clock } from '@darkroom/kernel';
 import { ClaimLoop } from '@darkroom/runtime';
 import type { SafePoster } from '@darkroom/safe-fetch';
@@ -18,6 +19,8 @@ export interface WebhookDispatcherOptions {
   readonly scheduleMs: readonly number[];
   readonly disableAfterMs: number;
   readonly clock: Clock;
+  /** Wakes the claimer on commit (deliveries are written with events); `idleMs` stays as the safety net. */
+  readonly commits?: CommitSignal;
 }
 
 /**
@@ -37,6 +40,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   ) {
     this.loop = new ClaimLoop(() => this.tick(), {
       idleMs: options.idleMs,
+      commits: options.commits,
       onError: (error) => this.logger.error(`claim round failed: ${String(error)}`),
     });
   }

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Sql } from '@darkroom/database';
+import type { CommitSignal } from '@darkroom/event-store';
 import { newId, type Clock } from '@darkroom/kernel';
 import { DarkroomMetrics } from '@darkroom/observability';
 import type { ObjectStorage } from '@darkroom/object-storage';
 import { ModelCatalog, type ImageProvider, type Moderation } from '@darkroom/providers';
-import { CLOCK, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
+import { CLOCK, COMMIT_SIGNAL, OBJECT_STORAGE, SQL } from '@darkroom/runtime';
 import { ProviderAdapterHandlers } from './provider-adapter.handlers';
 import { ProviderRegistry } from './provider-registry';
 import { JobRunner } from './work/job-runner';
@@ -68,8 +69,15 @@ export class ProviderAdapterModule {
         },
         {
           provide: ProviderWorker,
-          inject: [ProviderJobsRepository, JobRunner, ModelCatalog, ProviderRegistry, CLOCK],
-          useFactory: (repo: ProviderJobsRepository, runner: JobRunner, catalog: ModelCatalog, registry: ProviderRegistry, clock: Clock) =>
+          inject: [ProviderJobsRepository, JobRunner, ModelCatalog, ProviderRegistry, CLOCK, { token: COMMIT_SIGNAL, optional: true }],
+          useFactory: (
+            repo: ProviderJobsRepository,
+            runner: JobRunner,
+            catalog: ModelCatalog,
+            registry: ProviderRegistry,
+            clock: Clock,
+            commits?: CommitSignal,
+          ) =>
             new ProviderWorker(repo, runner, catalog, registry, {
               owner: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
               idleMs: options.idleMs ?? 250,
@@ -77,6 +85,7 @@ export class ProviderAdapterModule {
               drainMs: options.drainMs ?? 20_000,
               maxInFlight: options.maxInFlight ?? 64,
               clock,
+              commits,
             }),
         },
       ],

@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'express';
 import { generationStream } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
-import type { EventStore } from '@darkroom/event-store';
+import type { CommitSignal, EventStore } from '@darkroom/event-store';
 import { DomainError, systemClock, type Clock } from '@darkroom/kernel';
-import { CLOCK, EVENT_STORE, SQL } from '@darkroom/runtime';
+import { CLOCK, COMMIT_SIGNAL, EVENT_STORE, SQL } from '@darkroom/runtime';
 import { GATEWAY_OPTIONS, type GatewayOptions, type StatusStreamSettings } from '../gateway.options';
 import { isUuid } from '../http/ids';
 import { isTerminal, statusTransitions, transitionsToSend, type StatusTransition } from './status-transitions';
@@ -31,7 +31,7 @@ interface Watcher {
 
 /**
  * Server-Sent Events of task status. Every open stream of this process is served by one
- * poll loop: each tick asks the event store, in one query, which watched tasks have new
+ * poll loop, woken by commits (the poll interval stays as the safety net): each tick asks the event store, in one query, which watched tasks have new
  * events on their generation stream, reads and folds only those, and sends each status
  * change. The loop runs only while streams are open. The event store is the only shared
  * state, so any gateway instance can serve any client, also after a reconnect.
@@ -43,14 +43,19 @@ export class GenerationStreamService implements OnModuleDestroy {
   private readonly watchers = new Set<Watcher>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** A commit was announced during the running tick: the next one follows at once. */
+  private committed = false;
   private stopped = false;
+  private readonly unsubscribe?: () => void;
 
   constructor(
     @Inject(SQL) private readonly sql: Sql,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(GATEWAY_OPTIONS) options: GatewayOptions,
     @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() @Inject(COMMIT_SIGNAL) commits?: CommitSignal,
   ) {
+    this.unsubscribe = commits?.subscribe(() => this.onCommit());
     this.settings = {
       pollIntervalMs: options.stream?.pollIntervalMs ?? DEFAULT_STATUS_STREAM.pollIntervalMs,
       heartbeatMs: options.stream?.heartbeatMs ?? DEFAULT_STATUS_STREAM.heartbeatMs,
@@ -90,6 +95,7 @@ export class GenerationStreamService implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.stopped = true;
+    this.unsubscribe?.();
     clearTimeout(this.timer);
     for (const watcher of [...this.watchers]) this.end(watcher);
   }
@@ -137,17 +143,27 @@ export class GenerationStreamService implements OnModuleDestroy {
     }
   }
 
+  private onCommit(): void {
+    if (this.ticking) this.committed = true;
+    else if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.schedule(0);
+    }
+  }
+
   /** At most one tick pending or running per process, and none while no stream is open. */
-  private schedule(): void {
+  private schedule(delayMs = this.settings.pollIntervalMs): void {
     if (this.timer || this.ticking || this.stopped || this.watchers.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.ticking = true;
+      this.committed = false;
       void this.tick().finally(() => {
         this.ticking = false;
-        this.schedule();
+        this.schedule(this.committed ? 0 : this.settings.pollIntervalMs);
       });
-    }, this.settings.pollIntervalMs);
+    }, delayMs);
     this.timer.unref();
   }
 

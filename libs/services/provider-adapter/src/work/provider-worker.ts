@@ -1,4 +1,5 @@
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { CommitSignal } from '@darkroom/event-store';
 import type { Clock } from '@darkroom/kernel';
 import type { ModelCatalog } from '@darkroom/providers';
 import { ClaimLoop } from '@darkroom/runtime';
@@ -26,6 +27,8 @@ export interface ProviderWorkerOptions {
   /** Provider calls this process runs at once, all providers together. */
   readonly maxInFlight: number;
   readonly clock: Clock;
+  /** Wakes the claimer on commit (jobs are scheduled with events); `idleMs` stays as the safety net. */
+  readonly commits?: CommitSignal;
 }
 
 /**
@@ -51,6 +54,7 @@ export class ProviderWorker implements OnApplicationBootstrap, BeforeApplication
   ) {
     this.loop = new ClaimLoop(() => this.tick(), {
       idleMs: options.idleMs,
+      commits: options.commits,
       onError: (error) => this.logger.error(`claim round failed: ${String(error)}`),
     });
   }
