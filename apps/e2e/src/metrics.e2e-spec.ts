@@ -96,11 +96,18 @@ describe('/metrics after tasks of mixed outcomes', () => {
   });
 
   it('times every ended task by model and provider in the generation service', async () => {
-    const samples = await scrape('generation');
     const name = 'darkroom_task_duration_seconds';
     const done = { model: 'local', provider: 'local', status: 'completed' };
     const failedAtProvider = { model: 'local', provider: 'local', status: 'failed' };
     const neverRan = { model: 'local', provider: 'none', status: 'failed' };
+    // The duration is observed just after the end is appended, and the read model (woken by
+    // the same commit) can show the task ended a moment before: wait until every end is timed.
+    const ended = completed + providerFailed + refused;
+    const samples = await eventually(async () => {
+      const scraped = await scrape('generation');
+      const timed = [done, failedAtProvider, neverRan].reduce((sum, labels) => sum + (sampleValue(scraped, `${name}_count`, labels) ?? 0), 0);
+      return timed >= ended ? scraped : undefined;
+    }, 30_000, 'every ended task timed');
     expect(sampleValue(samples, `${name}_count`, done)).toBe(completed);
     expect(sampleValue(samples, `${name}_count`, failedAtProvider)).toBe(providerFailed);
     expect(sampleValue(samples, `${name}_count`, neverRan)).toBe(refused);
