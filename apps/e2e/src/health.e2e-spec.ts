@@ -75,6 +75,33 @@ describe('readiness of every service', () => {
     await everyService(200, allOk, 'every service ready after the database is back');
   });
 
+  it('answers API requests with 503 and Retry-After while the database is away, never a 500', async () => {
+    const created = await call(system.gatewayUrl, 'POST', '/admin/accounts', { key: system.adminKey, body: { name: 'outage' } });
+    expect(created.status).toBe(201);
+    const key = created.body.api_key as string;
+    system.proxies.database!.cut();
+    try {
+      await everyService(503, failing('database'), 'every service to report the database down');
+      const answers = [
+        await call(system.gatewayUrl, 'GET', '/v1/generations', { key }),
+        await call(system.gatewayUrl, 'POST', '/v1/generations', { key, body: { model: 'local', prompt: 'during the outage' } }),
+        await call(system.gatewayUrl, 'GET', '/v1/credits', { key }),
+        await call(system.gatewayUrl, 'GET', `/admin/accounts/${created.body.id}`, { key: system.adminKey }),
+      ];
+      for (const answer of answers) {
+        expect({ status: answer.status, code: answer.body?.code, retryAfter: answer.headers.get('retry-after') }).toEqual({
+          status: 503,
+          code: 'database_unavailable',
+          retryAfter: '2',
+        });
+      }
+    } finally {
+      system.proxies.database!.restore();
+    }
+    await everyService(200, allOk, 'every service ready after the database is back');
+    expect((await call(system.gatewayUrl, 'GET', '/v1/generations', { key })).status).toBe(200);
+  });
+
   it('turns not ready when the broker goes away and ready again when it is back', async () => {
     system.proxies.broker!.cut();
     try {
@@ -99,6 +126,34 @@ describe('readiness of every service', () => {
     }
     await everyService(200, allOk, 'every service ready after the bucket is back');
   });
+
+  for (const [dependency, service] of [['database', 'generation'], ['broker', 'ledger']] as const) {
+    it(`starts a service while the ${dependency} is down: live and not ready (instead of exiting) until it is back`, async () => {
+      const proxy = dependency === 'database' ? system.proxies.database! : system.proxies.broker!;
+      proxy.cut();
+      const logDir = join(workspaceRoot, 'test-results/e2e-logs', `${system.env['AMQP_QUEUE_PREFIX']}-booted-without-${dependency}`);
+      // startService returns once /health/live answers: the waiting process answers it.
+      const started = await startService(service, system.env, logDir).catch((error: unknown) => {
+        proxy.restore();
+        throw error;
+      });
+      const ready = () => call(`http://127.0.0.1:${started.port}`, 'GET', '/health/ready');
+      try {
+        const down = await ready();
+        expect({ status: down.status, ok: down.body.checks[dependency].ok }).toEqual({ status: 503, ok: false });
+        expect(typeof down.body.checks[dependency].detail).toBe('string');
+        // Still waiting a few seconds later: it did not exit.
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        expect(started.child.exitCode).toBeNull();
+        expect((await ready()).status).toBe(503);
+        proxy.restore();
+        await eventually(async () => ((await ready()).status === 200 ? true : undefined), OUTAGE_MS, `the new ${service} instance to turn ready`);
+      } finally {
+        proxy.restore();
+        await started.kill();
+      }
+    });
+  }
 
   it('starts a service while the bucket is down: not ready (instead of exiting) until the bucket is back', async () => {
     await system.s3.stop();

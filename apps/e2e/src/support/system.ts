@@ -12,7 +12,7 @@ import {
 } from '@darkroom/testing';
 import { deleteRunTopology } from './broker';
 import { builtApp, freePort, runCommand, startService, workspaceRoot, type ServiceProcess } from './processes';
-import { startTcpProxyFor, type TcpProxy } from './tcp-proxy';
+import { startTcpBalancer, startTcpProxyFor, type TcpBalancer, type TcpProxy } from './tcp-proxy';
 
 export const AMQP_URL = rabbitMqTestUrl();
 export const SERVICES = ['ledger', 'generation', 'provider-adapter', 'storage', 'gateway'] as const;
@@ -25,7 +25,10 @@ export interface System {
   readonly adminKey: string;
   readonly gatewayUrl: string;
   readonly env: NodeJS.ProcessEnv;
+  /** The first instance of each service. */
   readonly services: Map<ServiceName, ServiceProcess>;
+  /** Every instance of each service (`replicas` of them; the gateways sit behind `gatewayUrl`'s balancer). */
+  readonly instances: Map<ServiceName, ServiceProcess[]>;
   /** The system's S3 server: `stop()` is an outage (objects are kept), `start()` ends it on the same port. */
   readonly s3: Pick<RunningS3rver, 'stop' | 'start'>;
   /** The proxies the services reach PostgreSQL / RabbitMQ through, when `proxies` asked for them. */
@@ -33,6 +36,8 @@ export interface System {
   /** Keys in the system's bucket under `prefix`, sorted. */
   objectKeys(prefix: string): Promise<string[]>;
   restart(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Stops instance `index` of a service with `signal` and starts it again (a gateway on the same port). */
+  restartInstance(name: ServiceName, index: number, signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,12 +52,19 @@ export interface SystemOptions {
    * restore (`system.proxies`), so an outage touches this system only. Default: direct.
    */
   readonly proxies?: { readonly database?: boolean; readonly broker?: boolean };
+  /**
+   * Instances of every service (default 1). With more, the gateways listen on ports of their
+   * own behind a round-robin TCP balancer, and `gatewayUrl` is the balancer's.
+   */
+  readonly replicas?: number;
 }
 
 export async function startSystem(label: string, options: SystemOptions = {}): Promise<System> {
   const run = uniqueName(label);
-  const gatewayPort = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const replicas = options.replicas ?? 1;
+  const gatewayPorts = await Promise.all(Array.from({ length: replicas }, () => freePort()));
+  const balancer: TcpBalancer | undefined = replicas > 1 ? await startTcpBalancer(gatewayPorts) : undefined;
+  const gatewayUrl = balancer?.url ?? `http://127.0.0.1:${gatewayPorts[0]}`;
   const extraEnv = typeof options.env === 'function' ? options.env(gatewayUrl) : (options.env ?? {});
   const db = await createTestDatabase({ migrate: false, poolSize: 4 });
   const s3 = await startS3rver();
@@ -84,12 +96,21 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
 
   const logDir = join(workspaceRoot, 'test-results/e2e-logs', run);
   const services = new Map<ServiceName, ServiceProcess>();
-  const portOf = (name: ServiceName) => (name === 'gateway' ? gatewayPort : undefined);
+  const instances = new Map<ServiceName, ServiceProcess[]>(SERVICES.map((name) => [name, []]));
+  const portOf = (name: ServiceName, index: number) => (name === 'gateway' ? gatewayPorts[index] : undefined);
+  const logDirOf = (index: number) => (index === 0 ? logDir : join(logDir, `replica-${index + 1}`));
+  const startInstance = async (name: ServiceName, index: number) => {
+    const started = await startService(name, env, logDirOf(index), portOf(name, index));
+    instances.get(name)![index] = started;
+    if (index === 0) services.set(name, started);
+  };
+  const everyInstance = () => [...instances.values()].flat();
   try {
-    for (const name of SERVICES) services.set(name, await startService(name, env, logDir, portOf(name)));
+    for (const name of SERVICES) for (let index = 0; index < replicas; index++) await startInstance(name, index);
   } catch (error) {
     // A service that never came up: stop the ones that did, so no process outlives the test.
-    await Promise.all([...services.values()].map((service) => service.kill()));
+    await Promise.all(everyInstance().map((service) => service.kill()));
+    await balancer?.close();
     await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
     await s3.close();
     await db.drop();
@@ -103,6 +124,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     adminKey,
     env,
     services,
+    instances,
     gatewayUrl,
     s3: { stop: () => s3.stop(), start: () => s3.start() },
     proxies,
@@ -112,10 +134,15 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     },
     async restart(name, signal = 'SIGTERM') {
       await services.get(name)!.kill(signal);
-      services.set(name, await startService(name, env, logDir, portOf(name)));
+      await startInstance(name, 0);
+    },
+    async restartInstance(name, index, signal = 'SIGTERM') {
+      await instances.get(name)![index]!.kill(signal);
+      await startInstance(name, index);
     },
     async stop() {
-      await Promise.all([...services.values()].map((service) => service.kill()));
+      await Promise.all(everyInstance().map((service) => service.kill()));
+      await balancer?.close();
       await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
       await deleteRunTopology(env['AMQP_EXCHANGE']!, run, CONSUMERS);
       s3Client.destroy();

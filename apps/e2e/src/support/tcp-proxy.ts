@@ -73,3 +73,59 @@ export function startTcpProxyFor(target: string): Promise<TcpProxy> {
   const defaultPort = url.protocol.startsWith('amqp') ? 5672 : 5432;
   return startTcpProxy(url.hostname, Number(url.port || defaultPort));
 }
+
+/**
+ * A round-robin TCP balancer on loopback in front of several local ports, as a load balancer
+ * in front of gateway replicas: each connection goes to the next port, and one whose port
+ * refuses (a replica killed or restarting) tries the following ones before giving up.
+ */
+export interface TcpBalancer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startTcpBalancer(ports: readonly number[]): Promise<TcpBalancer> {
+  const open = new Set<Socket>();
+  let next = 0;
+  const forward = (client: Socket, tries: number) => {
+    const port = ports[next++ % ports.length]!;
+    const upstream = connect(port, '127.0.0.1');
+    upstream.once('error', () => {
+      upstream.destroy();
+      if (tries + 1 < ports.length && !client.destroyed) forward(client, tries + 1);
+      else client.destroy();
+    });
+    upstream.once('connect', () => {
+      open.add(upstream);
+      const drop = () => {
+        client.destroy();
+        upstream.destroy();
+        open.delete(client);
+        open.delete(upstream);
+      };
+      client.on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    });
+  };
+  const server: Server = createServer({ pauseOnConnect: true }, (client) => {
+    open.add(client);
+    client.on('error', () => client.destroy());
+    forward(client, 0);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

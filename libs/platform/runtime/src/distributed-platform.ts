@@ -5,6 +5,7 @@ import type { PlatformEnv } from '@darkroom/config';
 import { systemClock } from '@darkroom/kernel';
 import { RabbitMqBus } from '@darkroom/messaging';
 import { S3ObjectStorage } from '@darkroom/object-storage';
+import { waitForDependencies } from './boot-wait';
 import type { Platform } from './platform';
 
 /** While the bucket cannot be made ready at boot, how often it is tried again. */
@@ -16,11 +17,13 @@ export interface DistributedPlatformOptions {
 }
 
 /**
- * Production wiring: PostgreSQL, RabbitMQ and S3/R2/MinIO, all from validated settings. An
- * unreachable bucket does not stop the boot: the process starts, `/health/ready` reports the
- * bucket down, and the bucket is made ready in the background once it answers.
+ * Production wiring: PostgreSQL, RabbitMQ and S3/R2/MinIO, all from validated settings. No
+ * outage stops the boot: while the database or the broker is unreachable the process waits,
+ * answering its probes as live and not ready; an unreachable bucket is made ready in the
+ * background once it answers, `/health/ready` reporting it down meanwhile.
  */
 export async function createDistributedPlatform(env: PlatformEnv, appName: string, options: DistributedPlatformOptions = {}): Promise<Platform> {
+  await waitForDependencies({ databaseUrl: env.DATABASE_URL, amqpUrl: env.AMQP_URL, port: env.PORT });
   const dataSource = createDataSource({
     url: env.DATABASE_URL,
     poolSize: env.DATABASE_POOL_SIZE,

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isDatabaseUnreachable } from '@darkroom/database';
 import { DomainError, type ErrorCategory } from '@darkroom/kernel';
 import { HttpProblem } from './http-problem';
 import { assignRequestId, type WithRequestId } from './request-id';
@@ -97,6 +98,9 @@ const codeOfExposed: Readonly<Record<number, string>> = {
   415: 'unsupported_media_type',
 };
 
+/** What a client is told to wait when the database is out: outages seen here last seconds. */
+export const DATABASE_OUTAGE_RETRY_AFTER_SECONDS = 2;
+
 /** The one place errors become HTTP: domain codes map by category, anything else is a 500. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -115,6 +119,10 @@ export class ProblemFilter implements ExceptionFilter {
       body = fromHttpException(error);
     } else if (isExposedHttpError(error)) {
       body = problem(error.status, codeOfExposed[error.status] ?? `http_${error.status}`, error.message);
+    } else if (isDatabaseUnreachable(error)) {
+      this.logger.warn(`request ${requestId}: database unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      response.setHeader('Retry-After', String(DATABASE_OUTAGE_RETRY_AFTER_SECONDS));
+      body = problem(503, 'database_unavailable', 'The database cannot be reached right now; retry after the time in Retry-After.');
     } else {
       this.logger.error(`request ${requestId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       body = problem(500, 'internal_error', 'Something went wrong on our side; the request may be retried.');
