@@ -18,7 +18,7 @@ import { GenerationCommandsModule, GenerationEnv, GenerationModule } from '@dark
 import { CreditGrantsModule, LEDGER, LEDGER_CONSUMER, LedgerEnv, LedgerModule, ledgerOptions } from '@darkroom/service-ledger';
 import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
 import { ProviderAdapterModule, ProviderCallbacksModule } from '@darkroom/service-provider-adapter';
-import { retentionOptions, STORAGE, STORAGE_CONSUMER, StorageEnv, StorageModule } from '@darkroom/service-storage';
+import { orphanSweepOptions, retentionOptions, STORAGE, STORAGE_CONSUMER, StorageEnv, StorageModule } from '@darkroom/service-storage';
 import { loadOrCreateDevCredentials } from './dev-credentials';
 
 const DEV_CREDITS = 100;
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
         moderation: providers.moderation,
         images: providers.images,
         retention: retentionOptions(storage),
+        orphans: orphanSweepOptions(storage),
       }),
     ],
     consumerOptions: { [STORAGE]: STORAGE_CONSUMER, [LEDGER]: LEDGER_CONSUMER },

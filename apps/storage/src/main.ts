@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadConfig, PlatformEnv } from '@darkroom/config';
 import { providerSetup, ProvidersEnv } from '@darkroom/providers';
 import { createDistributedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
-import { retentionOptions, STORAGE, STORAGE_CONSUMER, StorageEnv, StorageModule } from '@darkroom/service-storage';
+import { orphanSweepOptions, retentionOptions, STORAGE, STORAGE_CONSUMER, StorageEnv, StorageModule } from '@darkroom/service-storage';
 
 /** The storage service as its own process (DESIGN §1); configured by environment only. */
 async function main(): Promise<void> {
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
         moderation,
         images,
         retention: retentionOptions(storage),
+        orphans: orphanSweepOptions(storage),
       }),
     ],
     consumerOptions: { [STORAGE]: STORAGE_CONSUMER },

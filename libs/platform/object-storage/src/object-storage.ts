@@ -38,6 +38,23 @@ export class ObjectNotFound extends Error {
 }
 
 /** One bucket of an S3-compatible store; keys are relative to it. */
+export interface ListObjectsOptions {
+  readonly prefix?: string;
+  readonly startAfter?: string;
+  /** At most 1,000 (S3's page). */
+  readonly limit: number;
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly lastModified: Date;
+}
+
+export interface ObjectPage {
+  readonly objects: readonly ListedObject[];
+  readonly more: boolean;
+}
+
 export interface ObjectStorage {
   putObject(key: string, body: Buffer | Readable, options: PutObjectOptions): Promise<PutObjectResult>;
   /** @throws ObjectNotFound */
@@ -53,6 +70,11 @@ export interface ObjectStorage {
    * inputs this way). Signing is local: the key is not checked to exist.
    */
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  /**
+   * Up to `limit` keys in key order after `startAfter` (from the first when absent), under
+   * `prefix`; `more` says whether keys follow. For sweeps that walk the bucket a page at a time.
+   */
+  listObjects(options: ListObjectsOptions): Promise<ObjectPage>;
   /** Creates the bucket if it is missing; safe to call any number of times. */
   ensureBucket(): Promise<void>;
   /** Resolves when the bucket answers (S3 HeadBucket), rejects with why not; for readiness checks. */

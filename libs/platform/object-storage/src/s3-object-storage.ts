@@ -5,6 +5,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
   PutObjectCommand,
   S3Client,
   type BucketLocationConstraint,
@@ -12,7 +13,9 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   ObjectNotFound,
+  type ListObjectsOptions,
   type ObjectMetadata,
+  type ObjectPage,
   type ObjectStorage,
   type PutObjectOptions,
   type PutObjectResult,
@@ -66,6 +69,20 @@ export class S3ObjectStorage implements ObjectStorage {
       }),
     );
     return { etag: unquote(result.ETag) };
+  }
+
+  /**
+   * ListObjects (v1, `marker`): every S3-compatible store has it, and s3rver cannot make the
+   * continuation token a truncated v2 listing needs on OpenSSL 3 (it answers 500).
+   */
+  async listObjects({ prefix, startAfter, limit }: ListObjectsOptions): Promise<ObjectPage> {
+    const result = await this.client.send(
+      new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: startAfter, MaxKeys: Math.min(limit, 1000) }),
+    );
+    const objects = (result.Contents ?? [])
+      .filter((object) => object.Key !== undefined)
+      .map((object) => ({ key: object.Key!, lastModified: object.LastModified ?? new Date(0) }));
+    return { objects, more: result.IsTruncated === true };
   }
 
   async getObject(key: string): Promise<StoredObject> {

@@ -7,6 +7,7 @@ import { ImageDecoder, MODERATION } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, OBJECT_STORAGE, PLATFORM, ProjectionHost, SQL, type Platform } from '@darkroom/runtime';
 import { SafeFetcher } from '@darkroom/safe-fetch';
 import { assetProjection } from '@darkroom/read-model-assets';
+import { OrphanSweeper, type OrphanSweepOptions } from './retention/orphan-sweeper';
 import { RetentionSweeper } from './retention/retention-sweeper';
 import { StagingCleanupHandlers } from './staging-cleanup.handlers';
 import { StorageHandlers } from './storage.handlers';
@@ -31,6 +32,7 @@ export class StorageModule {
         { provide: MODERATION, useValue: options.moderation },
         { provide: ImageDecoder, useValue: options.images ?? new ImageDecoder() },
         ...(options.retention ? [retentionSweeper(options.retention)] : []),
+        ...(options.orphans ? [orphanSweeper(options.orphans)] : []),
       ],
     };
   }
@@ -40,6 +42,14 @@ export class StorageModule {
 function resultFetcher({ catalog, httpHosts }: StorageOptions): SafeFetcher {
   const allowedHosts = Object.fromEntries(catalog.providerNames().map((provider) => [provider, catalog.resultHosts(provider)]));
   return new SafeFetcher({ allowedHosts, testHosts: httpHosts });
+}
+
+function orphanSweeper(orphans: OrphanSweepOptions): Provider {
+  return {
+    provide: OrphanSweeper,
+    inject: [SQL, OBJECT_STORAGE, CLOCK],
+    useFactory: (sql: Sql, objects: ObjectStorage, clock: Clock) => new OrphanSweeper(sql, objects, clock, orphans),
+  };
 }
 
 function retentionSweeper(retention: RetentionOptions): Provider {

@@ -1,5 +1,6 @@
 import type { ConsumerOptions } from '@darkroom/messaging';
 import type { ImageDecoder, ModelCatalog, Moderation } from '@darkroom/providers';
+import type { OrphanSweepOptions } from './retention/orphan-sweeper';
 
 export interface RetentionOptions {
   /** Days an asset is kept when its account sets none (fractions allowed). */
@@ -22,6 +23,8 @@ export interface StorageOptions {
   readonly images?: ImageDecoder;
   /** Deleting expired assets; off when absent. */
   readonly retention?: RetentionOptions;
+  /** Deleting objects no event records; off when absent. */
+  readonly orphans?: OrphanSweepOptions;
 }
 
 /**
