@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
 import { createTestDatabase, openRabbitMqProbe, rabbitMqTestUrl, uniqueName, type RabbitMqProbe, type TestDatabase } from '@darkroom/testing';
 import { handleOnce } from './inbox-handler';
 import type { ConsumerSpec, Delivery, EventMessage } from './message-bus';
@@ -206,6 +207,27 @@ describe('consuming', () => {
     expect((await bus.listDeadLetters(name)).map((letter) => letter.message.eventId)).toEqual([poison.eventId]);
     await waitFor(async () => (await probe.depth(`${queuePrefix}.${name}.dlq`)) === 1, 5_000, 'the DLQ depth');
     expect(await probe.depth(`${queuePrefix}.${name}`)).toBe(0);
+  });
+
+  it('retries a message while the database is unreachable without spending its attempts', async () => {
+    const bus = newBus();
+    const name = uniqueName('outage');
+    const message = messageFor(name);
+    const attempts: number[] = [];
+    await bus.subscribe(consumer(name, { maxAttempts: 3 }), async (delivery) => {
+      attempts.push(delivery.attempt);
+      // More failures than maxAttempts, each a real connection refused by a closed port.
+      if (attempts.length <= 5) {
+        const unreachable = new Client({ connectionString: 'postgres://darkroom@127.0.0.1:1/none', connectionTimeoutMillis: 2000 });
+        await unreachable.connect();
+      }
+      await recordOnce(name, delivery.message);
+    });
+    await bus.publish([message]);
+
+    await waitFor(async () => (await effects(message.eventId)) === 1, 20_000, 'the message handled after the outage');
+    expect(attempts).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(await bus.listDeadLetters(name)).toEqual([]);
   });
 
   it('re-drives a dead letter to its consumer, starting again at attempt 1', async () => {

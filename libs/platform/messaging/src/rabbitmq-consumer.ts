@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import { isDatabaseUnreachable } from '@darkroom/database';
 import type { Clock } from '@darkroom/kernel';
 import { retryDelayMs, type ResolvedConsumerSpec } from './consumer-defaults';
 import type { Delivery, EventMessage, Subscription } from './message-bus';
@@ -131,7 +132,12 @@ export class RabbitMqConsumer implements Subscription {
     };
     const delay = retryDelayMs(spec.retryDelaysMs, attempt);
     try {
-      if (attempt >= spec.maxAttempts) {
+      if (isDatabaseUnreachable(error)) {
+        // The database is out, not the message at fault: retried for as long as the outage
+        // lasts, without spending an attempt (else an outage dead-letters healthy messages).
+        await sendCopy(queues.retry, delivered, { ...failure, [Header.attempt]: attempt }, delay);
+        logger.warn(`${context}: database unreachable, retrying in ${delay} ms (attempt ${attempt} not spent): ${reason}`);
+      } else if (attempt >= spec.maxAttempts) {
         await sendCopy(queues.dlq, delivered, { ...failure, [Header.attempt]: attempt });
         logger.error(`${context}: dead-lettered after ${attempt} attempts: ${reason}`);
       } else {
