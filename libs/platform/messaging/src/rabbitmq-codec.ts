@@ -53,8 +53,13 @@ const stringOf = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
 
 /** Our attempt counter plus the broker's redeliveries of this copy (a crash before the ack). */
+/**
+ * The handler attempt this delivery is: 1, plus one per failed handler run (darkroom's
+ * header on the retry copy). A redelivery after a lost connection is not an attempt: the
+ * broker's delivery limit bounds those (`declareConsumerQueues`).
+ */
 export function attemptOf(delivered: Pick<Message, 'properties'>): number {
-  return (numberOf(headerOf(delivered, Header.attempt)) ?? 1) + (numberOf(headerOf(delivered, 'x-delivery-count')) ?? 0);
+  return numberOf(headerOf(delivered, Header.attempt)) ?? 1;
 }
 
 export function firstFailedAtOf(delivered: Pick<Message, 'properties'>): string | undefined {

@@ -63,10 +63,18 @@ const quorum = (deadLetterTo?: string): Options.AssertQueue => ({
 });
 
 /**
+ * Times the broker may hand a message back (its consumer's connection dropped, or its process
+ * died) before it dead-letters it. Connections drop in outages and rolls, with a prefetch of
+ * messages each time, so this is generous; what it catches is a message whose handler crashes
+ * its process every time (RabbitMQ 4 chose 20 as its own default).
+ */
+export const BROKER_REDELIVERY_LIMIT = 20;
+
+/**
  * The main queue dead-letters to the DLQ when the broker's delivery limit is hit (a message
- * whose handler crashes the process or never settles): `x-delivery-limit = maxAttempts`
- * lets it be handed back maxAttempts times, one more than a failing handler gets, since
- * prefetched messages also come back when a consumer's connection drops. The retry queue
+ * whose handler crashes the process or never settles): `x-delivery-limit` is
+ * `BROKER_REDELIVERY_LIMIT`, apart from `maxAttempts`, which counts handler failures (each
+ * retry is a fresh copy, so those never reach the broker's limit). The retry queue
  * holds failed messages for their per-message expiration, then dead-letters them back to
  * the main queue. Expiry happens at the queue head only, so a short delay can wait behind
  * a longer one. Queue arguments cannot change once declared: a new maxAttempts needs the
@@ -83,7 +91,7 @@ export async function declareConsumerQueues(
   const main = quorum(queues.dlq);
   await channel.assertQueue(queues.main, {
     ...main,
-    arguments: { ...main.arguments, 'x-delivery-limit': spec.maxAttempts },
+    arguments: { ...main.arguments, 'x-delivery-limit': BROKER_REDELIVERY_LIMIT },
   });
   await channel.assertQueue(queues.retry, quorum(queues.main));
   for (const binding of spec.bindings) await channel.bindQueue(queues.main, topology.exchange, binding);

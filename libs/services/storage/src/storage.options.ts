@@ -32,8 +32,7 @@ export interface StorageOptions {
  * throttled) throws and the message comes back after 1 s, 10 s, 60 s and 300 s: five
  * deliveries over about six minutes, which outlasts a short outage and reaches past the
  * shortest model deadline (5 minutes), after which a stored output could no longer complete
- * its task. Only then is it dead-lettered (an admin can re-drive it). `maxAttempts` stays
- * the bus default because RabbitMQ refuses to redeclare a queue with another delivery limit.
+ * its task. Only then is it dead-lettered (an admin can re-drive it).
  */
 export const STORAGE_CONSUMER: ConsumerOptions = {
   maxAttempts: 5,
