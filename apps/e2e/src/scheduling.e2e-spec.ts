@@ -23,6 +23,7 @@ jest.setTimeout(900_000);
 const LIMIT = 4;
 const FAST_MS = 200;
 const HELD_MS = 3000;
+/** The aging bound of decision 0024 (LANE_OFFSET.batch): one account of weight 1 sends the interactive work. */
 const LANE_OFFSET_BATCH = 100;
 
 const shipped = JSON.parse(readFileSync(join(workspaceRoot, 'libs/providers/src/catalog/models.json'), 'utf8')) as {
