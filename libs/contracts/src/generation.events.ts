@@ -9,6 +9,18 @@ export interface InputImageRef {
   readonly contentType: string;
 }
 
+/**
+ * Scheduling lane of a task (decision 0024): interactive before standard before batch at a
+ * provider, with aging so a lower lane is never starved. Older events have none: standard.
+ */
+export type Priority = 'interactive' | 'standard' | 'batch';
+
+/** Lanes from highest to lowest. */
+export const PRIORITIES: readonly Priority[] = ['interactive', 'standard', 'batch'];
+
+/** The lane of a request (events recorded before lanes existed carry none). */
+export const priorityOf = (request: { readonly priority?: Priority }): Priority => request.priority ?? 'standard';
+
 /** What was asked for, after validation and defaults; what a provider needs to render. */
 export interface GenerationRequest {
   readonly accountId: string;
@@ -29,6 +41,8 @@ export interface GenerationRequest {
   /** Edit targets, in order. */
   readonly inputImages?: readonly InputImageRef[];
   readonly referenceImages?: readonly InputImageRef[];
+  /** Scheduling lane; absent means standard (decision 0024). */
+  readonly priority?: Priority;
 }
 
 export type GenerationCreated = DomainEvent<

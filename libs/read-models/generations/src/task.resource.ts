@@ -1,3 +1,4 @@
+import { priorityOf } from '@darkroom/contracts';
 import type { GenerationRow } from './generation-row';
 
 /** The task as every endpoint and webhook payload returns it (DESIGN §9); it travels with the generations read model. */
@@ -9,6 +10,8 @@ export function toTaskResource(row: GenerationRow, baseUrl: string) {
     status: row.status,
     model: request.model,
     prompt: request.prompt,
+    /** Scheduling lane (decision 0024); tasks created before lanes existed are standard. */
+    priority: priorityOf(request),
     params: {
       negative_prompt: request.negativePrompt ?? null,
       size: `${request.width}x${request.height}`,

@@ -28,6 +28,8 @@ export function toAccountResource(account: AccountDetails, credits: AccountBalan
     object: 'account',
     name: account.name,
     retention_days: account.retentionDays,
+    scheduling_weight: account.scheduling.weight,
+    max_priority: account.scheduling.maxPriority,
     created_at: account.createdAt.toISOString(),
     /** Keys not revoked. */
     api_key_count: account.activeKeys,

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Priority } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { newId, systemClock, type Clock } from '@darkroom/kernel';
 import { CLOCK, SQL } from '@darkroom/runtime';
@@ -18,6 +19,7 @@ export interface AccountRecord {
   readonly name: string;
   /** Days its assets are kept; null means the configured default (ASSET_RETENTION_DAYS). */
   readonly retentionDays: number | null;
+  readonly scheduling: AccountScheduling;
 }
 
 /** An account as admins look it up. */
@@ -43,6 +45,15 @@ export interface ApiKeyRecord {
 export interface KeyOwner {
   readonly accountId: string;
   readonly keyId: string;
+  /** The highest scheduling lane the account may ask for (decision 0024). */
+  readonly maxPriority: Priority;
+}
+
+/** How an account's work is scheduled at the providers (decision 0024). */
+export interface AccountScheduling {
+  /** Its share of a provider's slots against other accounts with work waiting, 1–100. */
+  readonly weight: number;
+  readonly maxPriority: Priority;
 }
 
 /** `last_used_at` is written at most this often per key and process: a hot key costs no write per request. */
@@ -59,6 +70,23 @@ interface KeyRow {
 }
 
 const KEY_COLUMNS = 'id, account_id, prefix, name, created_at, last_used_at, revoked_at';
+
+interface AccountDbRow {
+  id: string;
+  name: string;
+  retention_days: number | null;
+  scheduling_weight: number;
+  max_priority: Priority;
+}
+
+const ACCOUNT_COLUMNS = 'id, name, retention_days, scheduling_weight, max_priority';
+
+const toAccountRecord = (row: AccountDbRow): AccountRecord => ({
+  id: row.id,
+  name: row.name,
+  retentionDays: row.retention_days === null ? null : Number(row.retention_days),
+  scheduling: { weight: Number(row.scheduling_weight), maxPriority: row.max_priority },
+});
 
 const toKeyRecord = (row: KeyRow): ApiKeyRecord => ({
   id: row.id,
@@ -95,15 +123,8 @@ export class AccountsRepository {
   }
 
   async find(accountId: string): Promise<AccountDetails | undefined> {
-    const { rows } = await this.sql.query<{
-      id: string;
-      name: string;
-      retention_days: number | null;
-      created_at: Date;
-      active_keys: string;
-      total_keys: string;
-    }>(
-      `SELECT a.id, a.name, a.retention_days, a.created_at,
+    const { rows } = await this.sql.query<AccountDbRow & { created_at: Date; active_keys: string; total_keys: string }>(
+      `SELECT a.${ACCOUNT_COLUMNS.split(', ').join(', a.')}, a.created_at,
               count(k.id) FILTER (WHERE k.revoked_at IS NULL) AS active_keys, count(k.id) AS total_keys
          FROM accounts a LEFT JOIN api_keys k ON k.account_id = a.id
         WHERE a.id = $1
@@ -113,9 +134,7 @@ export class AccountsRepository {
     const row = rows[0];
     return (
       row && {
-        id: row.id,
-        name: row.name,
-        retentionDays: row.retention_days === null ? null : Number(row.retention_days),
+        ...toAccountRecord(row),
         createdAt: new Date(row.created_at),
         activeKeys: Number(row.active_keys),
         totalKeys: Number(row.total_keys),
@@ -123,14 +142,23 @@ export class AccountsRepository {
     );
   }
 
-  /** Sets (or with null clears) the account's retention; undefined when there is no such account. */
-  async setRetentionDays(accountId: string, days: number | null): Promise<AccountRecord | undefined> {
-    const { rows } = await this.sql.query<{ id: string; name: string; retention_days: number | null }>(
-      `UPDATE accounts SET retention_days = $2 WHERE id = $1 RETURNING id, name, retention_days`,
-      [accountId, days],
+  /**
+   * Changes the settings given (retention: null clears it); the others stay. Undefined when
+   * there is no such account.
+   */
+  async update(
+    accountId: string,
+    changes: { readonly retentionDays?: number | null; readonly weight?: number; readonly maxPriority?: Priority },
+  ): Promise<AccountRecord | undefined> {
+    const { rows } = await this.sql.query<AccountDbRow>(
+      `UPDATE accounts
+          SET retention_days = CASE WHEN $2 THEN $3::double precision ELSE retention_days END,
+              scheduling_weight = coalesce($4::int, scheduling_weight),
+              max_priority = coalesce($5::text, max_priority)
+        WHERE id = $1 RETURNING ${ACCOUNT_COLUMNS}`,
+      [accountId, changes.retentionDays !== undefined, changes.retentionDays ?? null, changes.weight ?? null, changes.maxPriority ?? null],
     );
-    const row = rows[0];
-    return row && { id: row.id, name: row.name, retentionDays: row.retention_days === null ? null : Number(row.retention_days) };
+    return rows[0] && toAccountRecord(rows[0]);
   }
 
   async issueKey(accountId: string, name: string | null = null): Promise<IssuedKey> {
@@ -178,12 +206,14 @@ export class AccountsRepository {
   /** The owner of an active key, or undefined: a revoked key stops working with the next request. */
   async ownerOfKey(key: string): Promise<KeyOwner | undefined> {
     if (!prefixOf(key)) return undefined;
-    const { rows } = await this.sql.query<{ id: string; account_id: string }>(
-      `SELECT id, account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+    const { rows } = await this.sql.query<{ id: string; account_id: string; max_priority: Priority }>(
+      `SELECT k.id, k.account_id, a.max_priority
+         FROM api_keys k JOIN accounts a ON a.id = k.account_id
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hashApiKey(key)],
     );
     const row = rows[0];
-    return row && { accountId: row.account_id, keyId: row.id };
+    return row && { accountId: row.account_id, keyId: row.id, maxPriority: row.max_priority };
   }
 
   /**

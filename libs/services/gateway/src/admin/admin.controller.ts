@@ -60,14 +60,32 @@ export class AdminController {
     });
   }
 
-  /** Changes an account's settings: its asset retention. */
+  /** Changes an account's settings: asset retention, scheduling weight, highest priority. */
   @Patch('accounts/:id')
-  @ApiOperation({ summary: "Change an account's asset retention" })
+  @ApiOperation({ summary: "Change an account's asset retention, scheduling weight or highest priority" })
+  @ApiResponse({ status: 400, description: '`invalid_request` (also for a body that changes nothing)' })
   @ApiResponse({ status: 404, description: '`account_not_found`' })
   async updateAccount(@Param('id') accountId: string, @Body() body: UpdateAccountDto) {
-    const account = isUuid(accountId) ? await this.accounts.setRetentionDays(accountId, body.retention_days) : undefined;
+    const changes = {
+      ...(body.retention_days === undefined ? {} : { retentionDays: body.retention_days }),
+      ...(body.scheduling_weight === undefined ? {} : { weight: body.scheduling_weight }),
+      ...(body.max_priority === undefined ? {} : { maxPriority: body.max_priority }),
+    };
+    if (Object.keys(changes).length === 0) {
+      throw new DomainError('invalid_request', 'validation', 'Send at least one setting to change.', {
+        errors: [{ field: 'retention_days', message: 'give retention_days, scheduling_weight or max_priority' }],
+      });
+    }
+    const account = isUuid(accountId) ? await this.accounts.update(accountId, changes) : undefined;
     if (!account) throw accountNotFound(accountId);
-    return { id: account.id, object: 'account', name: account.name, retention_days: account.retentionDays };
+    return {
+      id: account.id,
+      object: 'account',
+      name: account.name,
+      retention_days: account.retentionDays,
+      scheduling_weight: account.scheduling.weight,
+      max_priority: account.scheduling.maxPriority,
+    };
   }
 
   /** Issues another key; the key itself is in this response only. */

@@ -14,6 +14,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { PRIORITIES, type Priority } from '@darkroom/contracts';
 import { IsMetadata } from '../http/validation';
 
 /** Most upload ids one list may name; the model's own limit is usually lower. */
@@ -126,4 +127,17 @@ export class CreateGenerationDto {
   @IsOptional()
   @IsMetadata()
   metadata?: Record<string, string>;
+
+  /** Scheduling lane at the provider (decision 0024); default standard, at most the account's maximum. */
+  @ApiPropertyOptional({
+    enum: PRIORITIES,
+    default: 'standard',
+    description:
+      "Scheduling lane at the provider: interactive starts before standard, standard before batch; a lower lane ages in " +
+      "so it is never starved. At most the account's `max_priority` (set by admins, default standard): above it the " +
+      'request is refused with 400 `priority_not_allowed`.',
+  })
+  @IsOptional()
+  @IsIn(PRIORITIES)
+  priority?: Priority;
 }

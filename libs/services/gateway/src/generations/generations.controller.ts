@@ -43,6 +43,7 @@ export class GenerationsController {
     const creation = await this.generations.create({
       accountId,
       requestId: requestIdOf(request),
+      maxPriority: request.maxPriority,
       body,
       idempotency: key === undefined ? undefined : {
         key,

@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GenerationCommands,
+  PRIORITIES,
+  type Priority,
   type GenerationCreated,
   type GenerationRequest,
   type InputImageRef,
@@ -24,6 +26,8 @@ import type { CreateGenerationDto } from './create-generation.dto';
 export interface TaskRequest {
   readonly accountId: string;
   readonly requestId: string;
+  /** The highest lane the account may ask for (from its key); default standard. */
+  readonly maxPriority?: Priority;
   /** The native request; the façade builds it by storing an edit's images first, under the key's claim. */
   readonly body: CreateGenerationDto | (() => Promise<CreateGenerationDto>);
   readonly idempotency?: KeyedRequest;
@@ -67,26 +71,27 @@ export class GenerationsService {
    * task takes the claim's id, and GenerationCreated is appended (NO_STREAM) in one
    * transaction with the key's row (decisions 0012, 0022).
    */
-  async create({ accountId, requestId, body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
+  async create({ accountId, requestId, maxPriority = 'standard', body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
     const dtoOf = async () => (typeof body === 'function' ? body() : body);
-    if (!keyed) return { kind: 'created', row: await this.accept(accountId, requestId, await dtoOf()) };
+    const caller = { accountId, requestId, maxPriority };
+    if (!keyed) return { kind: 'created', row: await this.accept(caller, await dtoOf()) };
     const outcome = await this.idempotency.begin(accountId, keyed.key, keyed.fingerprint);
     if (outcome.kind === 'replay') return { kind: 'replay', body: outcome.body };
     if (outcome.kind === 'created') return { kind: 'existing', taskId: outcome.taskId };
     const { claim } = outcome;
     const row = await this.idempotency.whileClaimed(claim, async () =>
-      this.accept(accountId, requestId, await dtoOf(), { claim, respond: keyed.respond }),
+      this.accept(caller, await dtoOf(), { claim, respond: keyed.respond }),
     );
     return { kind: 'created', row };
   }
 
   /** Everything a request can be refused for is checked here, before anything is appended or charged. */
   private async accept(
-    accountId: string,
-    requestId: string,
+    { accountId, requestId, maxPriority }: { readonly accountId: string; readonly requestId: string; readonly maxPriority: Priority },
     dto: CreateGenerationDto,
     claimed?: { readonly claim: IdempotencyClaim; readonly respond?: KeyedRequest['respond'] },
   ): Promise<GenerationRow> {
+    const priority = allowedPriority(dto.priority, maxPriority);
     const model = this.availableModel(dto.model);
     // The caller's own mistake (an id it does not have) is named before what the model can do with it.
     const images = await this.uploads.resolve(accountId, {
@@ -118,6 +123,7 @@ export class GenerationsService {
       ...(resolved.quality === undefined ? {} : { quality: resolved.quality }),
       ...nonEmpty('inputImages', images.input_images),
       ...nonEmpty('referenceImages', images.reference_images),
+      priority,
     };
     const generation = {
       request,
@@ -201,6 +207,22 @@ export class GenerationsService {
       );
     }
   }
+}
+
+/**
+ * The lane a request runs in (decision 0024): the one asked for, refused above the account's
+ * maximum; without one, standard, or the account's maximum when that is lower.
+ */
+export function allowedPriority(requested: Priority | undefined, maximum: Priority): Priority {
+  const rank = (priority: Priority) => PRIORITIES.indexOf(priority);
+  if (requested === undefined) return rank(maximum) > rank('standard') ? maximum : 'standard';
+  if (rank(requested) < rank(maximum)) {
+    throw new DomainError('priority_not_allowed', 'validation', `This account may ask for priority ${maximum} at most.`, {
+      field: 'priority',
+      max_priority: maximum,
+    });
+  }
+  return requested;
 }
 
 /** `{ [key]: refs }` when there are any: a text-to-image request carries no empty lists. */

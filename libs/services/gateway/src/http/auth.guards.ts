@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { Priority } from '@darkroom/contracts';
 import { DomainError } from '@darkroom/kernel';
 import { addToLogContext } from '@darkroom/logging';
 import { AccountsRepository } from '../accounts/accounts.repository';
@@ -14,6 +15,8 @@ import type { WithRequestId } from './request-id';
 export interface AuthenticatedRequest extends Request, WithRequestId {
   accountId: string;
   apiKeyId: string;
+  /** The highest scheduling lane the account may ask for (decision 0024). */
+  maxPriority: Priority;
 }
 
 function bearer(request: Request): string | undefined {
@@ -53,6 +56,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     request.accountId = owner.accountId;
     request.apiKeyId = owner.keyId;
+    request.maxPriority = owner.maxPriority;
     addToLogContext({ accountId: owner.accountId });
     this.accounts.touch(owner.keyId)?.catch((error: unknown) => {
       this.logger.warn(`request ${request.requestId}: last_used_at of key ${owner.keyId} not recorded: ${String(error)}`);

@@ -6,6 +6,7 @@ import { CLOCK, OBJECT_STORAGE } from '@darkroom/runtime';
 import type { GenerationRow, TaskAsset } from '@darkroom/read-model-generations';
 import { AssetsService } from '../assets/assets.service';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import type { Priority } from '@darkroom/contracts';
 import type { CreateGenerationDto } from '../generations/create-generation.dto';
 import { GenerationsService } from '../generations/generations.service';
 import { requestFingerprint } from '../idempotency/idempotency-key';
@@ -30,6 +31,8 @@ const TERMINAL = new Set(['completed', 'failed', 'canceled']);
 /** One façade request, after validation. */
 export interface OpenAiImagesRequest {
   readonly accountId: string;
+  /** The account's highest lane: the façade's tasks run standard, or lower when that is the maximum. */
+  readonly maxPriority?: Priority;
   readonly requestId: string;
   /** `PUBLIC_BASE_URL`, for asset URLs. */
   readonly baseUrl: string;
@@ -76,6 +79,7 @@ export class OpenAiImagesService {
     const creation = await this.generations.create({
       accountId,
       requestId: request.requestId,
+      ...(request.maxPriority ? { maxPriority: request.maxPriority } : {}),
       body: () => this.nativeRequest(request),
       idempotency:
         idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: requestFingerprint(request.route, request.fingerprintBody) },

@@ -1,4 +1,4 @@
-import type { GenerationRequest } from '@darkroom/contracts';
+import type { GenerationRequest, Priority } from '@darkroom/contracts';
 
 /** What the adapter does next for a task (table `provider_jobs`). */
 export type WorkPhase = 'submit' | 'poll' | 'cancel' | 'abandoned' | 'done';
@@ -20,6 +20,9 @@ export interface ProviderJobRow {
   readonly handle?: Readonly<Record<string, string>>;
   readonly polls: number;
   readonly lastStatus?: string;
+  /** Scheduling lane, and the submit's place in its provider's fair queue (decision 0024). */
+  readonly priority: Priority;
+  readonly queueKey: number;
 }
 
 interface DbRow {
@@ -36,6 +39,8 @@ interface DbRow {
   handle: Record<string, string> | null;
   polls: number;
   last_status: string | null;
+  priority: Priority;
+  queue_key: number;
 }
 
 export function fromDb(row: DbRow): ProviderJobRow {
@@ -53,6 +58,8 @@ export function fromDb(row: DbRow): ProviderJobRow {
     ...(row.handle ? { handle: row.handle } : {}),
     polls: row.polls,
     ...(row.last_status ? { lastStatus: row.last_status } : {}),
+    priority: row.priority,
+    queueKey: Number(row.queue_key),
   };
 }
 

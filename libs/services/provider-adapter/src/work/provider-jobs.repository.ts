@@ -1,5 +1,6 @@
-import type { GenerationRequest } from '@darkroom/contracts';
+import { priorityOf, type GenerationRequest } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
+import { laneOffsetSql } from './fair-queue';
 import { fromDb, type ProviderJobDbRow, type ProviderJobRow, type WorkPhase } from './provider-job-row';
 
 /** Phases a worker claims; `abandoned` and `done` are never run. */
@@ -13,29 +14,51 @@ const RUNNABLE: readonly WorkPhase[] = ['submit', 'poll', 'cancel'];
 export class ProviderJobsRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** The first attempt of a task; a redelivered `GenerationQueued` changes nothing. */
+  /**
+   * The first attempt of a task, in its provider's fair queue (decision 0024): the flow of
+   * its account and lane takes the next start tag, weighted by the account's scheduling
+   * weight. A redelivered `GenerationQueued` changes no row (its flow's tag advances, harmlessly).
+   */
   async schedule(
     tx: Sql,
     job: { taskId: string; accountId: string; model: string; provider: string; request: GenerationRequest; deadline: string; causeEventId: string },
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO provider_jobs (task_id, account_id, attempt, model, provider, phase, request, deadline, cause_event_id, next_run_at)
-       VALUES ($1, $2, 1, $3, $4, 'submit', $5, $6, $7, now())
+      `WITH clock AS (SELECT coalesce((SELECT vtime FROM provider_queues WHERE provider = $4), 0) AS vtime),
+            share AS (SELECT coalesce((SELECT scheduling_weight FROM accounts WHERE id = $2), 1)::double precision AS weight),
+            flow AS (
+              INSERT INTO provider_queue_flows AS f (provider, account_id, priority, finish)
+              SELECT $4, $2, $8, clock.vtime + 1 / share.weight FROM clock, share
+              ON CONFLICT (provider, account_id, priority)
+                DO UPDATE SET finish = greatest(f.finish, (SELECT vtime FROM clock)) + 1 / (SELECT weight FROM share)
+              RETURNING finish)
+       INSERT INTO provider_jobs (task_id, account_id, attempt, model, provider, phase, request, deadline, cause_event_id, next_run_at,
+                                  priority, queue_start, queue_key)
+       SELECT $1, $2, 1, $3, $4, 'submit', $5, $6, $7, now(),
+              $8, flow.finish - 1 / share.weight, flow.finish - 1 / share.weight + ${laneOffsetSql('$8::text')}
+         FROM flow, share
        ON CONFLICT (task_id) DO NOTHING`,
-      [job.taskId, job.accountId, job.model, job.provider, JSON.stringify(job.request), job.deadline, job.causeEventId],
+      [job.taskId, job.accountId, job.model, job.provider, JSON.stringify(job.request), job.deadline, job.causeEventId, priorityOf(job.request)],
     );
   }
 
-  /** A later attempt (retry or fallback); an older or repeated schedule changes nothing. */
+  /**
+   * A later attempt (retry or fallback); an older or repeated schedule changes nothing. The
+   * retry starts at its (possibly new) provider's clock: at the head of its lane once due,
+   * not behind its account's backlog.
+   */
   async reschedule(
     tx: Sql,
     job: { taskId: string; attempt: number; model: string; provider: string; notBefore: string; causeEventId: string },
   ): Promise<void> {
     await tx.query(
-      `UPDATE provider_jobs
+      `WITH clock AS (SELECT coalesce((SELECT vtime FROM provider_queues WHERE provider = $4), 0) AS vtime)
+       UPDATE provider_jobs
           SET attempt = $2, model = $3, provider = $4, phase = 'submit', next_run_at = $5, cause_event_id = $6,
               provider_job_id = NULL, handle = NULL, polls = 0, last_status = NULL,
-              lease_owner = NULL, lease_until = NULL, updated_at = now()
+              lease_owner = NULL, lease_until = NULL, updated_at = now(),
+              queue_start = clock.vtime, queue_key = clock.vtime + ${laneOffsetSql('provider_jobs.priority')}
+         FROM clock
         WHERE task_id = $1 AND attempt < $2 AND phase <> 'abandoned'`,
       [job.taskId, job.attempt, job.model, job.provider, job.notBefore, job.causeEventId],
     );
@@ -125,8 +148,9 @@ export class ProviderJobsRepository {
   }
 
   /**
-   * Leases up to `limit` due rows of one provider and phase. For submits, `concurrency`
-   * caps the provider's jobs in flight across every instance (an advisory lock per provider
+   * Leases up to `limit` due rows of one provider and phase. Submits go in fair order
+   * (`claimSubmits`), polls and cancels by due time. For submits, `concurrency` caps the
+   * provider's jobs in flight across every instance (an advisory lock per provider
    * serialises the count and the claim), so a burst waits here instead of drawing 429s.
    */
   async claim(options: {
@@ -144,17 +168,21 @@ export class ProviderJobsRepository {
       let limit = options.limit;
       if (concurrency !== undefined) {
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext('darkroom.provider-concurrency'), hashtext($1))`, [provider]);
-        // Counting stops at the limit: the cost is bounded by it, not by the jobs in flight.
+        // Each count stops at the limit, and leased submits come from their own small index:
+        // the cost is bounded by the limit, not by the jobs in flight or waiting.
         const { rows } = await tx.query<{ active: string }>(
           `SELECT count(*) AS active FROM (
-             SELECT 1 FROM provider_jobs
-              WHERE provider = $1 AND (phase = 'poll' OR (phase = 'submit' AND lease_until > now()))
-              LIMIT $2) AS in_flight`,
+             (SELECT 1 FROM provider_jobs WHERE provider = $1 AND phase = 'poll' LIMIT $2)
+             UNION ALL
+             (SELECT 1 FROM provider_jobs
+               WHERE provider = $1 AND phase = 'submit' AND lease_owner IS NOT NULL AND lease_until > now() LIMIT $2)
+           ) AS in_flight`,
           [provider, concurrency],
         );
         limit = Math.min(limit, concurrency - Number(rows[0].active));
         if (limit <= 0) return [];
       }
+      if (phase === 'submit') return this.claimSubmits(tx, provider, limit, owner, leaseMs);
       const { rows } = await tx.query<ProviderJobDbRow>(
         `UPDATE provider_jobs SET lease_owner = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000)
           WHERE task_id IN (
@@ -168,5 +196,31 @@ export class ProviderJobsRepository {
       );
       return rows.map(fromDb);
     });
+  }
+
+  /**
+   * The provider's next due submits by fair-queue key (decision 0024), read in key order from
+   * `provider_jobs_fair_idx`, and the provider's virtual clock moved to the latest start
+   * tag claimed; one statement. Rows come back in key order.
+   */
+  private async claimSubmits(tx: Sql, provider: string, limit: number, owner: string, leaseMs: number): Promise<ProviderJobRow[]> {
+    const { rows } = await tx.query<ProviderJobDbRow>(
+      `WITH claimed AS (
+         UPDATE provider_jobs SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::double precision / 1000)
+          WHERE task_id IN (
+            SELECT task_id FROM provider_jobs
+             WHERE provider = $1 AND phase = 'submit' AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
+             ORDER BY queue_key, next_run_at
+             LIMIT $2
+             FOR UPDATE SKIP LOCKED)
+          RETURNING *),
+       clock AS (
+         INSERT INTO provider_queues (provider, vtime)
+         SELECT $1, max(queue_start) FROM claimed HAVING count(*) > 0
+         ON CONFLICT (provider) DO UPDATE SET vtime = greatest(provider_queues.vtime, excluded.vtime))
+       SELECT * FROM claimed ORDER BY queue_key, next_run_at`,
+      [provider, limit, owner, leaseMs],
+    );
+    return rows.map(fromDb);
   }
 }
