@@ -40,7 +40,7 @@ interface Fixtures {
 }
 
 interface Row {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route as the OpenAPI document writes it. */
   readonly route: string;
   readonly scope: Scope;
@@ -93,6 +93,16 @@ const MATRIX: readonly Row[] = [
   { method: 'GET', route: '/v1/models', scope: 'own', allowed: 200 },
   { method: 'GET', route: '/v1/credits', scope: 'own', allowed: 200 },
   { method: 'GET', route: '/v1/credits/entries', scope: 'own', allowed: 200 },
+  // Spend caps and usage
+  {
+    method: 'PUT',
+    route: '/v1/spend_caps',
+    scope: 'own',
+    allowed: 200,
+    body: () => ({ scope: 'user', id: 'matrix-user', period: 'day', limit: 1000 }),
+  },
+  { method: 'GET', route: '/v1/usage/{scope}', scope: 'own', allowed: 200, params: () => ({ scope: 'users' }) },
+  { method: 'GET', route: '/v1/usage/{scope}/{id}', scope: 'own', allowed: 200, params: () => ({ scope: 'users', id: 'matrix-user' }) },
   // Outbound webhook endpoints
   { method: 'GET', route: '/v1/webhook_endpoints', scope: 'own', allowed: 200 },
   { method: 'POST', route: '/v1/webhook_endpoints', scope: 'own', allowed: 201, body: (f) => ({ url: `${f.receiverUrl}/matrix` }) },
@@ -157,6 +167,14 @@ const MATRIX: readonly Row[] = [
     allowed: 201,
     params: (f) => ({ id: f.target.id }),
     body: () => ({ amount: 1, reason: 'matrix' }),
+  },
+  {
+    method: 'PUT',
+    route: '/admin/accounts/{id}/spend_caps',
+    scope: 'admin',
+    allowed: 200,
+    params: (f) => ({ id: f.target.id }),
+    body: () => ({ scope: 'user', id: 'matrix-user', period: 'month', limit: 1000 }),
   },
   // Admin: dead letters and projections
   { method: 'GET', route: '/admin/dead-letters', scope: 'admin', allowed: 200 },

@@ -1,3 +1,4 @@
+import type { Spender } from './credit-account.events';
 import type { DomainEvent } from './envelope';
 import type { FailureCode } from './failure-codes';
 
@@ -42,6 +43,8 @@ export type GenerationCreated = DomainEvent<
     /** ISO time after which the task fails with `timeout`. */
     readonly deadline: string;
     readonly metadata?: Readonly<Record<string, string>>;
+    /** The API key and end user (`user` on the request) it is for: the ledger applies their spend caps. */
+    readonly spender?: Spender;
     readonly createdAt: string;
   }
 >;

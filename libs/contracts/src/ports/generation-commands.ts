@@ -1,3 +1,4 @@
+import type { Spender } from '../credit-account.events';
 import type { GenerationCreated, GenerationRequest } from '../generation.events';
 
 /** A request the edge has checked and priced, to become a task. */
@@ -11,6 +12,8 @@ export interface NewGeneration {
   readonly deadlineSeconds: number;
   readonly idempotencyKey?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  /** The API key that asked and the end user it named: their spend caps apply. */
+  readonly spender?: Spender;
   /** The HTTP request that asked for it, stamped on the event. */
   readonly requestId: string;
 }

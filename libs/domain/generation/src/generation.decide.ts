@@ -45,7 +45,7 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
 }
 
 function create(command: CreateGeneration): readonly GenerationEvent[] {
-  const { taskId, request, price, deadline, idempotencyKey, metadata, now } = command;
+  const { taskId, request, price, deadline, idempotencyKey, metadata, spender, now } = command;
   return [
     {
       type: 'GenerationCreated',
@@ -56,6 +56,7 @@ function create(command: CreateGeneration): readonly GenerationEvent[] {
         deadline,
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         ...(metadata === undefined ? {} : { metadata }),
+        ...(spender === undefined ? {} : { spender }),
         createdAt: now,
       },
     },
@@ -123,6 +124,7 @@ function fail(command: FailGeneration, state: RecordedGeneration, attempt?: numb
 
 const failureMessages: Readonly<Record<FailureCode, string>> = {
   insufficient_credits: 'There were not enough credits for this task.',
+  spend_cap_reached: 'This task would go over a spend cap of its API key or end user.',
   provider_error: 'The provider could not generate this image.',
   provider_rejected: 'The provider rejected this request.',
   content_moderated: "The provider's safety system blocked this request or its result.",

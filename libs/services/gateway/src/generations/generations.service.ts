@@ -6,6 +6,7 @@ import {
   type GenerationRequest,
   type InputImageRef,
   type RecordedEvent,
+  type Spender,
 } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
@@ -18,11 +19,14 @@ import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gat
 import { isUuid } from '../http/ids';
 import { IdempotencyService, type IdempotencyClaim, type StoredResponse } from '../idempotency/idempotency.service';
 import { UploadsService } from '../uploads/uploads.service';
+import { SpendCapChecks } from '../spend/spend-cap-checks';
 import type { CreateGenerationDto } from './create-generation.dto';
 
 /** A request to create a task, from `POST /v1/generations` or the OpenAI façade. */
 export interface TaskRequest {
   readonly accountId: string;
+  /** The API key the request came with: its spend caps apply. */
+  readonly apiKeyId?: string;
   readonly requestId: string;
   /** The native request; the façade builds it by storing an edit's images first, under the key's claim. */
   readonly body: CreateGenerationDto | (() => Promise<CreateGenerationDto>);
@@ -59,6 +63,7 @@ export class GenerationsService {
     private readonly uploads: UploadsService,
     private readonly idempotency: IdempotencyService,
     private readonly commands: GenerationCommands<Sql>,
+    private readonly spendCaps: SpendCapChecks,
   ) {}
 
   /**
@@ -67,23 +72,23 @@ export class GenerationsService {
    * task takes the claim's id, and GenerationCreated is appended (NO_STREAM) in one
    * transaction with the key's row (decisions 0012, 0022).
    */
-  async create({ accountId, requestId, body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
+  async create({ accountId, apiKeyId, requestId, body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
     const dtoOf = async () => (typeof body === 'function' ? body() : body);
-    if (!keyed) return { kind: 'created', row: await this.accept(accountId, requestId, await dtoOf()) };
+    const asked = { accountId, apiKeyId, requestId };
+    if (!keyed) return { kind: 'created', row: await this.accept(asked, await dtoOf()) };
     const outcome = await this.idempotency.begin(accountId, keyed.key, keyed.fingerprint);
     if (outcome.kind === 'replay') return { kind: 'replay', body: outcome.body };
     if (outcome.kind === 'created') return { kind: 'existing', taskId: outcome.taskId };
     const { claim } = outcome;
     const row = await this.idempotency.whileClaimed(claim, async () =>
-      this.accept(accountId, requestId, await dtoOf(), { claim, respond: keyed.respond }),
+      this.accept(asked, await dtoOf(), { claim, respond: keyed.respond }),
     );
     return { kind: 'created', row };
   }
 
   /** Everything a request can be refused for is checked here, before anything is appended or charged. */
   private async accept(
-    accountId: string,
-    requestId: string,
+    { accountId, apiKeyId, requestId }: Pick<TaskRequest, 'accountId' | 'apiKeyId' | 'requestId'>,
     dto: CreateGenerationDto,
     claimed?: { readonly claim: IdempotencyClaim; readonly respond?: KeyedRequest['respond'] },
   ): Promise<GenerationRow> {
@@ -103,6 +108,8 @@ export class GenerationsService {
     });
     const price = this.catalog.price(model, resolved);
     await this.assertAffordable(accountId, price);
+    const spender = spenderOf(apiKeyId, dto.user);
+    await this.spendCaps.assertWithinCaps(accountId, spender, price);
 
     const request: GenerationRequest = {
       accountId,
@@ -124,6 +131,7 @@ export class GenerationsService {
       price,
       deadlineSeconds: model.deadlineSeconds,
       metadata: dto.metadata,
+      ...(spender ? { spender } : {}),
       requestId,
       ...(claimed ? { taskId: claimed.claim.taskId, idempotencyKey: claimed.claim.key } : {}),
     };
@@ -201,6 +209,12 @@ export class GenerationsService {
       );
     }
   }
+}
+
+/** Who a task's credits are spent by, when the request says: the key, the end user. */
+function spenderOf(keyId: string | undefined, user: string | undefined): Spender | undefined {
+  if (keyId === undefined && user === undefined) return undefined;
+  return { ...(keyId === undefined ? {} : { keyId }), ...(user === undefined ? {} : { user }) };
 }
 
 /** `{ [key]: refs }` when there are any: a text-to-image request carries no empty lists. */

@@ -60,6 +60,7 @@ export class OpenAiImagesController {
   ) {
     const answer = await this.images.handle({
       accountId: request.accountId,
+      apiKeyId: request.apiKeyId,
       requestId: requestIdOf(request),
       baseUrl: publicBaseUrlOf(this.options),
       route: 'POST /v1/images/generations',
@@ -91,6 +92,7 @@ export class OpenAiImagesController {
     }
     const answer = await this.images.handle({
       accountId: request.accountId,
+      apiKeyId: request.apiKeyId,
       requestId: requestIdOf(request),
       baseUrl: publicBaseUrlOf(this.options),
       route: 'POST /v1/images/edits',

@@ -30,6 +30,8 @@ const TERMINAL = new Set(['completed', 'failed', 'canceled']);
 /** One façade request, after validation. */
 export interface OpenAiImagesRequest {
   readonly accountId: string;
+  /** The API key the request came with: its spend caps apply. */
+  readonly apiKeyId?: string;
   readonly requestId: string;
   /** `PUBLIC_BASE_URL`, for asset URLs. */
   readonly baseUrl: string;
@@ -75,6 +77,7 @@ export class OpenAiImagesService {
     const { accountId, idempotencyKey } = request;
     const creation = await this.generations.create({
       accountId,
+      apiKeyId: request.apiKeyId,
       requestId: request.requestId,
       body: () => this.nativeRequest(request),
       idempotency:
