@@ -129,6 +129,40 @@ export type SpendCapRemoved = DomainEvent<
 
 export type SpendCapEvent = SpendCapSet | SpendCapRemoved;
 
+/**
+ * A batch's whole price held in one decision (issue 18): appended with one CreditsReserved per
+ * item, which move the credits; this event names the decision and moves nothing itself.
+ */
+export type CreditsBatchReserved = DomainEvent<
+  'CreditsBatchReserved',
+  {
+    readonly accountId: string;
+    readonly batchId: string;
+    /** The sum of the items' reservations. */
+    readonly amount: number;
+    readonly count: number;
+    readonly reservedAt: string;
+    readonly spender?: Spender;
+  }
+>;
+
+/** A batch refused as a whole: no item is reserved. */
+export type CreditsBatchRejected = DomainEvent<
+  'CreditsBatchRejected',
+  {
+    readonly accountId: string;
+    readonly batchId: string;
+    readonly amount: number;
+    readonly count: number;
+    readonly available: number;
+    readonly rejectedAt: string;
+    readonly reason: ReservationRejectionReason;
+    readonly cap?: SpendCapBreach;
+  }
+>;
+
+export type CreditBatchEvent = CreditsBatchReserved | CreditsBatchRejected;
+
 export type CreditAccountEvent =
   | CreditsGranted
   | CreditsReserved
@@ -137,7 +171,9 @@ export type CreditAccountEvent =
   | CreditsReleased
   | CreditsSettlementDeferred
   | SpendCapSet
-  | SpendCapRemoved;
+  | SpendCapRemoved
+  | CreditsBatchReserved
+  | CreditsBatchRejected;
 
-/** The events that move credits: every credit-account event but a deferred settlement and a cap. */
-export type CreditMovement = Exclude<CreditAccountEvent, CreditsSettlementDeferred | SpendCapEvent>;
+/** The events that move credits: every credit-account event but a deferred settlement, a cap and a batch's decision. */
+export type CreditMovement = Exclude<CreditAccountEvent, CreditsSettlementDeferred | SpendCapEvent | CreditBatchEvent>;

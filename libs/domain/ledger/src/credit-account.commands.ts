@@ -63,4 +63,21 @@ export interface SetSpendCap extends Timed {
   readonly limit: number | null;
 }
 
-export type CreditAccountCommand = GrantCredits | ReserveCredits | CaptureCredits | ReleaseCredits | ExpireReservation | SetSpendCap;
+/** Hold a whole batch's price in one decision: every item or none. */
+export interface ReserveBatch extends Timed {
+  readonly type: 'ReserveBatch';
+  readonly accountId: string;
+  readonly batchId: string;
+  /** One reservation per item; `reservationId` is the item's task id. */
+  readonly items: readonly { readonly reservationId: string; readonly amount: number }[];
+  readonly spender?: Spender;
+}
+
+export type CreditAccountCommand =
+  | GrantCredits
+  | ReserveCredits
+  | CaptureCredits
+  | ReleaseCredits
+  | ExpireReservation
+  | SetSpendCap
+  | ReserveBatch;

@@ -1,4 +1,4 @@
-import type { CreditAccountEvent, CreditReleaseReason } from '@darkroom/contracts';
+import type { CreditAccountEvent, CreditReleaseReason, SpendCapBreach } from '@darkroom/contracts';
 import { assertNever, DomainError, type SubjectState } from '@darkroom/kernel';
 import type {
   CaptureCredits,
@@ -7,6 +7,7 @@ import type {
   GrantCredits,
   ReleaseCredits,
   ReserveCredits,
+  ReserveBatch,
   SetSpendCap,
 } from './credit-account.commands';
 import { availableCredits, type CreditSubject, type CreditTotals, type DeferredSettlement, type Reservation } from './credit-account.state';
@@ -35,6 +36,8 @@ export function decideCreditAccount(command: CreditAccountCommand, state: Credit
       return expire(command, state.subject);
     case 'SetSpendCap':
       return setSpendCap(command, state.summary);
+    case 'ReserveBatch':
+      return reserveBatch(command, state);
     default:
       return assertNever(command);
   }
@@ -114,6 +117,46 @@ function releasedEvent(
       ...(spender && reservedAt ? { spender, reservedAt } : {}),
     },
   };
+}
+
+/** Most items one batch holds. */
+export const MAX_BATCH_ITEMS = 1000;
+
+/**
+ * A batch's whole price in one decision: every item reserved (one CreditsReserved each, in the
+ * same append) or none, for credits or for a cap of its spender. The same batch again decides
+ * nothing; the same id with other items is refused.
+ */
+function reserveBatch(command: ReserveBatch, { summary, subject }: CreditAccountState): readonly CreditAccountEvent[] {
+  const { accountId, batchId, items, spender, now } = command;
+  for (const item of items) assertAmount(item.amount);
+  if (items.length === 0 || items.length > MAX_BATCH_ITEMS || new Set(items.map((item) => item.reservationId)).size !== items.length) {
+    throw new DomainError('invalid_batch', 'validation', `A batch holds 1 to ${MAX_BATCH_ITEMS} items with distinct ids`, { count: items.length });
+  }
+  const amount = items.reduce((sum, item) => sum + item.amount, 0);
+  const count = items.length;
+  if (subject.batch !== undefined) {
+    if (subject.batch.amount === amount && subject.batch.count === count) return [];
+    throw new DomainError('reservation_conflict', 'conflict', `Batch ${batchId} was already decided with other items`, { batchId, amount, count });
+  }
+  const available = availableCredits(summary);
+  const rejected = (reason: 'insufficient_credits' | 'spend_cap_reached', cap?: SpendCapBreach): CreditAccountEvent => ({
+    type: 'CreditsBatchRejected',
+    data: { accountId, batchId, amount, count, available, rejectedAt: now, reason, ...(cap ? { cap } : {}) },
+  });
+  if (available < amount) return [rejected('insufficient_credits')];
+  const cap = capBreached(summary.caps, spender, amount, now);
+  if (cap) return [rejected('spend_cap_reached', cap)];
+  const tags = spender ? { spender } : {};
+  return [
+    { type: 'CreditsBatchReserved', data: { accountId, batchId, amount, count, reservedAt: now, ...tags } },
+    ...items.map(
+      ({ reservationId, amount: itemAmount }): CreditAccountEvent => ({
+        type: 'CreditsReserved',
+        data: { accountId, reservationId, amount: itemAmount, reservedAt: now, ...tags },
+      }),
+    ),
+  ];
 }
 
 /** A cap of 0 refuses everything; the same limit again decides nothing; removing a missing cap too. */

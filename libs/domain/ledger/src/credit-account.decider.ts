@@ -5,6 +5,7 @@ import { decideCreditAccount } from './credit-account.decide';
 import {
   evolveCreditSubject,
   evolveCreditTotals,
+  batchSubject,
   capSubject,
   grantSubject,
   initialCreditSubject,
@@ -21,6 +22,8 @@ function subjectOfCreditCommand(command: CreditAccountCommand): string {
       return grantSubject(command.grantId);
     case 'SetSpendCap':
       return capSubject(command.scope, command.period, command.id);
+    case 'ReserveBatch':
+      return batchSubject(command.batchId);
     default:
       return reservationSubject(command.reservationId);
   }

@@ -48,6 +48,8 @@ export interface CreditSubject {
   readonly reservation?: Reservation;
   /** A settlement waiting for its reservation. */
   readonly deferred?: DeferredSettlement;
+  /** A batch's decision, once made. */
+  readonly batch?: { readonly amount: number; readonly count: number; readonly status: 'reserved' | 'rejected' };
 }
 
 export const initialCreditTotals = (): CreditTotals => ({ granted: 0, captured: 0, reserved: 0, caps: {} });
@@ -58,6 +60,7 @@ export const initialCreditSubject = (): CreditSubject => ({});
 export const grantSubject = (grantId: string) => `grant:${grantId}`;
 export const reservationSubject = (reservationId: string) => `reservation:${reservationId}`;
 export const capSubject = (scope: string, period: string, id: string) => `cap:${scope}:${period}:${id}`;
+export const batchSubject = (batchId: string) => `batch:${batchId}`;
 
 export function subjectOfCreditEvent(event: CreditAccountEvent): string {
   switch (event.type) {
@@ -66,6 +69,9 @@ export function subjectOfCreditEvent(event: CreditAccountEvent): string {
     case 'SpendCapSet':
     case 'SpendCapRemoved':
       return capSubject(event.data.scope, event.data.period, event.data.id);
+    case 'CreditsBatchReserved':
+    case 'CreditsBatchRejected':
+      return batchSubject(event.data.batchId);
     default:
       return reservationSubject(event.data.reservationId);
   }
@@ -96,6 +102,8 @@ function evolveAmounts(totals: CreditTotals, event: CreditAccountEvent): CreditT
     case 'CreditsSettlementDeferred':
     case 'SpendCapSet':
     case 'SpendCapRemoved':
+    case 'CreditsBatchReserved':
+    case 'CreditsBatchRejected':
       return totals;
     default:
       return assertNever(event);
@@ -123,6 +131,11 @@ export function evolveCreditSubject(subject: CreditSubject, event: CreditAccount
     case 'SpendCapSet':
     case 'SpendCapRemoved':
       return subject;
+    case 'CreditsBatchReserved':
+    case 'CreditsBatchRejected': {
+      const { amount, count } = event.data;
+      return { ...subject, batch: { amount, count, status: event.type === 'CreditsBatchReserved' ? 'reserved' : 'rejected' } };
+    }
     default:
       return assertNever(event);
   }

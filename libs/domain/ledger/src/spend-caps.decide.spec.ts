@@ -163,3 +163,58 @@ function capRejected(reservationId: string, amount: number, available: number, c
     data: { accountId, reservationId, amount, available, rejectedAt: at, reason: 'spend_cap_reached', cap },
   };
 }
+
+describe('batch reservation in the credit account decider', () => {
+  const items = (count: number, amount = 1) => Array.from({ length: count }, (_, i) => ({ reservationId: `b1-${i}`, amount }));
+  const reserveBatch = (count: number, at = now, spender: Spender | null = alice): CreditAccountCommand => ({
+    type: 'ReserveBatch',
+    accountId,
+    batchId: 'b1',
+    items: items(count),
+    ...(spender ? { spender } : {}),
+    now: at,
+  });
+  const batchReserved = (count: number): CreditAccountEvent[] => [
+    { type: 'CreditsBatchReserved', data: { accountId, batchId: 'b1', amount: count, count, reservedAt: now, spender: alice } },
+    ...items(count).map(({ reservationId, amount }) => reserved(reservationId, amount)),
+  ];
+  const batchRejected = (count: number, available: number, reason: 'insufficient_credits' | 'spend_cap_reached', cap?: SpendCapBreach) =>
+    ({
+      type: 'CreditsBatchRejected',
+      data: { accountId, batchId: 'b1', amount: count, count, available, rejectedAt: now, reason, ...(cap ? { cap } : {}) },
+    }) as CreditAccountEvent;
+
+  it('reserves every item in one decision', () => {
+    spec.given([granted('g1', 200)]).when(reserveBatch(200)).then(batchReserved(200));
+  });
+  it('reserves none when the whole price is not there', () => {
+    spec.given([granted('g1', 150)]).when(reserveBatch(200)).then([batchRejected(200, 150, 'insufficient_credits')]);
+  });
+  it("reserves none when the whole price would go over the spender's cap", () => {
+    spec
+      .given([granted('g1', 1000), capSet('user', 'alice', 'day', 100)])
+      .when(reserveBatch(200))
+      .then([batchRejected(200, 1000, 'spend_cap_reached', { scope: 'user', id: 'alice', period: 'day', limit: 100, used: 0 })]);
+  });
+  it('ignores the same batch again, and refuses the same id with other items', () => {
+    const history = [granted('g1', 500), ...batchReserved(200)];
+    spec.given(history).when(reserveBatch(200)).then([]);
+    spec.given(history).when(reserveBatch(199)).thenThrows('reservation_conflict', 'conflict');
+  });
+  it("takes an item's own reservation (its task's GenerationCreated) as the repeat it is", () => {
+    spec.given([granted('g1', 500), ...batchReserved(3)]).when(reserve('b1-1', 1)).then([]);
+  });
+  it('counts the batch against the cap and the balance', () => {
+    const history = [granted('g1', 300), capSet('user', 'alice', 'day', 250), ...batchReserved(200)];
+    spec.given(history).when(reserve('t9', 50)).then([reserved('t9', 50)]);
+    const { summary } = foldSubject(creditAccountDecider, history, '');
+    expect(summary).toMatchObject({ granted: 300, reserved: 200 });
+    expect(summary.caps[capKey('user', 'day', 'alice')]?.used).toBe(200);
+  });
+  it('releases an item alone (a canceled item gives back its share)', () => {
+    spec.given([granted('g1', 300), ...batchReserved(3)]).when({ type: 'ReleaseCredits', accountId, reservationId: 'b1-2', now }).then([released('b1-2', 1)]);
+  });
+  it.each([0, 1001])('refuses a batch of %p items', (count) => {
+    spec.given([granted('g1', 5000)]).when(reserveBatch(count)).thenThrows('invalid_batch', 'validation');
+  });
+});
