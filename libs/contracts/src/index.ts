@@ -12,3 +12,4 @@ export * from './ports/generation-commands';
 export * from './ports/credit-grants';
 export * from './ports/provider-callbacks';
 export * from './ports/spend-caps';
+export * from './ports/credit-reservations';

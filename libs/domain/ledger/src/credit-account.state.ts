@@ -1,4 +1,4 @@
-import type { CreditAccountEvent, CreditReleaseReason, Spender } from '@darkroom/contracts';
+import type { CreditAccountEvent, CreditReleaseReason, CreditsBatchRejected, Spender } from '@darkroom/contracts';
 import { assertNever } from '@darkroom/kernel';
 import { capsAfter, type SpendCapTallies } from './spend-caps';
 
@@ -49,7 +49,13 @@ export interface CreditSubject {
   /** A settlement waiting for its reservation. */
   readonly deferred?: DeferredSettlement;
   /** A batch's decision, once made. */
-  readonly batch?: { readonly amount: number; readonly count: number; readonly status: 'reserved' | 'rejected' };
+  readonly batch?: {
+    readonly amount: number;
+    readonly count: number;
+    readonly status: 'reserved' | 'rejected';
+    /** A rejection's reason, what was available and the cap it hit. */
+    readonly rejection?: Pick<CreditsBatchRejected['data'], 'reason' | 'available' | 'cap'>;
+  };
 }
 
 export const initialCreditTotals = (): CreditTotals => ({ granted: 0, captured: 0, reserved: 0, caps: {} });
@@ -133,8 +139,9 @@ export function evolveCreditSubject(subject: CreditSubject, event: CreditAccount
       return subject;
     case 'CreditsBatchReserved':
     case 'CreditsBatchRejected': {
-      const { amount, count } = event.data;
-      return { ...subject, batch: { amount, count, status: event.type === 'CreditsBatchReserved' ? 'reserved' : 'rejected' } };
+      if (event.type === 'CreditsBatchReserved') return { ...subject, batch: { amount: event.data.amount, count: event.data.count, status: 'reserved' } };
+      const { amount, count, reason, available, cap } = event.data;
+      return { ...subject, batch: { amount, count, status: 'rejected', rejection: { reason, available, ...(cap ? { cap } : {}) } } };
     }
     default:
       return assertNever(event);
