@@ -139,6 +139,9 @@ describe('OpenAPI document and interactive docs', () => {
       '/admin/accounts/{id}/credits': ['post'],
       '/admin/accounts/{id}/spend_caps': ['put'],
       '/v1/spend_caps': ['put'],
+      '/v1/batches': ['post'],
+      '/v1/batches/{id}': ['get'],
+      '/v1/batches/{id}/cancel': ['post'],
       '/v1/usage/{scope}': ['get'],
       '/v1/usage/{scope}/{id}': ['get'],
     };

@@ -45,6 +45,8 @@ export type GenerationCreated = DomainEvent<
     readonly metadata?: Readonly<Record<string, string>>;
     /** The API key and end user (`user` on the request) it is for: the ledger applies their spend caps. */
     readonly spender?: Spender;
+    /** The batch it is an item of; its credits were reserved with the batch's, so it is queued at once. */
+    readonly batchId?: string;
     readonly createdAt: string;
   }
 >;

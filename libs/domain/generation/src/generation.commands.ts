@@ -17,6 +17,8 @@ export interface CreateGeneration extends Timed {
   readonly idempotencyKey?: string;
   readonly metadata?: Readonly<Record<string, string>>;
   readonly spender?: Spender;
+  /** An item of this batch, whose credits are already reserved: it is queued as it is created. */
+  readonly batchId?: string;
 }
 
 /** Credits are reserved: schedule the provider work. */

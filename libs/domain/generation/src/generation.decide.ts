@@ -45,22 +45,24 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
 }
 
 function create(command: CreateGeneration): readonly GenerationEvent[] {
-  const { taskId, request, price, deadline, idempotencyKey, metadata, spender, now } = command;
-  return [
-    {
-      type: 'GenerationCreated',
-      data: {
-        taskId,
-        request,
-        price,
-        deadline,
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        ...(metadata === undefined ? {} : { metadata }),
-        ...(spender === undefined ? {} : { spender }),
-        createdAt: now,
-      },
+  const { taskId, request, price, deadline, idempotencyKey, metadata, spender, batchId, now } = command;
+  const created: GenerationEvent = {
+    type: 'GenerationCreated',
+    data: {
+      taskId,
+      request,
+      price,
+      deadline,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(metadata === undefined ? {} : { metadata }),
+      ...(spender === undefined ? {} : { spender }),
+      ...(batchId === undefined ? {} : { batchId }),
+      createdAt: now,
     },
-  ];
+  };
+  // A batch's item: the batch's one reservation already holds its credits.
+  if (batchId === undefined) return [created];
+  return [created, { type: 'GenerationQueued', data: { taskId, request, deadline, queuedAt: now } }];
 }
 
 /** A retry on a new attempt moves processing on; a redelivered or older attempt does not. */

@@ -32,6 +32,8 @@ import { UploadsRepository } from './uploads/uploads.repository';
 import { UploadSlots } from './uploads/upload-slots';
 import { UploadTempDirectory } from './uploads/upload-temp-directory';
 import { UploadsService } from './uploads/uploads.service';
+import { BatchesController } from './batches/batches.controller';
+import { BatchesService } from './batches/batches.service';
 import { SpendCapChecks } from './spend/spend-cap-checks';
 import { SpendController } from './spend/spend.controller';
 import { SpendService } from './spend/spend.service';
@@ -62,6 +64,7 @@ export class GatewayModule implements NestModule {
         ModelsController,
         CreditsController,
         SpendController,
+        BatchesController,
         AdminController,
         DeadLettersController,
         ProjectionsController,
@@ -83,6 +86,7 @@ export class GatewayModule implements NestModule {
         FailedAuthThrottle,
         GenerationsService,
         SpendService,
+        BatchesService,
         SpendCapChecks,
         GenerationListService,
         GenerationTimelineService,

@@ -5,6 +5,7 @@ import {
   type GenerationCreated,
   type GenerationRequest,
   type InputImageRef,
+  type NewGeneration,
   type RecordedEvent,
   type Spender,
 } from '@darkroom/contracts';
@@ -92,6 +93,24 @@ export class GenerationsService {
     dto: CreateGenerationDto,
     claimed?: { readonly claim: IdempotencyClaim; readonly respond?: KeyedRequest['respond'] },
   ): Promise<GenerationRow> {
+    const prepared = await this.prepare(accountId, apiKeyId, dto);
+    await this.assertAffordable(accountId, prepared.price);
+    await this.spendCaps.assertWithinCaps(accountId, prepared.spender, prepared.price);
+    const generation = {
+      ...prepared,
+      requestId,
+      ...(claimed ? { taskId: claimed.claim.taskId, idempotencyKey: claimed.claim.key } : {}),
+    };
+    const recordKey =
+      claimed && ((tx: Sql, created: GenerationCreated) => this.idempotency.recordCreated(tx, claimed.claim, claimed.respond?.(this.rowOf(created))));
+    return this.rowOf(await this.commands.create(generation, recordKey));
+  }
+
+  /**
+   * A request checked and priced, not yet charged: the model is available, the uploads are the
+   * caller's, the model takes what is asked. Shared by single tasks and batch items.
+   */
+  async prepare(accountId: string, apiKeyId: string | undefined, dto: CreateGenerationDto): Promise<Omit<NewGeneration, 'requestId'>> {
     const model = this.availableModel(dto.model);
     // The caller's own mistake (an id it does not have) is named before what the model can do with it.
     const images = await this.uploads.resolve(accountId, {
@@ -106,11 +125,6 @@ export class GenerationsService {
       inputImages: images.input_images.length,
       referenceImages: images.reference_images.length,
     });
-    const price = this.catalog.price(model, resolved);
-    await this.assertAffordable(accountId, price);
-    const spender = spenderOf(apiKeyId, dto.user);
-    await this.spendCaps.assertWithinCaps(accountId, spender, price);
-
     const request: GenerationRequest = {
       accountId,
       model: model.id,
@@ -126,18 +140,14 @@ export class GenerationsService {
       ...nonEmpty('inputImages', images.input_images),
       ...nonEmpty('referenceImages', images.reference_images),
     };
-    const generation = {
+    const spender = spenderOf(apiKeyId, dto.user);
+    return {
       request,
-      price,
+      price: this.catalog.price(model, resolved),
       deadlineSeconds: model.deadlineSeconds,
-      metadata: dto.metadata,
+      ...(dto.metadata ? { metadata: dto.metadata } : {}),
       ...(spender ? { spender } : {}),
-      requestId,
-      ...(claimed ? { taskId: claimed.claim.taskId, idempotencyKey: claimed.claim.key } : {}),
     };
-    const recordKey =
-      claimed && ((tx: Sql, created: GenerationCreated) => this.idempotency.recordCreated(tx, claimed.claim, claimed.respond?.(this.rowOf(created))));
-    return this.rowOf(await this.commands.create(generation, recordKey));
   }
 
   /** The caller's task; another account's id is indistinguishable from a missing one. */
@@ -198,7 +208,7 @@ export class GenerationsService {
   }
 
   /** Fast 402 from the balance read model; the ledger's reservation stays the real check. */
-  private async assertAffordable(accountId: string, price: number): Promise<void> {
+  async assertAffordable(accountId: string, price: number): Promise<void> {
     const available = (await creditBalanceProjection.load(this.sql, accountId))?.available ?? 0;
     if (available < price) {
       throw new DomainError(
