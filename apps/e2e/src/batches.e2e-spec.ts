@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { call, eventually, type Body } from './support/api';
 import { flows } from './support/flows';
+import { freePort } from './support/processes';
 import { startSystem, type System } from './support/system';
 
 /**
@@ -12,12 +14,29 @@ jest.setTimeout(900_000);
 
 let system: System;
 const { createAccount, expectBalance } = flows(() => system);
+/** Webhooks the account's endpoint received: path, webhook-id, parsed body. */
+const received: { path: string; id: string; body: Body }[] = [];
+let receiver: Server;
+let receiverUrl: string;
 
 beforeAll(async () => {
-  system = await startSystem('e2e_batches', { env: { RATE_LIMIT_PER_MINUTE: '1000000' } });
+  const port = await freePort();
+  receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ path: request.url ?? '/', id: String(request.headers['webhook-id']), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', () => resolve()));
+  receiverUrl = `http://127.0.0.1:${port}`;
+  system = await startSystem('e2e_batches', { env: { RATE_LIMIT_PER_MINUTE: '1000000', OUTBOUND_WEBHOOK_HTTP_HOSTS: `127.0.0.1:${port}` } });
 });
 afterAll(async () => {
   await system?.stop();
+  receiver?.closeAllConnections();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
 
 const items = (count: number, tag: string) =>
@@ -64,6 +83,11 @@ describe('batches', () => {
 
   it('runs all 200 items on one reservation decision, and the same Idempotency-Key replays the batch', async () => {
     const account = await createAccount(250);
+    const endpoint = await call(system.gatewayUrl, 'POST', '/v1/webhook_endpoints', {
+      key: account.key,
+      body: { url: `${receiverUrl}/batches`, events: ['batch.ended'] },
+    });
+    expect(endpoint.status).toBe(201);
     const key = randomUUID();
     const created = await postBatch(account.key, { items: items(200, 'full') }, key);
     expect(created.status).toBe(202);
@@ -86,6 +110,18 @@ describe('batches', () => {
     expect(events.CreditsBatchReserved).toEqual({ n: 1, transactions: 1 });
     expect(events.CreditsReserved).toEqual({ n: 200, transactions: 1 });
     await expectBalance(account.id, { available: 50, reserved: 0, captured: 200 });
+    // One webhook when the batch ended, through the account's endpoint, and none per task (not subscribed).
+    const ends = await eventually(async () => {
+      const at = received.filter((request) => request.path === '/batches');
+      return at.length > 0 ? at : undefined;
+    }, 60_000, 'the batch.ended webhook');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(received.filter((request) => request.path === '/batches')).toHaveLength(1);
+    expect(ends[0]!.body).toMatchObject({
+      type: 'batch.ended',
+      data: { id: created.body.id, object: 'batch', status: 'ended', counts: { total: 200, completed: 200, failed: 0, canceled: 0 } },
+    });
+    expect(ends[0]!.id).toMatch(/^msg_/);
   });
 
   it('cancels the items not ended yet, releasing exactly their share', async () => {

@@ -54,3 +54,33 @@ export async function loadBatch(sql: Sql, accountId: string, batchId: string): P
     items: items.map((item) => ({ index: item.index, taskId: item.task_id, customId: item.custom_id })),
   };
 }
+
+/** How a batch's items ended, once every item has. */
+export interface BatchEnd {
+  readonly batchId: string;
+  readonly accountId: string;
+  readonly counts: { readonly total: number; readonly completed: number; readonly failed: number; readonly canceled: number };
+}
+
+/**
+ * Counts one item's end (a task's one terminal event; call once per event, in the consumer's
+ * inbox transaction). Answers the batch's end when this was its last item, else undefined
+ * (also for a task in no batch). The row lock orders concurrent ends of one batch.
+ */
+export async function countItemEnded(tx: Sql, taskId: string, outcome: 'completed' | 'failed' | 'canceled'): Promise<BatchEnd | undefined> {
+  const { rows } = await tx.query<{ id: string; account_id: string; item_count: number; completed_count: number; failed_count: number; canceled_count: number }>(
+    `UPDATE batches SET completed_count = completed_count + ($2 = 'completed')::int,
+                        failed_count = failed_count + ($2 = 'failed')::int,
+                        canceled_count = canceled_count + ($2 = 'canceled')::int
+      WHERE id = (SELECT batch_id FROM batch_items WHERE task_id = $1)
+      RETURNING id, account_id, item_count, completed_count, failed_count, canceled_count`,
+    [taskId, outcome],
+  );
+  const row = rows[0];
+  if (!row || row.completed_count + row.failed_count + row.canceled_count !== row.item_count) return undefined;
+  return {
+    batchId: row.id,
+    accountId: row.account_id,
+    counts: { total: row.item_count, completed: row.completed_count, failed: row.failed_count, canceled: row.canceled_count },
+  };
+}
