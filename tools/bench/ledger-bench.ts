@@ -2,7 +2,7 @@
  * Ledger benchmark (issue 12): the cost of one ledger command, and of a task's whole
  * reserve → capture cycle, on one account with a long past.
  *
- *   npm run bench:ledger -- [--tasks 1000,100000,1000000] [--samples 200] [--throughput-seconds 20 --workers 8] [--verify-rebuild]
+ *   npm run bench:ledger -- [--tasks 1000,100000,1000000] [--samples 200] [--caps 1000] [--throughput-seconds 20 --workers 8] [--verify-rebuild]
  *
  * On a throwaway database (TEST_DATABASE_URL's server, default the local PostgreSQL), for each
  * size: one account's past (a grant and `tasks` reservations, each captured or released) is
@@ -19,10 +19,14 @@
  * 4. with `--verify-rebuild`, at the largest size: the live ledger projections catch up over
  *    the whole log, then a verify-rebuild of `credit_balances` and of `ledger_entries` from
  *    position zero compares checksums with the live tables.
+ * With `--caps N`, each account first gets N daily spend caps (decision 0028; 1,000 is the most
+ * an account holds, the largest summary) and every sampled reservation is by a capped end user.
  * Prints medians and p99 in milliseconds, and each size's ratio to the smallest.
  */
 import { randomUUID } from 'node:crypto';
-import { creditAccountStream } from '@darkroom/contracts';
+import { creditAccountStream, type Spender } from '@darkroom/contracts';
+import { MAX_SPEND_CAPS } from '@darkroom/domain-ledger';
+import { PgEventStore } from '@darkroom/event-store';
 import { newId, type Clock } from '@darkroom/kernel';
 import { GroupCommit, type EventMessage } from '@darkroom/messaging';
 import { ProjectionRebuild, ProjectionRunner, type RowProjection } from '@darkroom/projections';
@@ -32,6 +36,7 @@ import { createTestDatabase, type TestDatabase } from '@darkroom/testing';
 import { pastTaskId, seedCreditHistory } from '../../libs/services/ledger/src/credit-history.seed';
 import { deliverToLedger, generationMessage } from '../../libs/services/ledger/src/ledger-delivery.fixture';
 import { LedgerHandlers } from '../../libs/services/ledger/src/ledger.handlers';
+import { SpendCapsService } from '../../libs/services/ledger/src/spend-caps/spend-caps.service';
 
 interface Options {
   readonly sizes: readonly number[];
@@ -39,6 +44,7 @@ interface Options {
   readonly verifyRebuild: boolean;
   readonly throughputSeconds: number;
   readonly workers: number;
+  readonly caps: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -52,13 +58,17 @@ function parseOptions(argv: readonly string[]): Options {
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`--samples takes a positive integer, got ${raw('samples')}`);
   const throughputSeconds = Number(raw('throughput-seconds') ?? 0);
   const workers = Number(raw('workers') ?? 8);
-  return { sizes, samples, verifyRebuild: argv.includes('--verify-rebuild'), throughputSeconds, workers };
+  const caps = Number(raw('caps') ?? 0);
+  if (!Number.isInteger(caps) || caps < 0 || caps > MAX_SPEND_CAPS) throw new Error(`--caps takes 0 to ${MAX_SPEND_CAPS}, got ${raw('caps')}`);
+  return { sizes, samples, verifyRebuild: argv.includes('--verify-rebuild'), throughputSeconds, workers, caps };
 }
 
 const clock: Clock = { now: () => new Date() };
 const handlers = new LedgerHandlers(clock);
 const deliver = (db: TestDatabase, message: EventMessage, group?: GroupCommit) => deliverToLedger(db.sql, handlers, message, group);
 const PRICE = 1;
+/** The end user of the sampled reservations: capped when `--caps` is given. */
+const SPENDER: Spender = { user: 'u0' };
 
 interface Account {
   readonly accountId: string;
@@ -78,7 +88,11 @@ async function main(): Promise<void> {
   const db: TestDatabase = await createTestDatabase({ poolSize: 4 });
   try {
     const results: Figures[] = [];
-    for (const tasks of options.sizes) results.push({ ...(await prepare(db, tasks, options.samples)), reserve: [], cycle: [], lateDuplicate: [] });
+    for (const tasks of options.sizes) {
+      const account = await prepare(db, tasks, options.samples);
+      await setCaps(db, account.accountId, options.caps);
+      results.push({ ...account, reserve: [], cycle: [], lateDuplicate: [] });
+    }
     // Round-robin over the sizes, so a change in the machine's load falls on every size alike.
     for (let i = 0; i < options.samples; i++) for (const figures of results) await sample(db, figures);
     for (const figures of results) await checkPastUnchanged(db, figures.accountId);
@@ -102,13 +116,23 @@ async function prepare(db: TestDatabase, tasks: number, samples: number): Promis
   return { accountId, tasks, events, firstCommandMs: first.ms };
 }
 
+/** `count` daily caps, far above what the samples spend, so each reservation checks them and passes. */
+async function setCaps(db: TestDatabase, accountId: string, count: number): Promise<void> {
+  if (count === 0) return;
+  const caps = new SpendCapsService(new PgEventStore(db.sql), clock);
+  const started = Date.now();
+  for (let i = 0; i < count; i++) await caps.set({ accountId, scope: 'user', id: `u${i}`, period: 'day', limit: 1_000_000_000 });
+  console.log(`  ${fmt(count)} spend caps set in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 /** One reservation, one whole cycle, one duplicate of a reservation settled at the start of the past. */
 async function sample(db: TestDatabase, figures: Figures): Promise<void> {
   const { accountId } = figures;
-  figures.reserve.push((await timed(() => deliver(db, generationMessage('GenerationCreated', accountId, randomUUID(), PRICE)))).ms);
+  const at = clock.now();
+  figures.reserve.push((await timed(() => deliver(db, generationMessage('GenerationCreated', accountId, randomUUID(), PRICE, at, SPENDER)))).ms);
   const taskId = randomUUID();
   const cycle = await timed(async () => {
-    await deliver(db, generationMessage('GenerationCreated', accountId, taskId, PRICE));
+    await deliver(db, generationMessage('GenerationCreated', accountId, taskId, PRICE, at, SPENDER));
     await deliver(db, generationMessage('GenerationCompleted', accountId, taskId, PRICE));
   });
   figures.cycle.push(cycle.ms);

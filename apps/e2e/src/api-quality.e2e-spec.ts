@@ -137,6 +137,13 @@ describe('OpenAPI document and interactive docs', () => {
       '/admin/accounts/{id}/api_keys': ['get', 'post'],
       '/admin/accounts/{id}/api_keys/{keyId}': ['delete'],
       '/admin/accounts/{id}/credits': ['post'],
+      '/admin/accounts/{id}/spend_caps': ['put'],
+      '/v1/spend_caps': ['put'],
+      '/v1/batches': ['post'],
+      '/v1/batches/{id}': ['get'],
+      '/v1/batches/{id}/cancel': ['post'],
+      '/v1/usage/{scope}': ['get'],
+      '/v1/usage/{scope}/{id}': ['get'],
     };
     for (const [path, methods] of Object.entries(routes)) {
       expect({ path, methods: Object.keys(document.paths[path] ?? {}) }).toEqual({ path, methods: expect.arrayContaining(methods) });
@@ -149,7 +156,7 @@ describe('OpenAPI document and interactive docs', () => {
     expect(create.$ref).toBe('#/components/schemas/CreateGenerationDto');
     expect(schemas.CreateGenerationDto.required).toEqual(expect.arrayContaining(['model', 'prompt']));
     expect(Object.keys(schemas.CreateGenerationDto.properties)).toEqual(
-      expect.arrayContaining(['model', 'prompt', 'negative_prompt', 'size', 'aspect_ratio', 'n', 'seed', 'input_images', 'metadata']),
+      expect.arrayContaining(['model', 'prompt', 'negative_prompt', 'size', 'aspect_ratio', 'n', 'seed', 'input_images', 'metadata', 'user']),
     );
     expect(schemas.CreateGenerationDto.properties.prompt).toMatchObject({ type: 'string', maxLength: 4000 });
     expect(schemas.GrantCreditsDto.required).toEqual(['amount']);

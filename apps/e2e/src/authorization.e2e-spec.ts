@@ -26,6 +26,7 @@ type Scope = 'object' | 'own' | 'admin' | 'public';
 interface Fixtures {
   readonly owner: Account;
   readonly taskId: string;
+  readonly batchId: string;
   readonly assetId: string;
   readonly uploadId: string;
   readonly endpointId: string;
@@ -40,7 +41,7 @@ interface Fixtures {
 }
 
 interface Row {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route as the OpenAPI document writes it. */
   readonly route: string;
   readonly scope: Scope;
@@ -84,6 +85,16 @@ const MATRIX: readonly Row[] = [
     allowed: 202,
     body: () => ({ model: 'local', prompt: 'matrix', size: '64x64' }),
   },
+  // Batches
+  {
+    method: 'POST',
+    route: '/v1/batches',
+    scope: 'own',
+    allowed: 202,
+    body: () => ({ items: [{ model: 'local', prompt: 'matrix batch', size: '64x64' }] }),
+  },
+  { method: 'GET', route: '/v1/batches/{id}', scope: 'object', allowed: 200, params: (f) => ({ id: f.batchId }) },
+  { method: 'POST', route: '/v1/batches/{id}/cancel', scope: 'object', allowed: 200, params: (f) => ({ id: f.batchId }) },
   // Assets and uploads
   { method: 'GET', route: '/v1/assets/{id}', scope: 'object', allowed: 302, params: (f) => ({ id: f.assetId }) },
   { method: 'GET', route: '/v1/assets/{id}/content', scope: 'object', allowed: 200, params: (f) => ({ id: f.assetId }) },
@@ -93,6 +104,16 @@ const MATRIX: readonly Row[] = [
   { method: 'GET', route: '/v1/models', scope: 'own', allowed: 200 },
   { method: 'GET', route: '/v1/credits', scope: 'own', allowed: 200 },
   { method: 'GET', route: '/v1/credits/entries', scope: 'own', allowed: 200 },
+  // Spend caps and usage
+  {
+    method: 'PUT',
+    route: '/v1/spend_caps',
+    scope: 'own',
+    allowed: 200,
+    body: () => ({ scope: 'user', id: 'matrix-user', period: 'day', limit: 1000 }),
+  },
+  { method: 'GET', route: '/v1/usage/{scope}', scope: 'own', allowed: 200, params: () => ({ scope: 'users' }) },
+  { method: 'GET', route: '/v1/usage/{scope}/{id}', scope: 'own', allowed: 200, params: () => ({ scope: 'users', id: 'matrix-user' }) },
   // Outbound webhook endpoints
   { method: 'GET', route: '/v1/webhook_endpoints', scope: 'own', allowed: 200 },
   { method: 'POST', route: '/v1/webhook_endpoints', scope: 'own', allowed: 201, body: (f) => ({ url: `${f.receiverUrl}/matrix` }) },
@@ -157,6 +178,14 @@ const MATRIX: readonly Row[] = [
     allowed: 201,
     params: (f) => ({ id: f.target.id }),
     body: () => ({ amount: 1, reason: 'matrix' }),
+  },
+  {
+    method: 'PUT',
+    route: '/admin/accounts/{id}/spend_caps',
+    scope: 'admin',
+    allowed: 200,
+    params: (f) => ({ id: f.target.id }),
+    body: () => ({ scope: 'user', id: 'matrix-user', period: 'month', limit: 1000 }),
   },
   // Admin: dead letters and projections
   { method: 'GET', route: '/admin/dead-letters', scope: 'admin', allowed: 200 },
@@ -269,6 +298,12 @@ beforeAll(async () => {
     return listed.body?.data?.[0]?.id as string | undefined;
   }, 60_000, 'a delivery to the owner endpoint');
 
+  const batch = await call(system.gatewayUrl, 'POST', '/v1/batches', {
+    key: owner.key,
+    body: { items: [{ model: 'local', prompt: "the owner's secret batch", size: '64x64', seed: 8 }] },
+  });
+  expect(batch.status).toBe(202);
+
   const spare = await admin('POST', `/admin/accounts/${target.id}/api_keys`, { name: 'spare' });
   expect(spare.status).toBe(201);
   const second = await admin('POST', `/admin/accounts/${owner.id}/api_keys`, { name: 'to revoke' });
@@ -280,6 +315,7 @@ beforeAll(async () => {
   fixtures = {
     owner,
     taskId: task.id,
+    batchId: batch.body.id,
     assetId: task.assets[0].id,
     uploadId: uploaded.body.id,
     endpointId: endpoint.body.id,

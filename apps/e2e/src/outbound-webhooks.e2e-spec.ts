@@ -233,7 +233,7 @@ describe('outbound webhooks', () => {
     expect(endpoint).toMatchObject({
       object: 'webhook_endpoint',
       url: `${main.url}/hooks/main`,
-      events: ['generation.completed', 'generation.failed', 'generation.canceled'],
+      events: ['generation.completed', 'generation.failed', 'generation.canceled', 'batch.ended'],
       enabled: true,
       disabled_reason: null,
     });

@@ -5,11 +5,44 @@ export type CreditsGranted = DomainEvent<
   { readonly accountId: string; readonly grantId: string; readonly amount: number; readonly reason: string; readonly grantedAt: string }
 >;
 
+/**
+ * Who spends a reservation's credits, for spend caps and usage: the API key that asked and the
+ * product's end user it named (`user` on the request). Absent on reservations made before.
+ */
+export interface Spender {
+  readonly keyId?: string;
+  readonly user?: string;
+}
+
 /** `reservationId` is the task id. */
 export type CreditsReserved = DomainEvent<
   'CreditsReserved',
-  { readonly accountId: string; readonly reservationId: string; readonly amount: number; readonly reservedAt: string }
+  {
+    readonly accountId: string;
+    readonly reservationId: string;
+    readonly amount: number;
+    readonly reservedAt: string;
+    readonly spender?: Spender;
+  }
 >;
+
+/** Why a reservation was refused; absent (on events recorded before) means `insufficient_credits`. */
+export type ReservationRejectionReason = 'insufficient_credits' | 'spend_cap_reached';
+
+/** What a spend cap is on: one API key, or one end user (`user` on requests). */
+export type SpendCapScope = 'key' | 'user';
+/** A cap's period: a UTC day or a UTC calendar month. */
+export type SpendCapPeriod = 'day' | 'month';
+
+/** The cap a refused reservation would have gone over. */
+export interface SpendCapBreach {
+  readonly scope: SpendCapScope;
+  readonly id: string;
+  readonly period: SpendCapPeriod;
+  readonly limit: number;
+  /** Credits already reserved or spent against the cap in its current period. */
+  readonly used: number;
+}
 
 export type CreditsReservationRejected = DomainEvent<
   'CreditsReservationRejected',
@@ -20,6 +53,9 @@ export type CreditsReservationRejected = DomainEvent<
     /** Credits available when the reservation was refused. */
     readonly available: number;
     readonly rejectedAt: string;
+    readonly reason?: ReservationRejectionReason;
+    /** With `spend_cap_reached`: the cap. */
+    readonly cap?: SpendCapBreach;
   }
 >;
 
@@ -43,6 +79,9 @@ export type CreditsReleased = DomainEvent<
     readonly amount: number;
     readonly releasedAt: string;
     readonly reason?: CreditReleaseReason;
+    /** The released reservation's spender and when it was made: its period's usage goes down. */
+    readonly spender?: Spender;
+    readonly reservedAt?: string;
   }
 >;
 
@@ -63,13 +102,78 @@ export type CreditsSettlementDeferred = DomainEvent<
   }
 >;
 
+/** A cap on what one API key or one end user may reserve per period; `limit` replaces an earlier one. */
+export type SpendCapSet = DomainEvent<
+  'SpendCapSet',
+  {
+    readonly accountId: string;
+    readonly scope: SpendCapScope;
+    readonly id: string;
+    readonly period: SpendCapPeriod;
+    /** Credits per period, a whole number >= 0. */
+    readonly limit: number;
+    readonly setAt: string;
+  }
+>;
+
+export type SpendCapRemoved = DomainEvent<
+  'SpendCapRemoved',
+  {
+    readonly accountId: string;
+    readonly scope: SpendCapScope;
+    readonly id: string;
+    readonly period: SpendCapPeriod;
+    readonly removedAt: string;
+  }
+>;
+
+export type SpendCapEvent = SpendCapSet | SpendCapRemoved;
+
+/**
+ * A batch's whole price held in one decision (issue 18): appended with one CreditsReserved per
+ * item, which move the credits; this event names the decision and moves nothing itself.
+ */
+export type CreditsBatchReserved = DomainEvent<
+  'CreditsBatchReserved',
+  {
+    readonly accountId: string;
+    readonly batchId: string;
+    /** The sum of the items' reservations. */
+    readonly amount: number;
+    readonly count: number;
+    readonly reservedAt: string;
+    readonly spender?: Spender;
+  }
+>;
+
+/** A batch refused as a whole: no item is reserved. */
+export type CreditsBatchRejected = DomainEvent<
+  'CreditsBatchRejected',
+  {
+    readonly accountId: string;
+    readonly batchId: string;
+    readonly amount: number;
+    readonly count: number;
+    readonly available: number;
+    readonly rejectedAt: string;
+    readonly reason: ReservationRejectionReason;
+    readonly cap?: SpendCapBreach;
+  }
+>;
+
+export type CreditBatchEvent = CreditsBatchReserved | CreditsBatchRejected;
+
 export type CreditAccountEvent =
   | CreditsGranted
   | CreditsReserved
   | CreditsReservationRejected
   | CreditsCaptured
   | CreditsReleased
-  | CreditsSettlementDeferred;
+  | CreditsSettlementDeferred
+  | SpendCapSet
+  | SpendCapRemoved
+  | CreditsBatchReserved
+  | CreditsBatchRejected;
 
-/** The events that move credits: every credit-account event but a deferred settlement. */
-export type CreditMovement = Exclude<CreditAccountEvent, CreditsSettlementDeferred>;
+/** The events that move credits: every credit-account event but a deferred settlement, a cap and a batch's decision. */
+export type CreditMovement = Exclude<CreditAccountEvent, CreditsSettlementDeferred | SpendCapEvent | CreditBatchEvent>;

@@ -1,6 +1,7 @@
 /** Stable reasons a generation fails; part of the public API. */
 export const FailureCode = {
   insufficientCredits: 'insufficient_credits',
+  spendCapReached: 'spend_cap_reached',
   providerError: 'provider_error',
   providerRejected: 'provider_rejected',
   contentModerated: 'content_moderated',

@@ -1,3 +1,4 @@
+import type { Spender } from './credit-account.events';
 import type { DomainEvent } from './envelope';
 import type { FailureCode } from './failure-codes';
 
@@ -56,6 +57,10 @@ export type GenerationCreated = DomainEvent<
     /** ISO time after which the task fails with `timeout`. */
     readonly deadline: string;
     readonly metadata?: Readonly<Record<string, string>>;
+    /** The API key and end user (`user` on the request) it is for: the ledger applies their spend caps. */
+    readonly spender?: Spender;
+    /** The batch it is an item of; its credits were reserved with the batch's, so it is queued at once. */
+    readonly batchId?: string;
     readonly createdAt: string;
   }
 >;

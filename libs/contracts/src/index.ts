@@ -11,3 +11,5 @@ export * from './ports/webhook-endpoints';
 export * from './ports/generation-commands';
 export * from './ports/credit-grants';
 export * from './ports/provider-callbacks';
+export * from './ports/spend-caps';
+export * from './ports/credit-reservations';

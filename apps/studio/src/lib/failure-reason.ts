@@ -3,6 +3,7 @@ import type { Task } from '../api/types';
 /** Each stable failure code of the API in plain words, with what happened to the credits. */
 const REASONS: Readonly<Record<string, string>> = {
   insufficient_credits: 'Not enough credits for this task. Nothing was charged.',
+  spend_cap_reached: 'This task would go over a spend cap. Nothing was charged.',
   content_moderated: 'The image was blocked by content moderation. Your credits were returned.',
   provider_error: 'The image provider reported an error. Your credits were returned.',
   provider_rejected: 'The image provider refused this request. Your credits were returned.',

@@ -1,3 +1,4 @@
+import type { Spender } from '../credit-account.events';
 import type { GenerationCreated, GenerationRequest } from '../generation.events';
 
 /** A request the edge has checked and priced, to become a task. */
@@ -11,8 +12,25 @@ export interface NewGeneration {
   readonly deadlineSeconds: number;
   readonly idempotencyKey?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  /** The API key that asked and the end user it named: their spend caps apply. */
+  readonly spender?: Spender;
   /** The HTTP request that asked for it, stamped on the event. */
   readonly requestId: string;
+}
+
+/** One item of a batch: a task whose credits the batch's one reservation already holds. */
+export interface NewBatchItem extends NewGeneration {
+  readonly taskId: string;
+  /** The client's own id for the item, echoed back. */
+  readonly customId?: string;
+}
+
+/** A batch the edge has checked, priced and reserved (`CreditReservations.reserveBatch`). */
+export interface NewBatch {
+  readonly batchId: string;
+  readonly accountId: string;
+  readonly requestId: string;
+  readonly items: readonly NewBatchItem[];
 }
 
 export interface GenerationCancel {
@@ -34,6 +52,12 @@ export type AlongsideCreation<Tx> = (tx: Tx, created: GenerationCreated) => Prom
 export abstract class GenerationCommands<Tx = unknown> {
   /** Appends GenerationCreated (NO_STREAM); `alongside` runs in the same transaction. */
   abstract create(generation: NewGeneration, alongside?: AlongsideCreation<Tx>): Promise<GenerationCreated>;
+
+  /**
+   * Records the batch and creates its items, all in one transaction with `alongside`; each item
+   * is queued at once (its credits are reserved). A batch created before creates nothing.
+   */
+  abstract createBatch(batch: NewBatch, alongside?: (tx: Tx) => Promise<void>): Promise<void>;
 
   /** Cancels the task; a terminal one is refused with `generation_not_cancelable`. */
   abstract cancel(cancel: GenerationCancel): Promise<void>;

@@ -1,5 +1,5 @@
-/** Event types an endpoint can subscribe to: one per terminal state of a task. */
-export const WEBHOOK_EVENT_TYPES = ['generation.completed', 'generation.failed', 'generation.canceled'] as const;
+/** Event types an endpoint can subscribe to: one per terminal state of a task, and a batch's end. */
+export const WEBHOOK_EVENT_TYPES = ['generation.completed', 'generation.failed', 'generation.canceled', 'batch.ended'] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -24,6 +24,18 @@ describe('generation decider', () => {
       spec.given([]).when(create()).then([created()]);
     });
 
+    it("queues a batch's item as it is created: the batch's reservation holds its credits", () => {
+      const spender = { keyId: 'key-1', user: 'alice' };
+      spec
+        .given([])
+        .when(create({ batchId: 'batch-1', spender }))
+        .then([created({ batchId: 'batch-1', spender }), queued()]);
+    });
+
+    it("ignores the credits' own queue signal for a batch item already queued", () => {
+      spec.given([created({ batchId: 'batch-1' }), queued()]).when(queue()).then([]);
+    });
+
     it.each<GenerationCommand>([queue(), start(1), storeOutput(0, 1), fail()])(
       'ignores $type before the generation exists',
       (command) => spec.given([]).when(command).then([]),
@@ -321,7 +333,9 @@ function cancel(): GenerationCommand {
   return { type: 'CancelGeneration', now };
 }
 
-function created(extra: { idempotencyKey?: string; metadata?: Record<string, string> } = {}): GenerationEvent {
+function created(
+  extra: { idempotencyKey?: string; metadata?: Record<string, string>; batchId?: string; spender?: { keyId?: string; user?: string } } = {},
+): GenerationEvent {
   return { type: 'GenerationCreated', data: { taskId, request: request(), price: 4, deadline, ...extra, createdAt: now } };
 }
 

@@ -45,21 +45,24 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
 }
 
 function create(command: CreateGeneration): readonly GenerationEvent[] {
-  const { taskId, request, price, deadline, idempotencyKey, metadata, now } = command;
-  return [
-    {
-      type: 'GenerationCreated',
-      data: {
-        taskId,
-        request,
-        price,
-        deadline,
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        ...(metadata === undefined ? {} : { metadata }),
-        createdAt: now,
-      },
+  const { taskId, request, price, deadline, idempotencyKey, metadata, spender, batchId, now } = command;
+  const created: GenerationEvent = {
+    type: 'GenerationCreated',
+    data: {
+      taskId,
+      request,
+      price,
+      deadline,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(metadata === undefined ? {} : { metadata }),
+      ...(spender === undefined ? {} : { spender }),
+      ...(batchId === undefined ? {} : { batchId }),
+      createdAt: now,
     },
-  ];
+  };
+  // A batch's item: the batch's one reservation already holds its credits.
+  if (batchId === undefined) return [created];
+  return [created, { type: 'GenerationQueued', data: { taskId, request, deadline, queuedAt: now } }];
 }
 
 /** A retry on a new attempt moves processing on; a redelivered or older attempt does not. */
@@ -123,6 +126,7 @@ function fail(command: FailGeneration, state: RecordedGeneration, attempt?: numb
 
 const failureMessages: Readonly<Record<FailureCode, string>> = {
   insufficient_credits: 'There were not enough credits for this task.',
+  spend_cap_reached: 'This task would go over a spend cap of its API key or end user.',
   provider_error: 'The provider could not generate this image.',
   provider_rejected: 'The provider rejected this request.',
   content_moderated: "The provider's safety system blocked this request or its result.",

@@ -1,3 +1,5 @@
+import type { Spender, SpendCapPeriod, SpendCapScope } from '@darkroom/contracts';
+
 /** Every command carries the time it is decided at (ISO 8601); the domain reads no clock. */
 interface Timed {
   readonly now: string;
@@ -20,6 +22,8 @@ export interface ReserveCredits extends Timed {
   readonly reservationId: string;
   /** Whole credits, > 0. */
   readonly amount: number;
+  /** The key and end user it is for: their spend caps apply. */
+  readonly spender?: Spender;
 }
 
 /** Spend a held reservation: the task completed. */
@@ -48,4 +52,32 @@ export interface ExpireReservation extends Timed {
   readonly maxAgeSeconds: number;
 }
 
-export type CreditAccountCommand = GrantCredits | ReserveCredits | CaptureCredits | ReleaseCredits | ExpireReservation;
+/** Set (or, with `limit: null`, remove) the cap on what one key or end user reserves per period. */
+export interface SetSpendCap extends Timed {
+  readonly type: 'SetSpendCap';
+  readonly accountId: string;
+  readonly scope: SpendCapScope;
+  readonly id: string;
+  readonly period: SpendCapPeriod;
+  /** Whole credits >= 0, or null. */
+  readonly limit: number | null;
+}
+
+/** Hold a whole batch's price in one decision: every item or none. */
+export interface ReserveBatch extends Timed {
+  readonly type: 'ReserveBatch';
+  readonly accountId: string;
+  readonly batchId: string;
+  /** One reservation per item; `reservationId` is the item's task id. */
+  readonly items: readonly { readonly reservationId: string; readonly amount: number }[];
+  readonly spender?: Spender;
+}
+
+export type CreditAccountCommand =
+  | GrantCredits
+  | ReserveCredits
+  | CaptureCredits
+  | ReleaseCredits
+  | ExpireReservation
+  | SetSpendCap
+  | ReserveBatch;

@@ -20,7 +20,7 @@ describe('available credits', () => {
   it('is granted minus captured minus open reservations', () => {
     const { summary } = foldSubject(creditAccountDecider, history, reservationSubject('t3'));
     expect(availableCredits(summary)).toBe(15);
-    expect(summary).toEqual({ granted: 20, captured: 3, reserved: 2 });
+    expect(summary).toEqual({ granted: 20, captured: 3, reserved: 2, caps: {} });
   });
 
   it('never reports below zero, even for a stream that overspent', () => {
@@ -43,7 +43,7 @@ describe('available credits', () => {
       expect(summary.granted - summary.captured - summary.reserved).toBeGreaterThanOrEqual(0);
       expect(summary.reserved).toBeGreaterThanOrEqual(0);
     }
-    const ids = new Set(events.flatMap((event) => (event.type === 'CreditsGranted' ? [] : [event.data.reservationId])));
+    const ids = new Set(events.flatMap((event) => ('reservationId' in event.data ? [event.data.reservationId] : [])));
     const open = [...ids]
       .map((id) => foldSubject(creditAccountDecider, events, reservationSubject(id)).subject.reservation)
       .filter((reservation) => reservation?.status === 'open');
@@ -54,7 +54,7 @@ describe('available credits', () => {
 describe('the state a command sees', () => {
   it('holds the totals and the one reservation named, whatever the history', () => {
     expect(foldSubject(creditAccountDecider, history, reservationSubject('t3'))).toEqual({
-      summary: { granted: 20, captured: 3, reserved: 2 },
+      summary: { granted: 20, captured: 3, reserved: 2, caps: {} },
       subject: { reservation: { amount: 2, status: 'open', reservedAt: now } },
     });
     expect(foldSubject(creditAccountDecider, history, reservationSubject('t4')).subject).toEqual({

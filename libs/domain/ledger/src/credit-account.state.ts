@@ -1,9 +1,12 @@
-import type { CreditAccountEvent, CreditReleaseReason } from '@darkroom/contracts';
+import type { CreditAccountEvent, CreditReleaseReason, CreditsBatchRejected, Spender } from '@darkroom/contracts';
 import { assertNever } from '@darkroom/kernel';
+import { capsAfter, type SpendCapTallies } from './spend-caps';
 
 /**
- * The whole account in three numbers: what a new reservation needs to know. It is all the
- * account-wide state there is, so a command costs the same on the millionth task as on the first.
+ * The whole account in three numbers and its spend caps: what a new reservation needs to know.
+ * It is all the account-wide state there is, so a command costs the same on the millionth task
+ * as on the first: the caps are at most `MAX_SPEND_CAPS`, each with one counter for its current
+ * period only (decision 0028).
  */
 export interface CreditTotals {
   /** Sum of all grants. */
@@ -12,6 +15,8 @@ export interface CreditTotals {
   readonly captured: number;
   /** Sum of the open reservations. */
   readonly reserved: number;
+  /** The account's spend caps with their current period's usage. */
+  readonly caps: SpendCapTallies;
 }
 
 /** What became of a reservation; only an `open` one holds credits. */
@@ -20,8 +25,10 @@ export type ReservationStatus = 'open' | 'captured' | 'released' | 'rejected';
 export interface Reservation {
   readonly amount: number;
   readonly status: ReservationStatus;
-  /** When it was made (ISO 8601); kept while it is open, for the expiry backstop. */
+  /** When it was made (ISO 8601); kept while it is open, for the expiry backstop and spend caps. */
   readonly reservedAt?: string;
+  /** Who spends it, kept while it is open: a release lowers their caps' usage. */
+  readonly spender?: Spender;
 }
 
 /** A capture or release that arrived before its reservation. */
@@ -41,18 +48,39 @@ export interface CreditSubject {
   readonly reservation?: Reservation;
   /** A settlement waiting for its reservation. */
   readonly deferred?: DeferredSettlement;
+  /** A batch's decision, once made. */
+  readonly batch?: {
+    readonly amount: number;
+    readonly count: number;
+    readonly status: 'reserved' | 'rejected';
+    /** A rejection's reason, what was available and the cap it hit. */
+    readonly rejection?: Pick<CreditsBatchRejected['data'], 'reason' | 'available' | 'cap'>;
+  };
 }
 
-export const initialCreditTotals = (): CreditTotals => ({ granted: 0, captured: 0, reserved: 0 });
+export const initialCreditTotals = (): CreditTotals => ({ granted: 0, captured: 0, reserved: 0, caps: {} });
 
 export const initialCreditSubject = (): CreditSubject => ({});
 
-/** The subject an event or command is about: grants and reservations have ids of their own. */
+/** The subject an event or command is about: grants, reservations and caps have ids of their own. */
 export const grantSubject = (grantId: string) => `grant:${grantId}`;
 export const reservationSubject = (reservationId: string) => `reservation:${reservationId}`;
+export const capSubject = (scope: string, period: string, id: string) => `cap:${scope}:${period}:${id}`;
+export const batchSubject = (batchId: string) => `batch:${batchId}`;
 
 export function subjectOfCreditEvent(event: CreditAccountEvent): string {
-  return event.type === 'CreditsGranted' ? grantSubject(event.data.grantId) : reservationSubject(event.data.reservationId);
+  switch (event.type) {
+    case 'CreditsGranted':
+      return grantSubject(event.data.grantId);
+    case 'SpendCapSet':
+    case 'SpendCapRemoved':
+      return capSubject(event.data.scope, event.data.period, event.data.id);
+    case 'CreditsBatchReserved':
+    case 'CreditsBatchRejected':
+      return batchSubject(event.data.batchId);
+    default:
+      return reservationSubject(event.data.reservationId);
+  }
 }
 
 /** Credits a new reservation can take: granted − captured − open reservations, never below zero. */
@@ -61,6 +89,12 @@ export function availableCredits(totals: CreditTotals): number {
 }
 
 export function evolveCreditTotals(totals: CreditTotals, event: CreditAccountEvent): CreditTotals {
+  const caps = capsAfter(totals.caps, event);
+  const next = caps === totals.caps ? totals : { ...totals, caps };
+  return evolveAmounts(next, event);
+}
+
+function evolveAmounts(totals: CreditTotals, event: CreditAccountEvent): CreditTotals {
   switch (event.type) {
     case 'CreditsGranted':
       return { ...totals, granted: totals.granted + event.data.amount };
@@ -72,6 +106,10 @@ export function evolveCreditTotals(totals: CreditTotals, event: CreditAccountEve
       return { ...totals, reserved: totals.reserved - event.data.amount };
     case 'CreditsReservationRejected':
     case 'CreditsSettlementDeferred':
+    case 'SpendCapSet':
+    case 'SpendCapRemoved':
+    case 'CreditsBatchReserved':
+    case 'CreditsBatchRejected':
       return totals;
     default:
       return assertNever(event);
@@ -83,8 +121,8 @@ export function evolveCreditSubject(subject: CreditSubject, event: CreditAccount
     case 'CreditsGranted':
       return { ...subject, grant: event.data.amount };
     case 'CreditsReserved': {
-      const { amount, reservedAt } = event.data;
-      return { ...subject, reservation: { amount, status: 'open', reservedAt } };
+      const { amount, reservedAt, spender } = event.data;
+      return { ...subject, reservation: { amount, status: 'open', reservedAt, ...(spender ? { spender } : {}) } };
     }
     case 'CreditsReservationRejected':
       return { ...subject, reservation: { amount: event.data.amount, status: 'rejected' } };
@@ -95,6 +133,15 @@ export function evolveCreditSubject(subject: CreditSubject, event: CreditAccount
     case 'CreditsSettlementDeferred': {
       const { settlement, reason } = event.data;
       return { ...subject, deferred: { settlement, ...(reason ? { reason } : {}) } };
+    }
+    case 'SpendCapSet':
+    case 'SpendCapRemoved':
+      return subject;
+    case 'CreditsBatchReserved':
+    case 'CreditsBatchRejected': {
+      if (event.type === 'CreditsBatchReserved') return { ...subject, batch: { amount: event.data.amount, count: event.data.count, status: 'reserved' } };
+      const { amount, count, reason, available, cap } = event.data;
+      return { ...subject, batch: { amount, count, status: 'rejected', rejection: { reason, available, ...(cap ? { cap } : {}) } } };
     }
     default:
       return assertNever(event);

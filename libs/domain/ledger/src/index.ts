@@ -2,3 +2,4 @@ export * from './credit-account.commands';
 export * from './credit-account.state';
 export * from './credit-account.decide';
 export * from './credit-account.decider';
+export * from './spend-caps';

@@ -12,6 +12,8 @@ import { ProjectionRebuilds1763900000009 } from './migrations/1763900000009-proj
 import { StreamSubjectsAndSnapshots1763900000010 } from './migrations/1763900000010-stream-subjects-and-snapshots';
 import { FlatHistoryQueries1763900000011 } from './migrations/1763900000011-flat-history-queries';
 import { FairScheduling1763900000020 } from './migrations/1763900000020-fair-scheduling';
+import { SpendCaps1763900000040 } from './migrations/1763900000040-spend-caps';
+import { Batches1763900000041 } from './migrations/1763900000041-batches';
 
 export const migrations = [
   EventStore1763900000000,
@@ -27,6 +29,8 @@ export const migrations = [
   StreamSubjectsAndSnapshots1763900000010,
   FlatHistoryQueries1763900000011,
   FairScheduling1763900000020,
+  SpendCaps1763900000040,
+  Batches1763900000041,
 ];
 
 export interface DatabaseOptions {

@@ -53,6 +53,13 @@ export async function loadGeneration(sql: Sql, id: string): Promise<GenerationRo
   return rows[0] ? toGenerationRow(rows[0]) : undefined;
 }
 
+/** The rows of these ids that exist (a batch's items: one statement, by primary key). */
+export async function loadGenerations(sql: Sql, ids: readonly string[]): Promise<GenerationRow[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql.query<GenerationRecord>(`SELECT * FROM generations WHERE id = ANY($1::uuid[])`, [ids]);
+  return rows.map(toGenerationRow);
+}
+
 export async function saveGeneration(tx: Sql, row: GenerationRow): Promise<void> {
   await tx.query(
     `INSERT INTO generations (id, account_id, status, model, prompt, params, price, credits_state, idempotency_key,

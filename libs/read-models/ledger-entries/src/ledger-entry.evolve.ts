@@ -36,14 +36,14 @@ export function evolveLedgerEntry(row: LedgerEntryRow | undefined, event: Record
       return { ...base, type: 'reserved', amount, taskId: reservationId, grantId: null, reason: null, createdAt: reservedAt };
     }
     case 'CreditsReservationRejected': {
-      const { reservationId, amount, rejectedAt } = event.data;
+      const { reservationId, amount, rejectedAt, reason } = event.data;
       return {
         ...base,
         type: 'reservation_rejected',
         amount,
         taskId: reservationId,
         grantId: null,
-        reason: 'insufficient_credits',
+        reason: reason ?? 'insufficient_credits',
         createdAt: rejectedAt,
       };
     }

@@ -32,12 +32,17 @@ import { UploadsRepository } from './uploads/uploads.repository';
 import { UploadSlots } from './uploads/upload-slots';
 import { UploadTempDirectory } from './uploads/upload-temp-directory';
 import { UploadsService } from './uploads/uploads.service';
+import { BatchesController } from './batches/batches.controller';
+import { BatchesService } from './batches/batches.service';
+import { SpendCapChecks } from './spend/spend-cap-checks';
+import { SpendController } from './spend/spend.controller';
+import { SpendService } from './spend/spend.service';
 import { WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
 
 /**
  * The public HTTP API: it reads projections and hands every write to its stream's owner
- * through a port (`GenerationCommands`, `CreditGrants`, `ProviderCallbacks`), whose modules
+ * through a port (`GenerationCommands`, `CreditGrants`, `SpendCaps`, `ProviderCallbacks`), whose modules
  * the app imports next to this one (decision 0022); its webhook-endpoint routes call the
  * `WebhookEndpoints` port of `OutboundWebhooksModule`, composed the same way.
  */
@@ -58,6 +63,8 @@ export class GatewayModule implements NestModule {
         AssetsController,
         ModelsController,
         CreditsController,
+        SpendController,
+        BatchesController,
         AdminController,
         DeadLettersController,
         ProjectionsController,
@@ -78,6 +85,9 @@ export class GatewayModule implements NestModule {
         RateLimitService,
         FailedAuthThrottle,
         GenerationsService,
+        SpendService,
+        BatchesService,
+        SpendCapChecks,
         GenerationListService,
         GenerationTimelineService,
         GenerationStreamService,

@@ -41,12 +41,23 @@ export class GenerationHandlers {
 
   @OnEvent(GENERATION, eventKey(Category.creditAccount, 'CreditsReservationRejected'))
   async failForCredits(@Payload() message: MessageOf<CreditsReservationRejected>, @Ctx() ctx: EventContext) {
-    const { reservationId, amount, available } = message.data;
-    await this.run(ctx, message, reservationId, {
-      type: 'FailGeneration',
-      code: FailureCode.insufficientCredits,
-      message: `This task costs ${amount} credits and ${available} are available.`,
-    });
+    const { reservationId, amount, available, cap } = message.data;
+    await this.run(
+      ctx,
+      message,
+      reservationId,
+      message.data.reason === 'spend_cap_reached' && cap
+        ? {
+            type: 'FailGeneration',
+            code: FailureCode.spendCapReached,
+            message: `This task costs ${amount} credits; the ${cap.period === 'day' ? 'daily' : 'monthly'} cap of ${cap.scope} ${cap.id} is ${cap.limit} and ${cap.used} are used.`,
+          }
+        : {
+            type: 'FailGeneration',
+            code: FailureCode.insufficientCredits,
+            message: `This task costs ${amount} credits and ${available} are available.`,
+          },
+    );
   }
 
   @OnEvent(GENERATION, eventKey(Category.providerJob, 'ProviderJobSubmitted'))

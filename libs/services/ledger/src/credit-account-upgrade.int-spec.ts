@@ -66,7 +66,10 @@ const snapshot = async () =>
 
 describe('a credit account written before snapshots', () => {
   it('gets subjects for its old events and its snapshot from the migration', async () => {
-    expect(await snapshot()).toEqual({ stream_version: 6, state: { granted: 10, captured: 2, reserved: 4 } });
+    expect(await snapshot()).toEqual({ stream_version: 6, state: { granted: 10, captured: 2, reserved: 4, caps: {} } });
+    // Renamed to the summary with spend caps by migration 0040: no account folds its past again.
+    const { rows: named } = await db.sql.query<{ name: string }>(`SELECT name FROM stream_snapshots WHERE stream_id = $1`, [stream]);
+    expect(named).toEqual([{ name: creditAccountDecider.snapshotName }]);
     const { rows } = await db.sql.query<{ subject: string }>(`SELECT subject FROM events WHERE stream_id = $1 ORDER BY stream_version`, [stream]);
     expect(rows.map((row) => row.subject)).toEqual([
       'grant:g1',
@@ -88,22 +91,22 @@ describe('a credit account written before snapshots', () => {
   });
 
   it('moves the snapshot with every command that appends', async () => {
-    expect(await snapshot()).toEqual({ stream_version: 6, state: { granted: 10, captured: 2, reserved: 4 } });
+    expect(await snapshot()).toEqual({ stream_version: 6, state: { granted: 10, captured: 2, reserved: 4, caps: {} } });
     // Available is 10 − 2 captured − 4 open = 4: five is refused, four is taken.
     expect((await handle({ type: 'ReserveCredits', accountId, reservationId: 'new-1', amount: 5, now })).events.map((e) => e.type)).toEqual([
       'CreditsReservationRejected',
     ]);
     const taken = await handle({ type: 'ReserveCredits', accountId, reservationId: 'new-2', amount: 4, now });
     expect(taken.events.map((e) => e.type)).toEqual(['CreditsReserved']);
-    expect(taken.state.summary).toEqual({ granted: 10, captured: 2, reserved: 8 });
-    expect(await snapshot()).toEqual({ stream_version: 8, state: { granted: 10, captured: 2, reserved: 8 } });
+    expect(taken.state.summary).toEqual({ granted: 10, captured: 2, reserved: 8, caps: {} });
+    expect(await snapshot()).toEqual({ stream_version: 8, state: { granted: 10, captured: 2, reserved: 8, caps: {} } });
   });
 
   it('settles the reservation left open before the upgrade, once', async () => {
     const first = await handle({ type: 'CaptureCredits', accountId, reservationId: 'open', now });
     expect(first.events).toEqual([{ type: 'CreditsCaptured', data: { accountId, reservationId: 'open', amount: 4, capturedAt: now } }]);
     expect((await handle({ type: 'ReleaseCredits', accountId, reservationId: 'open', now })).events).toEqual([]);
-    expect(first.state.summary).toEqual({ granted: 10, captured: 6, reserved: 4 });
+    expect(first.state.summary).toEqual({ granted: 10, captured: 6, reserved: 4, caps: {} });
   });
 
   it('ignores a snapshot taken under another name and folds the log again', async () => {
@@ -111,6 +114,6 @@ describe('a credit account written before snapshots', () => {
     // Nothing is left (10 − 6 captured − 4 open): the stale snapshot's 999 granted would have said otherwise.
     const result = await handle({ type: 'ReserveCredits', accountId, reservationId: 'new-3', amount: 1, now });
     expect(result.events.map((e) => e.type)).toEqual(['CreditsReservationRejected']);
-    expect(result.state.summary).toEqual({ granted: 10, captured: 6, reserved: 4 });
+    expect(result.state.summary).toEqual({ granted: 10, captured: 6, reserved: 4, caps: {} });
   });
 });

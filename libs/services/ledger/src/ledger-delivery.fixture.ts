@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { routingKey, type RecordedEvent } from '@darkroom/contracts';
+import { routingKey, type RecordedEvent, type Spender } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { EventContext, handleOnce, type EventMessage, type GroupCommit, type InboxWork } from '@darkroom/messaging';
 import { LEDGER, LEDGER_CONSUMER, type LedgerHandlers } from './ledger.handlers';
@@ -11,8 +11,18 @@ export type LedgerInput = 'GenerationCreated' | 'GenerationCompleted' | 'Generat
  * A generation event as the relay would deliver it to the ledger (tests and benchmarks):
  * GenerationCreated carries the price, the terminal events the account.
  */
-export function generationMessage(type: LedgerInput, accountId: string, taskId: string, price = 1, at = new Date()): EventMessage {
-  const data = type === 'GenerationCreated' ? { taskId, request: { accountId, model: 'local', prompt: 'p' }, price } : { taskId, accountId };
+export function generationMessage(
+  type: LedgerInput,
+  accountId: string,
+  taskId: string,
+  price = 1,
+  at = new Date(),
+  spender?: Spender,
+): EventMessage {
+  const data =
+    type === 'GenerationCreated'
+      ? { taskId, request: { accountId, model: 'local', prompt: 'p' }, price, ...(spender ? { spender } : {}) }
+      : { taskId, accountId };
   const recorded: RecordedEvent = {
     eventId: randomUUID(),
     type,

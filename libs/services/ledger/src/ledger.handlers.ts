@@ -37,12 +37,13 @@ export class LedgerHandlers {
 
   @OnEvent(LEDGER, eventKey(Category.generation, 'GenerationCreated'))
   async reserve(@Payload() message: MessageOf<GenerationCreated>, @Ctx() ctx: EventContext): Promise<void> {
-    const { taskId, request, price } = message.data;
+    const { taskId, request, price, spender } = message.data;
     await this.run(ctx, message, request.accountId, {
       type: 'ReserveCredits',
       accountId: request.accountId,
       reservationId: taskId,
       amount: price,
+      ...(spender ? { spender } : {}),
       now: this.clock.now().toISOString(),
     });
   }

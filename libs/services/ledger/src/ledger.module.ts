@@ -7,11 +7,12 @@ import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
 import { LedgerHandlers } from './ledger.handlers';
 import { ledgerEntryProjection, ReservationMetrics } from '@darkroom/read-model-ledger-entries';
 import { ReservationSweeper } from './reservation-sweeper';
+import { keySpendUsageProjection, userSpendUsageProjection } from '@darkroom/read-model-spend-usage';
 
 @Injectable()
 class LedgerProjections extends ProjectionHost {
   constructor(@Inject(PLATFORM) platform: Platform) {
-    super(platform, [creditBalanceProjection, ledgerEntryProjection]);
+    super(platform, [creditBalanceProjection, ledgerEntryProjection, keySpendUsageProjection, userSpendUsageProjection]);
   }
 }
 

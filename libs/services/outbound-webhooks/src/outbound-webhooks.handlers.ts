@@ -3,6 +3,8 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { Category, Consumer, eventKey, type GenerationCanceled, type GenerationCompleted, type GenerationFailed, type RecordedEvent } from '@darkroom/contracts';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
 import type { MessageOf } from '@darkroom/runtime';
+import { deriveId } from '@darkroom/kernel';
+import { countItemEnded, type BatchEnd } from '@darkroom/read-model-batches';
 import { evolveGenerationRow, isGenerationRowEvent, toTaskResource, type GenerationRow } from '@darkroom/read-model-generations';
 import { OUTBOUND_WEBHOOKS_OPTIONS, type OutboundWebhooksOptions } from './outbound-webhooks.options';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -13,6 +15,8 @@ import { messageIdOf, webhookEventTypeOf } from './webhook-events';
 export const OUTBOUND_WEBHOOKS = Consumer.outboundWebhooks;
 
 type Terminal = GenerationCompleted | GenerationFailed | GenerationCanceled;
+
+const outcomeOf = { GenerationCompleted: 'completed', GenerationFailed: 'failed', GenerationCanceled: 'canceled' } as const;
 
 /**
  * On a terminal task event, one delivery row per enabled endpoint of the account subscribed
@@ -44,6 +48,32 @@ export class OutboundWebhooksHandlers {
   }
 
   private async enqueue(message: EventMessage & { data: Terminal['data'] }, ctx: EventContext): Promise<void> {
+    await this.enqueueTask(message, ctx);
+    const ended = await countItemEnded(ctx.tx, message.data.taskId, outcomeOf[message.type as Terminal['type']]);
+    if (ended) await this.enqueueBatchEnd(ended, message, ctx);
+  }
+
+  /**
+   * `batch.ended`, with the last item's end: its id is derived from the batch, so it is one
+   * message whatever the redeliveries; the row it is sent from carries the batch id as task.
+   */
+  private async enqueueBatchEnd(ended: BatchEnd, message: EventMessage, ctx: EventContext): Promise<void> {
+    const endpoints = await this.endpoints.subscribed(ctx.tx, ended.accountId, 'batch.ended', message.recordedAt);
+    if (endpoints.length === 0) return;
+    const eventId = deriveId(ended.batchId, 'batch.ended');
+    const data = { id: ended.batchId, object: 'batch', status: 'ended', counts: ended.counts };
+    await this.deliveries.enqueue(ctx.tx, {
+      endpointIds: endpoints.map((endpoint) => endpoint.id),
+      accountId: ended.accountId,
+      eventId,
+      messageId: messageIdOf(eventId),
+      eventType: 'batch.ended',
+      taskId: ended.batchId,
+      payload: JSON.stringify({ type: 'batch.ended', timestamp: message.recordedAt, data }),
+    });
+  }
+
+  private async enqueueTask(message: EventMessage & { data: Terminal['data'] }, ctx: EventContext): Promise<void> {
     const eventType = webhookEventTypeOf[message.type as Terminal['type']];
     const { taskId, accountId } = message.data;
     const endpoints = await this.endpoints.subscribed(ctx.tx, accountId, eventType, message.recordedAt);

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CreditGrants } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import { deriveId, DomainError, newId } from '@darkroom/kernel';
@@ -9,6 +9,8 @@ import { toAccountResource, toApiKeyResource } from '../accounts/account.resourc
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AdminGuard } from '../http/auth.guards';
 import { isUuid } from '../http/ids';
+import { SetSpendCapDto, SpendCapResource } from '../spend/spend.dto';
+import { SpendService } from '../spend/spend.service';
 import { CreateAccountDto, GrantCreditsDto, IssueApiKeyDto, UpdateAccountDto } from './admin.dto';
 
 export { CreateAccountDto, GrantCreditsDto, IssueApiKeyDto, UpdateAccountDto } from './admin.dto';
@@ -26,6 +28,7 @@ export class AdminController {
     private readonly accounts: AccountsRepository,
     private readonly credits: CreditGrants,
     @Inject(SQL) private readonly sql: Sql,
+    private readonly spend: SpendService,
   ) {}
 
   /** Creates an account with its first API key; the key is in this response only. */
@@ -129,6 +132,16 @@ export class AdminController {
     const grantId = key ? deriveId('grant', accountId, key) : newId();
     const { available } = await this.credits.grant({ grantId, accountId, amount: body.amount, reason: body.reason ?? 'admin grant' });
     return { object: 'credit_grant', id: grantId, account_id: accountId, amount: body.amount, available };
+  }
+
+  @Put('accounts/:id/spend_caps')
+  @ApiOperation({ summary: "Set or remove (limit null) a cap on one of the account's API keys or end users" })
+  @ApiOkResponse({ type: SpendCapResource })
+  @ApiResponse({ status: 404, description: '`account_not_found`, `api_key_not_found`' })
+  @ApiResponse({ status: 409, description: '`too_many_spend_caps`' })
+  async setSpendCap(@Param('id') accountId: string, @Body() body: SetSpendCapDto) {
+    await this.requireAccount(accountId);
+    return this.spend.setCap(accountId, body);
   }
 
   private async requireAccount(accountId: string): Promise<void> {

@@ -15,7 +15,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { PRIORITIES, type Priority } from '@darkroom/contracts';
-import { IsMetadata } from '../http/validation';
+import { IsEndUserId, IsMetadata } from '../http/validation';
 
 /** Most upload ids one list may name; the model's own limit is usually lower. */
 export const MAX_REQUEST_IMAGES = 16;
@@ -116,6 +116,18 @@ export class CreateGenerationDto {
   @IsOptional()
   @IsIn(['png'])
   output_format?: 'png';
+
+  /** The product's end user this task is for (as OpenAI's `user`): their spend caps apply. */
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 256,
+    example: 'user-1234',
+    description:
+      "Your end user's id (as OpenAI's `user`). Spend caps set for this user (`PUT /v1/spend_caps`) apply to the task, and its credits count in `GET /v1/usage/users`.",
+  })
+  @IsOptional()
+  @IsEndUserId()
+  user?: string;
 
   /** Free-form string pairs returned with the task. */
   @ApiPropertyOptional({

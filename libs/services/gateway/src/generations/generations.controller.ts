@@ -42,6 +42,7 @@ export class GenerationsController {
     const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
     const creation = await this.generations.create({
       accountId,
+      apiKeyId: request.apiKeyId,
       requestId: requestIdOf(request),
       maxPriority: request.maxPriority,
       body,

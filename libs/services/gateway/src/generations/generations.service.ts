@@ -7,7 +7,9 @@ import {
   type GenerationCreated,
   type GenerationRequest,
   type InputImageRef,
+  type NewGeneration,
   type RecordedEvent,
+  type Spender,
 } from '@darkroom/contracts';
 import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
@@ -20,11 +22,14 @@ import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gat
 import { isUuid } from '../http/ids';
 import { IdempotencyService, type IdempotencyClaim, type StoredResponse } from '../idempotency/idempotency.service';
 import { UploadsService } from '../uploads/uploads.service';
+import { SpendCapChecks } from '../spend/spend-cap-checks';
 import type { CreateGenerationDto } from './create-generation.dto';
 
 /** A request to create a task, from `POST /v1/generations` or the OpenAI façade. */
 export interface TaskRequest {
   readonly accountId: string;
+  /** The API key the request came with: its spend caps apply. */
+  readonly apiKeyId?: string;
   readonly requestId: string;
   /** The highest lane the account may ask for (from its key); default standard. */
   readonly maxPriority?: Priority;
@@ -63,6 +68,7 @@ export class GenerationsService {
     private readonly uploads: UploadsService,
     private readonly idempotency: IdempotencyService,
     private readonly commands: GenerationCommands<Sql>,
+    private readonly spendCaps: SpendCapChecks,
   ) {}
 
   /**
@@ -71,26 +77,49 @@ export class GenerationsService {
    * task takes the claim's id, and GenerationCreated is appended (NO_STREAM) in one
    * transaction with the key's row (decisions 0012, 0022).
    */
-  async create({ accountId, requestId, maxPriority = 'standard', body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
+  async create({ accountId, apiKeyId, requestId, maxPriority = 'standard', body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
     const dtoOf = async () => (typeof body === 'function' ? body() : body);
-    const caller = { accountId, requestId, maxPriority };
-    if (!keyed) return { kind: 'created', row: await this.accept(caller, await dtoOf()) };
+    const asked = { accountId, apiKeyId, requestId, maxPriority };
+    if (!keyed) return { kind: 'created', row: await this.accept(asked, await dtoOf()) };
     const outcome = await this.idempotency.begin(accountId, keyed.key, keyed.fingerprint);
     if (outcome.kind === 'replay') return { kind: 'replay', body: outcome.body };
     if (outcome.kind === 'created') return { kind: 'existing', taskId: outcome.taskId };
     const { claim } = outcome;
     const row = await this.idempotency.whileClaimed(claim, async () =>
-      this.accept(caller, await dtoOf(), { claim, respond: keyed.respond }),
+      this.accept(asked, await dtoOf(), { claim, respond: keyed.respond }),
     );
     return { kind: 'created', row };
   }
 
   /** Everything a request can be refused for is checked here, before anything is appended or charged. */
   private async accept(
-    { accountId, requestId, maxPriority }: { readonly accountId: string; readonly requestId: string; readonly maxPriority: Priority },
+    { accountId, apiKeyId, requestId, maxPriority }: Pick<TaskRequest, 'accountId' | 'apiKeyId' | 'requestId'> & { readonly maxPriority: Priority },
     dto: CreateGenerationDto,
     claimed?: { readonly claim: IdempotencyClaim; readonly respond?: KeyedRequest['respond'] },
   ): Promise<GenerationRow> {
+    const prepared = await this.prepare(accountId, apiKeyId, dto, maxPriority);
+    await this.assertAffordable(accountId, prepared.price);
+    await this.spendCaps.assertWithinCaps(accountId, prepared.spender, prepared.price);
+    const generation = {
+      ...prepared,
+      requestId,
+      ...(claimed ? { taskId: claimed.claim.taskId, idempotencyKey: claimed.claim.key } : {}),
+    };
+    const recordKey =
+      claimed && ((tx: Sql, created: GenerationCreated) => this.idempotency.recordCreated(tx, claimed.claim, claimed.respond?.(this.rowOf(created))));
+    return this.rowOf(await this.commands.create(generation, recordKey));
+  }
+
+  /**
+   * A request checked and priced, not yet charged: the model is available, the uploads are the
+   * caller's, the model takes what is asked. Shared by single tasks and batch items.
+   */
+  async prepare(
+    accountId: string,
+    apiKeyId: string | undefined,
+    dto: CreateGenerationDto,
+    maxPriority: Priority = 'standard',
+  ): Promise<Omit<NewGeneration, 'requestId'>> {
     const priority = allowedPriority(dto.priority, maxPriority);
     const model = this.availableModel(dto.model);
     // The caller's own mistake (an id it does not have) is named before what the model can do with it.
@@ -106,9 +135,6 @@ export class GenerationsService {
       inputImages: images.input_images.length,
       referenceImages: images.reference_images.length,
     });
-    const price = this.catalog.price(model, resolved);
-    await this.assertAffordable(accountId, price);
-
     const request: GenerationRequest = {
       accountId,
       model: model.id,
@@ -125,17 +151,14 @@ export class GenerationsService {
       ...nonEmpty('referenceImages', images.reference_images),
       priority,
     };
-    const generation = {
+    const spender = spenderOf(apiKeyId, dto.user);
+    return {
       request,
-      price,
+      price: this.catalog.price(model, resolved),
       deadlineSeconds: model.deadlineSeconds,
-      metadata: dto.metadata,
-      requestId,
-      ...(claimed ? { taskId: claimed.claim.taskId, idempotencyKey: claimed.claim.key } : {}),
+      ...(dto.metadata ? { metadata: dto.metadata } : {}),
+      ...(spender ? { spender } : {}),
     };
-    const recordKey =
-      claimed && ((tx: Sql, created: GenerationCreated) => this.idempotency.recordCreated(tx, claimed.claim, claimed.respond?.(this.rowOf(created))));
-    return this.rowOf(await this.commands.create(generation, recordKey));
   }
 
   /** The caller's task; another account's id is indistinguishable from a missing one. */
@@ -196,7 +219,7 @@ export class GenerationsService {
   }
 
   /** Fast 402 from the balance read model; the ledger's reservation stays the real check. */
-  private async assertAffordable(accountId: string, price: number): Promise<void> {
+  async assertAffordable(accountId: string, price: number): Promise<void> {
     const available = (await creditBalanceProjection.load(this.sql, accountId))?.available ?? 0;
     if (available < price) {
       throw new DomainError(
@@ -223,6 +246,12 @@ export function allowedPriority(requested: Priority | undefined, maximum: Priori
     });
   }
   return requested;
+}
+
+/** Who a task's credits are spent by, when the request says: the key, the end user. */
+function spenderOf(keyId: string | undefined, user: string | undefined): Spender | undefined {
+  if (keyId === undefined && user === undefined) return undefined;
+  return { ...(keyId === undefined ? {} : { keyId }), ...(user === undefined ? {} : { user }) };
 }
 
 /** `{ [key]: refs }` when there are any: a text-to-image request carries no empty lists. */

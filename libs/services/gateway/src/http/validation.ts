@@ -45,3 +45,16 @@ export function IsMetadata(): PropertyDecorator {
     },
   });
 }
+
+/** An end user's id (`user`): 1 to 256 characters, none of them a control character. */
+export const END_USER_ID = /^[^\p{Cc}]{1,256}$/u;
+
+export function IsEndUserId(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isEndUserId',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && END_USER_ID.test(value),
+      defaultMessage: (args) => `${args?.property ?? 'user'} must be 1 to 256 characters, without control characters`,
+    },
+  });
+}

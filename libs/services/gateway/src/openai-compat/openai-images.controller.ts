@@ -61,6 +61,7 @@ export class OpenAiImagesController {
     const answer = await this.images.handle({
       accountId: request.accountId,
       maxPriority: request.maxPriority,
+      apiKeyId: request.apiKeyId,
       requestId: requestIdOf(request),
       baseUrl: publicBaseUrlOf(this.options),
       route: 'POST /v1/images/generations',
@@ -93,6 +94,7 @@ export class OpenAiImagesController {
     const answer = await this.images.handle({
       accountId: request.accountId,
       maxPriority: request.maxPriority,
+      apiKeyId: request.apiKeyId,
       requestId: requestIdOf(request),
       baseUrl: publicBaseUrlOf(this.options),
       route: 'POST /v1/images/edits',

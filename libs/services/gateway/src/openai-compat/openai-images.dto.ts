@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsEndUserId } from '../http/validation';
 
 /** multipart sends every field as text: "false" is false. */
 const toBoolean = ({ value }: { value: unknown }) => (value === 'false' ? false : value === 'true' ? true : value);
@@ -84,10 +85,12 @@ class OpenAiImageFieldsDto {
   @IsIn([0], { message: 'partial_images must be 0: streaming is not offered' })
   partial_images?: 0;
 
-  @ApiPropertyOptional({ maxLength: 256, description: 'Your end user\'s id; kept on the task as metadata "openai_user".' })
+  @ApiPropertyOptional({
+    maxLength: 256,
+    description: 'Your end user\'s id; kept on the task as metadata "openai_user", and their spend caps apply (`PUT /v1/spend_caps`).',
+  })
   @IsOptional()
-  @IsString()
-  @MaxLength(256)
+  @IsEndUserId()
   user?: string;
 }
 

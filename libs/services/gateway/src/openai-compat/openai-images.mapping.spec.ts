@@ -9,6 +9,7 @@ describe('toCreateGeneration', () => {
       model: 'local',
       prompt: 'a fox',
       output_format: 'png',
+      user: 'u-1',
       metadata: { openai_user: 'u-1' },
     });
   });

@@ -24,7 +24,7 @@ export function toCreateGeneration(
     ...(dto.n === undefined ? {} : { n: dto.n }),
     output_format: 'png',
     ...(inputImages.length > 0 ? { input_images: [...inputImages] } : {}),
-    ...(dto.user ? { metadata: { openai_user: dto.user } } : {}),
+    ...(dto.user ? { user: dto.user, metadata: { openai_user: dto.user } } : {}),
   };
 }
 
@@ -46,6 +46,7 @@ export type OpenAiImagesResponse = ReturnType<typeof toImagesResponse>;
 /** The HTTP status a task's failure reason is answered with: the caller's fault 4xx, ours or a provider's 5xx. */
 const failureStatus: Readonly<Record<FailureCode, number>> = {
   insufficient_credits: 402,
+  spend_cap_reached: 402,
   invalid_input: 400,
   content_moderated: 400,
   provider_rejected: 400,

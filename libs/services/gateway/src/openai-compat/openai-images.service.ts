@@ -33,6 +33,8 @@ export interface OpenAiImagesRequest {
   readonly accountId: string;
   /** The account's highest lane: the façade's tasks run standard, or lower when that is the maximum. */
   readonly maxPriority?: Priority;
+  /** The API key the request came with: its spend caps apply. */
+  readonly apiKeyId?: string;
   readonly requestId: string;
   /** `PUBLIC_BASE_URL`, for asset URLs. */
   readonly baseUrl: string;
@@ -78,6 +80,7 @@ export class OpenAiImagesService {
     const { accountId, idempotencyKey } = request;
     const creation = await this.generations.create({
       accountId,
+      apiKeyId: request.apiKeyId,
       requestId: request.requestId,
       ...(request.maxPriority ? { maxPriority: request.maxPriority } : {}),
       body: () => this.nativeRequest(request),

@@ -22,6 +22,40 @@ afterAll(async () => {
 });
 
 describe('GenerationCommandsService against PostgreSQL', () => {
+  it('creates a batch and its items, each queued, in one transaction; the same batch again creates nothing', async () => {
+    const batchId = newId();
+    const accountId = newId();
+    const items = Array.from({ length: 3 }, (_, index) => ({ ...generation({}), taskId: newId(), ...(index === 1 ? { customId: 'second' } : {}) }));
+    let alongside = 0;
+    const batch = { batchId, accountId, requestId: 'req-b', items };
+    await commands.createBatch(batch, async () => {
+      alongside += 1;
+    });
+    await commands.createBatch(batch, async () => {
+      alongside += 1;
+    });
+    expect(alongside).toBe(1);
+    for (const item of items) {
+      const events = await store.readStream(generationStream(item.taskId));
+      expect(events.map((event) => event.type)).toEqual(['GenerationCreated', 'GenerationQueued']);
+      expect(events[0]!.data).toMatchObject({ batchId });
+    }
+    const { rows } = await db.sql.query(`SELECT index, task_id, custom_id FROM batch_items WHERE batch_id = $1 ORDER BY index`, [batchId]);
+    expect(rows).toEqual(items.map((item, index) => ({ index, task_id: item.taskId, custom_id: index === 1 ? 'second' : null })));
+  });
+
+  it('creates no batch row when an item cannot be created: all or nothing', async () => {
+    const taken = await commands.create(generation({ taskId: newId() }));
+    const batchId = newId();
+    const items = [{ ...generation({}), taskId: newId() }, { ...generation({}), taskId: taken.data.taskId }];
+    await commands.createBatch({ batchId, accountId: newId(), requestId: 'req-c', items }, async () => {
+      throw new Error('the key row could not be written');
+    }).catch(() => undefined);
+    const { rows } = await db.sql.query(`SELECT 1 FROM batches WHERE id = $1`, [batchId]);
+    expect(rows).toEqual([]);
+    expect(await store.readStream(generationStream(items[0]!.taskId))).toEqual([]);
+  });
+
   it('creates the task with its deadline counted from the same instant as its creation', async () => {
     const created = await commands.create(generation({ taskId: newId() }));
     expect(created.data).toMatchObject({ createdAt: now.toISOString(), deadline: '2026-01-01T00:02:00.000Z', price: 4 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { API_BODY_LIMITS, bodyLimitsFor, PROVIDER_CALLBACK_BODY_LIMITS } from './body-limits';
+import { API_BODY_LIMITS, BATCH_BODY_LIMITS, bodyLimitsFor, PROVIDER_CALLBACK_BODY_LIMITS } from './body-limits';
 
 describe('bodyLimitsFor', () => {
   it('gives provider callbacks the larger limit, matched as Express routes them', () => {
@@ -7,6 +7,13 @@ describe('bodyLimitsFor', () => {
       expect(bodyLimitsFor('POST', path)).toBe(PROVIDER_CALLBACK_BODY_LIMITS);
     }
     expect(PROVIDER_CALLBACK_BODY_LIMITS.maxBytes).toBe(10 * 1024 * 1024);
+  });
+
+  it('gives a batch (up to 1,000 requests) its own limit', () => {
+    expect(bodyLimitsFor('POST', '/v1/batches')).toBe(BATCH_BODY_LIMITS);
+    expect(bodyLimitsFor('POST', '/v1/batches/')).toBe(BATCH_BODY_LIMITS);
+    expect(bodyLimitsFor('POST', '/v1/batches/x/cancel')).toBe(API_BODY_LIMITS);
+    expect(BATCH_BODY_LIMITS.maxBytes).toBe(4 * 1024 * 1024);
   });
 
   it('gives every other route the API limit', () => {
