@@ -45,7 +45,7 @@ export class GenerationHandlers {
     await this.run(ctx, message, reservationId, {
       type: 'FailGeneration',
       code: FailureCode.insufficientCredits,
-      message: `This task costs ${amount} credits and ${available} are available.`,
+      message: `This task costs ${amount} credit${amount === 1 ? '' : 's'} and ${available} ${available === 1 ? 'is' : 'are'} available.`,
     });
   }
 

@@ -100,6 +100,7 @@ export class GenerationsService {
       quality: dto.quality,
       inputImages: images.input_images.length,
       referenceImages: images.reference_images.length,
+      ...(images.inputSize ? { inputSize: images.inputSize } : {}),
     });
     const price = this.catalog.price(model, resolved);
     await this.assertAffordable(accountId, price);
@@ -142,13 +143,16 @@ export class GenerationsService {
   /**
    * Cancels the caller's task; the decider refuses a terminal one (`generation_not_cancelable`).
    * The task comes back folded from its events: the read model may not have the cancel yet.
+   * Its credits read `released`, as they will be once the ledger has the cancel.
    */
   async cancel(accountId: string, taskId: string, requestId: string): Promise<GenerationRow> {
     await this.get(accountId, taskId);
     await this.commands.cancel({ taskId, accountId, requestId });
     const row = this.fold(await this.store.readCorrelated(taskId));
     if (!row) throw notFound(taskId);
-    return row;
+    // The ledger releases what a canceled task holds (or will hold: a late reservation is settled
+    // as it is made), a moment after the cancel: the answer states that outcome already.
+    return row.creditsState === 'reserved' || row.creditsState === 'pending' ? { ...row, creditsState: 'released' } : row;
   }
 
   async isCompleted(taskId: string): Promise<boolean> {
@@ -196,7 +200,7 @@ export class GenerationsService {
       throw new DomainError(
         'insufficient_credits',
         'payment_required',
-        `This request costs ${price} credits and ${available} are available.`,
+        `This request costs ${price} credit${price === 1 ? '' : 's'} and ${available} ${available === 1 ? 'is' : 'are'} available.`,
         { price, available },
       );
     }
