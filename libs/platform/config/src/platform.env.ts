@@ -43,6 +43,9 @@ export class ProcessEnv {
    * stop_grace_period: 30 s by default there, 10 s in compose).
    */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) SHUTDOWN_GRACE_MS = 25_000;
+
+  /** When set, `GET /metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise). */
+  @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
 }
 
 /** What `CONSUMER_*` settings change for every consumer of a process. */

@@ -10,6 +10,7 @@ import {
 import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
 import { DomainError } from '@darkroom/kernel';
+import { addToLogContext } from '@darkroom/logging';
 import { ModelCatalog, type ModelEntry } from '@darkroom/providers';
 import { EVENT_STORE, SQL } from '@darkroom/runtime';
 import { evolveGenerationRow, isGenerationRowEvent, loadGeneration, type GenerationRow } from '@darkroom/read-model-generations';
@@ -46,6 +47,12 @@ export type TaskCreation =
   /** The task an earlier request with the key created, which stored no response (the façade's). */
   | { readonly kind: 'existing'; readonly taskId: string };
 
+/** The rest of the request's log lines (and its access-log line) name the task it created. */
+function logTask(row: GenerationRow): GenerationRow {
+  addToLogContext({ taskId: row.id, correlationId: row.id });
+  return row;
+}
+
 const notFound = (id: string) => new DomainError('generation_not_found', 'not_found', `No generation ${id}.`);
 
 /** The gateway's use cases on tasks: accept a request, read one back, cancel one. */
@@ -69,7 +76,7 @@ export class GenerationsService {
    */
   async create({ accountId, requestId, body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
     const dtoOf = async () => (typeof body === 'function' ? body() : body);
-    if (!keyed) return { kind: 'created', row: await this.accept(accountId, requestId, await dtoOf()) };
+    if (!keyed) return { kind: 'created', row: logTask(await this.accept(accountId, requestId, await dtoOf())) };
     const outcome = await this.idempotency.begin(accountId, keyed.key, keyed.fingerprint);
     if (outcome.kind === 'replay') return { kind: 'replay', body: outcome.body };
     if (outcome.kind === 'created') return { kind: 'existing', taskId: outcome.taskId };
@@ -77,7 +84,7 @@ export class GenerationsService {
     const row = await this.idempotency.whileClaimed(claim, async () =>
       this.accept(accountId, requestId, await dtoOf(), { claim, respond: keyed.respond }),
     );
-    return { kind: 'created', row };
+    return { kind: 'created', row: logTask(row) };
   }
 
   /** Everything a request can be refused for is checked here, before anything is appended or charged. */
