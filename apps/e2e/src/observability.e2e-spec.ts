@@ -41,7 +41,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
 });
 
-const { createAccount, generate } = flows(() => system);
+const { createAccount } = flows(() => system);
 
 type LogLine = Record<string, unknown> & { readonly raw: string; readonly service: string };
 
