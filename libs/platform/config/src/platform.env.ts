@@ -113,6 +113,11 @@ export class PlatformEnv extends ProcessEnv {
 
 /** The embedded single process needs nothing; these only move it. */
 export class EmbeddedEnv extends ProcessEnv {
+  /** Quiet by default: `npm start` prints its own steps; `log` adds Nest's start-up lines and one line per request. */
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  override LOG_LEVEL = 'warn';
+
   @IsOptional()
   @IsString()
   @MinLength(1)

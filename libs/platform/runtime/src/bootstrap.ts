@@ -22,7 +22,7 @@ export interface AppOptions {
   /** Delivery settings by consumer name, where a service needs other than the bus defaults. */
   readonly consumerOptions?: Readonly<Record<string, ConsumerOptions>>;
   /** Runs on the application before it listens, e.g. to mount the OpenAPI docs. */
-  readonly configure?: (app: INestApplication) => void;
+  readonly configure?: (app: INestApplication) => void | Promise<void>;
 }
 
 const levels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -64,7 +64,7 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
     { inheritAppConfig: true },
   );
   await app.startAllMicroservices();
-  options.configure?.(app);
+  await options.configure?.(app);
   await app.listen(options.port, options.host ?? '0.0.0.0');
 
   const logger = new Logger(options.name);
