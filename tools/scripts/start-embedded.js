@@ -48,13 +48,13 @@ if (upToDate()) {
 }
 
 step('starting darkroom: embedded PostgreSQL, bus and bucket (a first start creates the database in .darkroom)');
-// The AWS SDK warns on every start that future versions will need Node 22: noise here, where the
-// installed SDK is pinned and works on Node 20.
-const app = spawn(
-  process.execPath,
-  ['--enable-source-maps', '--disable-warning=NodeVersionSupportWarning', join(root, 'dist/apps/darkroom/main.js')],
-  { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] },
-);
+// The AWS SDK warns on every start that its future versions will need Node 22: noise here, where
+// the installed SDK is pinned and works on Node 20 (set the variable to false to see it).
+const app = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/apps/darkroom/main.js')], {
+  cwd: root,
+  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 let ready = false;
 app.stdout.on('data', (chunk) => {
   if (!ready && chunk.toString().includes('darkroom is running at')) {
