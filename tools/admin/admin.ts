@@ -5,30 +5,32 @@
  *   npm run admin -- projections rebuild <name> [--no-wait]
  *   npm run admin -- projections checksum <name>
  *
- * Talks to a running gateway: `--url` (or DARKROOM_URL, default http://127.0.0.1:3000) and
- * `--key` (or ADMIN_API_KEY). A rebuild is followed with a one-line progress bar until it
- * completes or fails; the exit code is 0 only when it completed (for `checksum`: when the
- * live and rebuilt checksums match).
+ * Talks to a running gateway: `--url` (or DARKROOM_URL) and `--key` (or ADMIN_API_KEY); with
+ * neither, to the embedded instance `npm start` runs (its URL and admin key are in its data
+ * folder). A rebuild is followed with a one-line progress bar until it completes or fails,
+ * then says whether the checksums match; the exit code is 0 only when it completed and (for
+ * `rebuild` and `checksum`) the live and rebuilt checksums match.
  */
-import { adminClient, type AdminClient, type Job } from './admin-client';
+import { adminClient, type AdminClient, type Checksum, type Job } from './admin-client';
+import { findTarget, table } from './admin-target';
 
 const USAGE = `usage: admin [--url URL] [--key KEY] projections list | rebuild <name> [--no-wait] | checksum <name>`;
 
 interface Args {
   readonly positional: readonly string[];
-  readonly url: string;
+  readonly url: string | undefined;
   readonly key: string | undefined;
   readonly wait: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = [];
-  let url = process.env['DARKROOM_URL'] ?? 'http://127.0.0.1:3000';
-  let key = process.env['ADMIN_API_KEY'];
+  let url: string | undefined;
+  let key: string | undefined;
   let wait = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--url') url = argv[++i] ?? url;
+    if (arg === '--url') url = argv[++i];
     else if (arg.startsWith('--url=')) url = arg.slice('--url='.length);
     else if (arg === '--key') key = argv[++i];
     else if (arg.startsWith('--key=')) key = arg.slice('--key='.length);
@@ -36,6 +38,17 @@ function parseArgs(argv: readonly string[]): Args {
     else positional.push(arg);
   }
   return { positional, url, key, wait };
+}
+
+/** "match" or "MISMATCH", with both checksums and row counts, as a table. */
+export function checksumReport(live: { checksum: string; rows: number }, rebuilt: { checksum: string; rows: number }, position?: string): string {
+  const rows = [
+    { table: 'live', checksum: live.checksum, rows: live.rows },
+    { table: 'rebuilt', checksum: rebuilt.checksum, rows: rebuilt.rows },
+  ];
+  const same = live.checksum === rebuilt.checksum && live.rows === rebuilt.rows;
+  const verdict = same ? 'match: the live table equals a rebuild from the log' : 'MISMATCH: the live table differs from a rebuild from the log';
+  return `${table(rows, ['table', 'checksum', 'rows'])}\n${verdict}${position ? ` (at global position ${position})` : ''}\n`;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -81,21 +94,23 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  if (!args.key) {
-    process.stderr.write('The admin key is missing: pass --key or set ADMIN_API_KEY.\n');
+  const target = findTarget(args, process.env);
+  if (!target.key) {
+    process.stderr.write('The admin key is missing: start darkroom with `npm start` here, or pass --key or set ADMIN_API_KEY.\n');
     return 2;
   }
-  const client = adminClient(args.url, args.key);
+  process.stderr.write(`${target.url} (from ${target.source})\n`);
+  const client = adminClient(target.url, target.key);
   switch (command) {
     case 'list': {
       const rows = (await client.projections()).map((projection) => ({
-        name: projection.name,
+        projection: projection.name,
         position: projection.checkpoint?.global_position ?? '0',
         behind: projection.lag.events_behind,
-        last_batch_at: projection.lag.last_batch_at ?? '-',
+        'last batch': projection.lag.last_batch_at ?? '-',
         rebuild: projection.rebuild ? `${projection.rebuild.kind} ${projection.rebuild.state}` : '-',
       }));
-      console.table(rows);
+      process.stdout.write(`${table(rows, ['projection', 'position', 'behind', 'last batch', 'rebuild'])}\n`);
       return 0;
     }
     case 'rebuild': {
@@ -103,23 +118,19 @@ async function main(): Promise<number> {
       process.stdout.write(`rebuild ${job.id} of ${name} queued\n`);
       if (!args.wait) return 0;
       const done = await follow(client, name, job);
-      if (done.state === 'failed') process.stderr.write(`rebuild failed: ${done.error}\n`);
-      else process.stdout.write(`checksum before the switch: live ${done.live?.checksum} rebuilt ${done.rebuilt?.checksum}\n`);
-      return done.state === 'completed' ? 0 : 1;
+      if (done.state === 'failed') {
+        process.stderr.write(`rebuild failed: ${done.error}\n`);
+        return 1;
+      }
+      if (!done.live || !done.rebuilt) return 0;
+      process.stdout.write(`checksums taken at the switch:\n${checksumReport(done.live, done.rebuilt)}`);
+      return done.live.checksum === done.rebuilt.checksum ? 0 : 1;
     }
     case 'checksum': {
-      for (;;) {
-        const answer = await client.checksum(name);
-        if (answer.match !== undefined) {
-          process.stdout.write(
-            `live    ${answer.live?.checksum} (${answer.live?.rows} rows)\n` +
-              `rebuilt ${answer.rebuilt?.checksum} (${answer.rebuilt?.rows} rows)\n` +
-              `${answer.match ? 'match' : 'MISMATCH'} at global position ${answer.position?.global_position}\n`,
-          );
-          return answer.match ? 0 : 1;
-        }
-        process.stdout.write(`${progressLine(answer.rebuild)}\n`);
-      }
+      let answer: Checksum;
+      while ((answer = await client.checksum(name)).match === undefined) process.stdout.write(`${progressLine(answer.rebuild)}\n`);
+      process.stdout.write(checksumReport(answer.live!, answer.rebuilt!, answer.position?.global_position));
+      return answer.match ? 0 : 1;
     }
     default:
       process.stderr.write(`${USAGE}\n`);

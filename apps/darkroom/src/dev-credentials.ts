@@ -25,3 +25,8 @@ export async function loadOrCreateDevCredentials(dataDir: string): Promise<DevCr
     return credentials;
   }
 }
+
+/** Where a running embedded instance answers, for `npm run admin`; `pid` tells a stale file from a live one. */
+export async function recordInstance(dataDir: string, instance: { readonly url: string; readonly pid: number }): Promise<void> {
+  await writeFile(join(dataDir, 'instance.json'), JSON.stringify(instance, null, 2), { mode: 0o600 });
+}

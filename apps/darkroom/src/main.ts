@@ -4,7 +4,8 @@ import { CreditGrants } from '@darkroom/contracts';
 import { EmbeddedEnv, loadConfig, OutboundWebhooksEnv } from '@darkroom/config';
 import { deriveId } from '@darkroom/kernel';
 import { providerSetup, ProvidersEnv } from '@darkroom/providers';
-import { createEmbeddedPlatform, drainBudgetMs, exitOnBootError, startApp } from '@darkroom/runtime';
+import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
+import { createEmbeddedPlatform, drainBudgetMs, exitOnBootError, ReadinessService, startApp } from '@darkroom/runtime';
 import {
   AccountsRepository,
   GatewayEnv,
@@ -19,7 +20,7 @@ import { CreditGrantsModule, LEDGER, LEDGER_CONSUMER, LedgerEnv, LedgerModule, l
 import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
 import { ProviderAdapterModule, ProviderCallbacksModule } from '@darkroom/service-provider-adapter';
 import { orphanSweepOptions, retentionOptions, STORAGE, STORAGE_CONSUMER, StorageEnv, StorageModule } from '@darkroom/service-storage';
-import { loadOrCreateDevCredentials } from './dev-credentials';
+import { loadOrCreateDevCredentials, recordInstance } from './dev-credentials';
 
 const DEV_CREDITS = 100;
 
@@ -64,6 +65,11 @@ async function main(): Promise<void> {
     ],
     consumerOptions: { [STORAGE]: STORAGE_CONSUMER, [LEDGER]: LEDGER_CONSUMER },
     configure: (nest) => {
+      // Ready means ready to serve the printed curl line: the dev account's credits are visible.
+      nest.get(ReadinessService).addCheck('dev_account', async () => {
+        const balance = await creditBalanceProjection.load(platform.sql, dev.accountId);
+        return (balance?.granted ?? 0) > 0 ? { ok: true } : { ok: false, detail: 'the dev account’s credits are not visible yet' };
+      });
       setupOpenApi(nest);
       // The Studio is built next to this bundle (dist/apps/studio) and opens with the dev key filled in.
       serveStudio(nest, { root: resolve(__dirname, '../studio'), devApiKey: dev.apiKey });
@@ -82,6 +88,10 @@ async function main(): Promise<void> {
   await app.get(CreditGrants).grant({ grantId, accountId: dev.accountId, amount: DEV_CREDITS, reason: 'dev account' });
 
   const url = `http://127.0.0.1:${env.PORT}`;
+  const readiness = app.get(ReadinessService);
+  while ((await readiness.readiness()).status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 50));
+  // `npm run admin` finds this instance (and its admin key) by these files.
+  await recordInstance(dataDir, { url, pid: process.pid });
   console.log(`
 darkroom is running at ${url} (data in ${dataDir})
 Studio:        ${url}/  (open it in a browser; the dev key is filled in)

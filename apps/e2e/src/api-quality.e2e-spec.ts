@@ -287,5 +287,8 @@ describe('problems and request ids', () => {
     expectProblem(response, 400, 'invalid_request');
     const fields = (response.body.errors as { field: string }[]).map((error) => error.field).sort();
     expect(new Set(fields)).toEqual(new Set(['amount', 'extra', 'reason']));
+    // The message itself names the refused fields and why, not only their count.
+    expect(response.body.detail).toMatch(/^Invalid fields (amount|extra|reason), (amount|extra|reason), (amount|extra|reason): /);
+    expect(response.body.detail).toContain('property extra should not exist');
   });
 });

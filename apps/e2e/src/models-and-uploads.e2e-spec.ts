@@ -75,12 +75,18 @@ describe('GET /v1/models', () => {
         max_side: 2048,
       },
       defaults: { size: '512x512' },
-      pricing: { per_image: 1 },
+      pricing: { unit: 'credits', per_image: 1, prices: [] },
       deadline_seconds: 600,
       max_attempts: 1,
       fallbacks: [],
     });
-    expect(byId['gpt-image-1'].pricing.by_quality).toEqual({ low: 1, medium: 4, high: 16, auto: 4 });
+    expect(byId['gpt-image-1'].pricing.prices).toEqual(
+      expect.arrayContaining([
+        { size: '1024x1024', quality: 'low', per_image: 1 },
+        { size: '1024x1024', quality: 'high', per_image: 16 },
+        { size: '1536x1024', quality: 'low', per_image: 1.5 },
+      ]),
+    );
     expect(byId['nano-banana']).toMatchObject({
       capabilities: { edit: true, aspect_ratios: expect.arrayContaining(['16:9']) },
       fallbacks: ['nano-banana-fal'],
@@ -304,7 +310,7 @@ describe('POST /v1/generations/{id}/cancel', () => {
 
     const canceled = await call(system.gatewayUrl, 'POST', `/v1/generations/${taskId}/cancel`, { key: account.key });
     expect(canceled.status).toBe(200);
-    expect(canceled.body).toMatchObject({ id: taskId, object: 'generation', status: 'canceled', assets: [] });
+    expect(canceled.body).toMatchObject({ id: taskId, object: 'generation', status: 'canceled', assets: [], credits: { price: 2, state: 'released' } });
     expect(Date.parse(canceled.body.canceled_at)).not.toBeNaN();
 
     await eventually(
@@ -322,7 +328,8 @@ describe('POST /v1/generations/{id}/cancel', () => {
   it('refuses to cancel it again with 409 generation_not_cancelable', async () => {
     const again = await call(system.gatewayUrl, 'POST', `/v1/generations/${taskId}/cancel`, { key: account.key });
     expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ code: 'generation_not_cancelable', status: 409 });
+    expect(again.body).toMatchObject({ code: 'generation_not_cancelable', status: 409, task_id: taskId });
+    expect(again.body).not.toHaveProperty('taskId');
   });
 
   it("answers 404 for another account's task and for unknown ids", async () => {

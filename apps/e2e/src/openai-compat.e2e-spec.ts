@@ -146,6 +146,14 @@ describe('images.edit through the openai client', () => {
     await expectBalance(account.id, { available: 9, reserved: 0, captured: 1 });
   });
 
+  it('keeps the input’s aspect ratio when the edit names no size', async () => {
+    const account = await createAccount(10);
+    const input = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#224466' } }).png().toBuffer();
+    const result = await clientFor(account).images.edit({ model: 'local', image: await toFile(input, 'wide.png', { type: 'image/png' }), prompt: 'at dusk' });
+    await expectPng(Buffer.from(result.data![0].b64_json!, 'base64'), 640, 480);
+    expect(result).toMatchObject({ size: '640x480' });
+  });
+
   it('refuses a mask and a file that is not an image, creating no task', async () => {
     const account = await createAccount(10);
     const client = clientFor(account);
@@ -169,7 +177,21 @@ describe('errors as the openai client sees them', () => {
     const attempt = clientFor(account).images.generate({ model: 'local', prompt: 'no credits', size: '64x64' as never });
     await expect(attempt).rejects.toBeInstanceOf(APIError);
     await expect(attempt).rejects.toMatchObject({ status: 402, code: 'insufficient_credits', type: 'insufficient_quota' });
-    await expect(attempt).rejects.toThrow(/costs 1 credits/);
+    await expect(attempt).rejects.toThrow(/costs 1 credit and 0 are available/);
+    expect(await tasksOf(account.id)).toEqual([]);
+  });
+
+  it('refuses stream and a non-PNG output_format with a message naming each field and why', async () => {
+    const account = await createAccount(5);
+    const response = await call(system.gatewayUrl, 'POST', '/v1/images/generations', {
+      key: account.key,
+      body: { model: 'local', prompt: 'x', stream: true, output_format: 'jpeg' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('invalid_request');
+    expect(response.body.detail).toContain('output_format must be png');
+    expect(response.body.detail).toContain('stream must be false: streaming is not offered');
+    expect(response.body.error.message).toBe(response.body.detail);
     expect(await tasksOf(account.id)).toEqual([]);
   });
 

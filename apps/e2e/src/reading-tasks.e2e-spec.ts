@@ -221,12 +221,15 @@ describe('GET /v1/generations/{id}/events', () => {
       stream_version: 1,
       position: expect.stringMatching(/^\d+$/),
       recorded_at: expect.any(String),
-      data: { assetId: task.assets[0].id, taskId: task.id, sha256: task.assets[0].sha256 },
+      data: { asset_id: task.assets[0].id, task_id: task.id, sha256: task.assets[0].sha256 },
     });
     expect(stored.data).not.toHaveProperty('key');
-    expect(stored.data).not.toHaveProperty('stagingKey');
+    expect(stored.data).not.toHaveProperty('staging_key');
     const succeeded = entries.find((entry) => entry.type === 'ProviderJobSucceeded');
-    expect(succeeded.data.outputs.every((output: Body) => !('stagingKey' in output) && !('url' in output))).toBe(true);
+    expect(succeeded.data.outputs.every((output: Body) => !('staging_key' in output) && !('url' in output))).toBe(true);
+    // Every key a client reads is snake_case, event data included.
+    const camel = entries.flatMap((entry) => JSON.stringify(entry.data).match(/"[a-z0-9]+[A-Z][A-Za-z0-9]*":/g) ?? []);
+    expect(camel).toEqual([]);
   });
 
   it('answers 404 for another account’s task, an unknown id and a malformed one, and 401 without a key', async () => {

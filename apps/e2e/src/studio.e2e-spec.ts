@@ -167,7 +167,7 @@ describe('darkroom Studio in Chromium, against npm start', () => {
 
   it('shows each model with its capabilities and price, and the price it will reserve before sending', async () => {
     const option = page.getByLabel('Model').locator('option[value="gpt-image-1"]');
-    expect(await option.textContent()).toBe('gpt-image-1 — 4 credits per image (1–16 by quality)');
+    expect(await option.textContent()).toBe('gpt-image-1 — 4 credits per image (1–24 by size and quality)');
     // Image inputs are offered only where the model takes them.
     const inputs = page.getByRole('group', { name: 'Input images' });
     const references = page.getByRole('group', { name: 'Reference images' });

@@ -59,9 +59,11 @@ export interface Model {
   };
   readonly defaults: { readonly size?: string; readonly aspect_ratio?: string; readonly quality?: string };
   readonly pricing: {
+    readonly unit: 'credits';
+    /** Credits per image of a request naming no size or quality. */
     readonly per_image: number;
-    readonly by_quality?: Readonly<Record<string, number>>;
-    readonly by_size?: Readonly<Record<string, number>>;
+    /** Credits per image for each size × quality the model lists (empty: `per_image` is the one price). */
+    readonly prices: readonly { readonly size?: string; readonly quality?: string; readonly per_image: number }[];
   };
 }
 

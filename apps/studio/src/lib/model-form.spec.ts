@@ -2,7 +2,7 @@ import type { Model } from '../api/types';
 import { describeCapabilities, describePricing, estimatePrice, sizeChoice } from './model-form';
 
 const model = (overrides: Partial<Model> & Pick<Model, 'capabilities'>): Model =>
-  ({ id: 'm', provider: 'p', description: '', available: true, defaults: {}, pricing: { per_image: 1 }, ...overrides }) as Model;
+  ({ id: 'm', provider: 'p', description: '', available: true, defaults: {}, pricing: { unit: 'credits', per_image: 1, prices: [] }, ...overrides }) as Model;
 
 const caps = (extra: Partial<Model['capabilities']>): Model['capabilities'] => ({
   text_to_image: true,
@@ -17,11 +17,28 @@ const caps = (extra: Partial<Model['capabilities']>): Model['capabilities'] => (
 const gptImage = model({
   capabilities: caps({ edit: true, reference_images: true, max_input_images: 16, max_n: 10, sizes: ['1024x1024', '1536x1024', '1024x1536'], qualities: ['low', 'medium', 'high', 'auto'] }),
   defaults: { size: '1024x1024', quality: 'auto' },
-  pricing: { per_image: 4, by_quality: { low: 1, medium: 4, high: 16, auto: 4 }, by_size: { '1536x1024': 1.5, '1024x1536': 1.5 } },
+  pricing: {
+    unit: 'credits',
+    per_image: 4,
+    prices: [
+      { size: '1024x1024', quality: 'low', per_image: 1 },
+      { size: '1024x1024', quality: 'medium', per_image: 4 },
+      { size: '1024x1024', quality: 'high', per_image: 16 },
+      { size: '1024x1024', quality: 'auto', per_image: 4 },
+      { size: '1536x1024', quality: 'low', per_image: 1.5 },
+      { size: '1536x1024', quality: 'medium', per_image: 6 },
+      { size: '1536x1024', quality: 'high', per_image: 24 },
+      { size: '1536x1024', quality: 'auto', per_image: 6 },
+      { size: '1024x1536', quality: 'low', per_image: 1.5 },
+      { size: '1024x1536', quality: 'medium', per_image: 6 },
+      { size: '1024x1536', quality: 'high', per_image: 24 },
+      { size: '1024x1536', quality: 'auto', per_image: 6 },
+    ],
+  },
 });
 
 describe('estimatePrice (the rule the API prices by)', () => {
-  it('uses the quality price, the size factor and n, rounded up', () => {
+  it('uses the per-image price of the size and quality, times n, rounded up', () => {
     expect(estimatePrice(gptImage, { quality: 'low', size: '1536x1024', n: 2 })).toBe(3);
     expect(estimatePrice(gptImage, { quality: 'low', size: '1536x1024', n: 1 })).toBe(2);
     expect(estimatePrice(gptImage, { quality: 'high', size: '1024x1024', n: 3 })).toBe(48);
@@ -29,7 +46,7 @@ describe('estimatePrice (the rule the API prices by)', () => {
 
   it("falls back to the model's defaults, then to the per-image price", () => {
     expect(estimatePrice(gptImage, { n: 1 })).toBe(4);
-    expect(estimatePrice(model({ capabilities: caps({}), pricing: { per_image: 3 } }), { n: 2 })).toBe(6);
+    expect(estimatePrice(model({ capabilities: caps({}), pricing: { unit: 'credits', per_image: 3, prices: [] } }), { n: 2 })).toBe(6);
   });
 });
 
@@ -51,7 +68,7 @@ describe('sizeChoice', () => {
 describe('descriptions', () => {
   it('names what a model can do and what it costs', () => {
     expect(describeCapabilities(gptImage)).toBe('Text to image · Edits · Reference images · up to 16 input images · up to 10 per task');
-    expect(describePricing(gptImage)).toBe('4 credits per image (1–16 by quality)');
+    expect(describePricing(gptImage)).toBe('4 credits per image (1–24 by size and quality)');
     expect(describePricing(model({ capabilities: caps({}) }))).toBe('1 credit per image');
   });
 });

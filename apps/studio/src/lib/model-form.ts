@@ -35,17 +35,18 @@ export interface PriceParams {
   readonly n: number;
 }
 
+/** Credits per image at this size and quality: its row in `prices`, else `per_image`. */
+function perImage(model: Model, size: string | undefined, quality: string | undefined): number {
+  const row = model.pricing.prices.find((price) => (price.size === undefined || price.size === size) && (price.quality === undefined || price.quality === quality));
+  return row?.per_image ?? model.pricing.per_image;
+}
+
 /**
- * The credits the API will reserve: (by_quality[quality] ?? per_image) × (by_size[size] ?? 1)
- * × n, rounded up, with the model's default quality and size when none is chosen.
+ * The credits the API will reserve: the per-image price of the size and quality × n, rounded
+ * up, with the model's default quality and size when none is chosen.
  */
 export function estimatePrice(model: Model, params: PriceParams): number {
-  const { per_image, by_quality, by_size } = model.pricing;
-  const quality = params.quality ?? model.defaults.quality;
-  const size = params.size ?? model.defaults.size;
-  const base = (quality !== undefined ? by_quality?.[quality] : undefined) ?? per_image;
-  const factor = (size !== undefined ? by_size?.[size] : undefined) ?? 1;
-  return Math.ceil(base * factor * params.n);
+  return Math.ceil(perImage(model, params.size ?? model.defaults.size, params.quality ?? model.defaults.quality) * params.n);
 }
 
 /** "Text to image · Edits · References (up to 4 images) · up to 4 per task". */
@@ -63,9 +64,9 @@ export function describeCapabilities(model: Model): string {
 
 /** "1 credit per image", "4 credits per image (1–16 by quality)". */
 export function describePricing(model: Model): string {
-  const { per_image, by_quality } = model.pricing;
+  const { per_image, prices } = model.pricing;
   const unit = (value: number) => `${value} credit${value === 1 ? '' : 's'}`;
-  const qualities = Object.values(by_quality ?? {});
-  if (qualities.length === 0) return `${unit(per_image)} per image`;
-  return `${unit(per_image)} per image (${Math.min(...qualities)}–${Math.max(...qualities)} by quality)`;
+  const all = prices.map((price) => price.per_image);
+  if (all.length === 0) return `${unit(per_image)} per image`;
+  return `${unit(per_image)} per image (${Math.min(...all)}–${Math.max(...all)} by size and quality)`;
 }

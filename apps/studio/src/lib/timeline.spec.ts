@@ -2,14 +2,14 @@ import { describeEvent } from './timeline';
 
 describe('describeEvent', () => {
   it('tells provider attempts, observations, storage and credits apart', () => {
-    expect(describeEvent({ type: 'ProviderJobSubmitted', data: { provider: 'replicate', attempt: 2, providerJobId: 'p-1' } })).toEqual({
+    expect(describeEvent({ type: 'ProviderJobSubmitted', data: { provider: 'replicate', attempt: 2, provider_job_id: 'p-1' } })).toEqual({
       title: 'Submitted to replicate (attempt 2)',
       detail: 'job p-1',
     });
-    expect(describeEvent({ type: 'ProviderJobObserved', data: { source: 'webhook', providerStatus: 'succeeded', attempt: 1 } }).title).toBe(
+    expect(describeEvent({ type: 'ProviderJobObserved', data: { source: 'webhook', provider_status: 'succeeded', attempt: 1 } }).title).toBe(
       'Webhook: succeeded (attempt 1)',
     );
-    expect(describeEvent({ type: 'ProviderJobObserved', data: { source: 'poll', providerStatus: 'processing', attempt: 1, queuePosition: 3 } })).toEqual({
+    expect(describeEvent({ type: 'ProviderJobObserved', data: { source: 'poll', provider_status: 'processing', attempt: 1, queue_position: 3 } })).toEqual({
       title: 'Poll: processing (attempt 1)',
       detail: 'queue position 3',
     });

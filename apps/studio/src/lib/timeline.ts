@@ -24,12 +24,12 @@ const DESCRIPTIONS: Readonly<Record<string, (data: Data) => { title: string; det
   GenerationQueued: () => ({ title: 'Queued', detail: 'waiting for a provider slot' }),
   ProviderJobSubmitted: (data) => ({
     title: `Submitted to ${text(data['provider']) ?? 'the provider'}${attempt(data)}`,
-    detail: `job ${text(data['providerJobId']) ?? ''}`,
+    detail: `job ${text(data['provider_job_id']) ?? ''}`,
   }),
   GenerationProcessing: () => ({ title: 'Processing', detail: 'the provider is rendering' }),
   ProviderJobObserved: (data) => ({
-    title: `${data['source'] === 'webhook' ? 'Webhook' : 'Poll'}: ${text(data['providerStatus']) ?? 'status'}${attempt(data)}`,
-    detail: data['queuePosition'] !== undefined ? `queue position ${text(data['queuePosition'])}` : '',
+    title: `${data['source'] === 'webhook' ? 'Webhook' : 'Poll'}: ${text(data['provider_status']) ?? 'status'}${attempt(data)}`,
+    detail: data['queue_position'] !== undefined ? `queue position ${text(data['queue_position'])}` : '',
   }),
   ProviderJobSucceeded: (data) => ({
     title: `Provider finished${attempt(data)}`,

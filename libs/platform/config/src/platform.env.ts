@@ -43,6 +43,9 @@ export class ProcessEnv {
    * stop_grace_period: 30 s by default there, 10 s in compose).
    */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) SHUTDOWN_GRACE_MS = 25_000;
+
+  /** When set, `GET /metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise). */
+  @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
 }
 
 /** What `CONSUMER_*` settings change for every consumer of a process. */
@@ -110,6 +113,11 @@ export class PlatformEnv extends ProcessEnv {
 
 /** The embedded single process needs nothing; these only move it. */
 export class EmbeddedEnv extends ProcessEnv {
+  /** Quiet by default: `npm start` prints its own steps; `log` adds Nest's start-up lines and one line per request. */
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  override LOG_LEVEL = 'warn';
+
   @IsOptional()
   @IsString()
   @MinLength(1)

@@ -27,6 +27,11 @@ export function addToLogContext(fields: LogContext): void {
   if (current) Object.assign(current, definedOnly(fields));
 }
 
+/** Whether some work has opened a log scope around the caller. */
+export function hasLogContext(): boolean {
+  return storage.getStore() !== undefined;
+}
+
 export function currentLogContext(): LogContext {
   return storage.getStore() ?? {};
 }

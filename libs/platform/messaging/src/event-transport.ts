@@ -121,15 +121,19 @@ export class EventTransport extends Server implements CustomTransportStrategy {
     };
     const group = this.groups.get(consumer);
     const key = this.options.consumerOptions?.[consumer]?.groupBy?.(message);
+    const started = performance.now();
     if (group && key !== undefined) await group.submit(key, message, work);
     else await handleOnce(this.options.sql, consumer, message, work);
+    this.logger.debug?.(`${consumer} took ${message.type} ${message.eventId} (delivery ${attempt}) in ${Math.round(performance.now() - started)} ms`);
   }
 }
 
 /** What every log line written while this message is handled says about it. */
 function logFieldsOf(consumer: string, message: EventMessage): LogContext {
   // Any event comes here: its data is probed for a task id, checked below, not trusted.
-  const taskId = (message.data as { taskId?: unknown } | null)?.taskId;
+  // A credit account's events name the task as the reservation they move.
+  const data = message.data as { taskId?: unknown; reservationId?: unknown } | null;
+  const taskId = data?.taskId ?? data?.reservationId;
   return {
     consumer,
     eventType: message.type,

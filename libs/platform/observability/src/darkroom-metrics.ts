@@ -5,6 +5,7 @@ export type GaugeSetter<Label extends string> = (labels: Partial<Record<Label, s
 
 /** Seconds; from a fast local render to a slow queued provider. */
 const TASK_SECONDS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 900];
+const HTTP_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
 const CALL_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
 
 /**
@@ -23,6 +24,10 @@ export class DarkroomMetrics {
   readonly providerRequestDuration: Histogram<'provider' | 'operation' | 'outcome'>;
   /** A scrape-time source that threw; its gauge keeps its last values. */
   readonly scrapeErrors: Counter<'source'>;
+  /** HTTP requests served, by method, route pattern (`unmatched` for none) and status. */
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Outbound webhook delivery attempts by outcome: `succeeded`, `http_error` (a non-2xx answer), `network_error`. */
+  readonly webhookDeliveryDuration: Histogram<'outcome'>;
 
   constructor(service: string, options: { defaultMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({ service });
@@ -45,6 +50,20 @@ export class DarkroomMetrics {
       name: 'darkroom_provider_request_duration_seconds',
       help: 'Seconds per provider call, by provider, operation and outcome.',
       labelNames: ['provider', 'operation', 'outcome'],
+      buckets: CALL_SECONDS,
+      registers,
+    });
+    this.httpRequestDuration = new Histogram({
+      name: 'darkroom_http_request_duration_seconds',
+      help: 'Seconds per HTTP request, from its first byte to the end of its answer, by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: HTTP_SECONDS,
+      registers,
+    });
+    this.webhookDeliveryDuration = new Histogram({
+      name: 'darkroom_outbound_webhook_duration_seconds',
+      help: 'Seconds per outbound webhook delivery attempt, by outcome.',
+      labelNames: ['outcome'],
       buckets: CALL_SECONDS,
       registers,
     });

@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { consumerOverrides, loadConfig, ProcessEnv } from '@darkroom/config';
 import { PinoLogger } from '@darkroom/logging';
 import { EventTransport, type ConsumerOptions } from '@darkroom/messaging';
+import { DarkroomMetrics } from '@darkroom/observability';
 import { HealthController } from './health.controller';
+import { httpObservability } from './http-observability';
 import type { Platform } from './platform';
 import { PlatformModule } from './platform.module';
 
@@ -20,7 +22,7 @@ export interface AppOptions {
   /** Delivery settings by consumer name, where a service needs other than the bus defaults. */
   readonly consumerOptions?: Readonly<Record<string, ConsumerOptions>>;
   /** Runs on the application before it listens, e.g. to mount the OpenAPI docs. */
-  readonly configure?: (app: INestApplication) => void;
+  readonly configure?: (app: INestApplication) => void | Promise<void>;
 }
 
 const levels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -34,21 +36,21 @@ function logLevelsUpTo(level = 'log'): LogLevel[] {
  * consumers of every hosted service, on the given platform. Stops cleanly on SIGTERM/SIGINT.
  */
 export async function startApp(options: AppOptions): Promise<INestApplication> {
+  const processEnv = loadConfig(ProcessEnv);
   @Module({
-    imports: [PlatformModule.forRoot(options.platform, options.name), ...options.modules],
+    imports: [PlatformModule.forRoot(options.platform, options.name, { metricsToken: processEnv.METRICS_TOKEN }), ...options.modules],
     controllers: [HealthController],
   })
   class DarkroomApp {}
-  const processEnv = loadConfig(ProcessEnv);
   const enabled = logLevelsUpTo(options.logLevel);
-  const appLogger =
-    (processEnv.LOG_FORMAT ?? options.defaultLogFormat ?? 'json') === 'json'
-      ? new PinoLogger({ service: options.name, level: enabled[enabled.length - 1] })
-      : enabled;
+  const format = processEnv.LOG_FORMAT ?? options.defaultLogFormat ?? 'json';
+  const appLogger = format === 'json' ? new PinoLogger({ service: options.name, level: enabled[enabled.length - 1] }) : enabled;
   // No body-parser: it reads an over-limit body to its end before refusing it. The HTTP
   // edge (the gateway's body reader) reads bodies itself and keeps the raw bytes.
   const app = await NestFactory.create(DarkroomApp, { logger: appLogger, abortOnError: false, bodyParser: false });
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
+  // First of all middleware: every request is timed and logged once, whatever answers it.
+  app.use(httpObservability(app.get(DarkroomMetrics), new Logger('http'), format));
   app.connectMicroservice(
     {
       strategy: new EventTransport({
@@ -62,7 +64,7 @@ export async function startApp(options: AppOptions): Promise<INestApplication> {
     { inheritAppConfig: true },
   );
   await app.startAllMicroservices();
-  options.configure?.(app);
+  await options.configure?.(app);
   await app.listen(options.port, options.host ?? '0.0.0.0');
 
   const logger = new Logger(options.name);

@@ -1,7 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { DarkroomMetrics } from '@darkroom/observability';
-import { MetricsController } from './metrics.controller';
+import { METRICS_TOKEN, MetricsController } from './metrics.controller';
 import type { Platform } from './platform';
 import { PlatformMetrics } from './platform-metrics';
 import { ReadinessService } from './readiness.service';
@@ -15,13 +15,14 @@ import { RelayHost } from './relay.host';
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(platform: Platform, service = 'darkroom'): DynamicModule {
+  static forRoot(platform: Platform, service = 'darkroom', options: { readonly metricsToken?: string } = {}): DynamicModule {
     return {
       module: PlatformModule,
       imports: [DiscoveryModule],
       controllers: [MetricsController],
       providers: [
         { provide: DarkroomMetrics, useValue: new DarkroomMetrics(service) },
+        { provide: METRICS_TOKEN, useValue: options.metricsToken },
         ReadinessService,
         PlatformMetrics,
         { provide: PLATFORM, useValue: platform },

@@ -28,6 +28,8 @@ const CHECK_TIMEOUT_MS = 2000;
 export class ReadinessService {
   private readonly stallAfterMs: number;
   private hosts?: ProjectionHost[];
+  /** Checks the app adds for its own start-up (the embedded mode: its dev account's credits are visible). */
+  private readonly extra: Record<string, () => Promise<CheckResult>> = {};
   readonly readiness: () => Promise<Readiness>;
 
   constructor(
@@ -44,11 +46,26 @@ export class ReadinessService {
           ...(platform.usesBucket === false ? {} : { bucket: () => this.bucket() }),
           relay: async () => this.relay(),
           projections: async () => this.projections(),
+          ...this.extra,
         },
         CHECK_TIMEOUT_MS,
       ),
       epochMs(platform.clock),
     );
+  }
+
+  /**
+   * Adds a check to `/health/ready`, e.g. one that passes once the app's start-up work is
+   * visible to requests; it passes for good once it has passed.
+   */
+  addCheck(name: string, check: () => Promise<CheckResult>): void {
+    let passed: CheckResult | undefined;
+    this.extra[name] = async () => {
+      if (passed) return passed;
+      const result = await check();
+      if (result.ok) passed = result;
+      return result;
+    };
   }
 
   /** The projection hosts of this process's service modules (found once, after the app is built). */

@@ -47,6 +47,19 @@ describe('model catalog', () => {
     expect(fieldErrors(() => catalog.resolve('local', ask({ referenceImages: 1 })))).toEqual(['reference_images']);
   });
 
+  it('keeps an edit input’s aspect ratio when no size is named: the nearest size the model offers', () => {
+    const input = (width: number, height: number) => ask({ inputImages: 1, inputSize: { width, height } });
+    expect(catalog.resolve('local', input(640, 480))).toEqual({ width: 640, height: 480, n: 1 });
+    expect(catalog.resolve('local', input(4000, 3000))).toEqual({ width: 2048, height: 1536, n: 1 });
+    expect(catalog.resolve('local', input(8, 6))).toEqual({ width: 21, height: 16, n: 1 });
+    expect(catalog.resolve('flux-2-pro', input(1000, 750))).toEqual({ width: 1008, height: 752, n: 1 });
+    expect(catalog.resolve('gpt-image-1', input(640, 480))).toEqual({ width: 1536, height: 1024, quality: 'auto', n: 1 });
+    expect(catalog.resolve('gpt-image-1', input(300, 600))).toEqual({ width: 1024, height: 1536, quality: 'auto', n: 1 });
+    expect(catalog.resolve('nano-banana', input(1920, 1080))).toEqual({ width: 1360, height: 768, aspectRatio: '16:9', n: 1 });
+    // A size or ratio the caller names wins over the input's shape.
+    expect(catalog.resolve('local', { ...input(640, 480), size: '256x256' })).toEqual({ width: 256, height: 256, n: 1 });
+  });
+
   it('ships flux-schnell as a text-only Replicate model sized by aspect ratio', () => {
     expect(catalog.get('flux-schnell')).toMatchObject({
       provider: 'replicate',

@@ -87,10 +87,7 @@ export class ModelCatalog {
 
   /** Credits for a resolved request. */
   price(model: ModelEntry, params: Pick<ResolvedParams, 'n' | 'quality' | 'width' | 'height'>): number {
-    const { perImage, byQuality, bySize } = model.pricing;
-    const base = (params.quality !== undefined ? byQuality?.[params.quality] : undefined) ?? perImage;
-    const factor = bySize?.[`${params.width}x${params.height}`] ?? 1;
-    return Math.ceil(base * factor * params.n);
+    return Math.ceil(pricePerImage(model, `${params.width}x${params.height}`, params.quality) * params.n);
   }
 
   /**
@@ -136,4 +133,10 @@ function consistency(file: CatalogFile): string[] {
     }
   }
   return problems;
+}
+
+/** Credits per image (possibly fractional) of `model` at this size and quality: its quality's price × its size's factor. */
+export function pricePerImage(model: ModelEntry, size: string | undefined, quality: string | undefined): number {
+  const { perImage, byQuality, bySize } = model.pricing;
+  return ((quality !== undefined ? byQuality?.[quality] : undefined) ?? perImage) * ((size !== undefined ? bySize?.[size] : undefined) ?? 1);
 }

@@ -10,6 +10,8 @@ export interface RequestedParams {
   /** How many edit targets and references the request carries. */
   readonly inputImages: number;
   readonly referenceImages: number;
+  /** Pixel size of the first input image: an edit that names no size keeps its aspect ratio. */
+  readonly inputSize?: { readonly width: number; readonly height: number };
 }
 
 export interface ResolvedParams {
@@ -79,6 +81,10 @@ function resolveSize(
     errors.push({ field: 'aspect_ratio', message: 'give size or aspect_ratio, not both' });
     return undefined;
   }
+  if (params.size === undefined && params.aspectRatio === undefined && params.inputSize) {
+    const kept = sizeLike(model, params.inputSize);
+    if (kept) return kept;
+  }
   const aspectRatio = params.aspectRatio ?? (params.size === undefined ? model.defaults.aspectRatio : undefined);
   if (aspectRatio !== undefined) {
     if (!ratios.includes(aspectRatio)) {
@@ -114,4 +120,44 @@ function dimensionsOf(ratio: string): { width: number; height: number } {
   const [w, h] = ratio.split(':').map(Number);
   const side = (a: number, b: number) => Math.max(16, Math.round(Math.sqrt((RATIO_AREA * a) / b) / 16) * 16);
   return { width: side(w, h), height: side(h, w) };
+}
+
+/** How far apart two aspect ratios are, whichever way round (0 for the same shape). */
+const ratioDistance = (a: number, b: number) => Math.abs(Math.log(a / b));
+
+/**
+ * The size `model` offers that is nearest in shape to `input`: its listed size or aspect
+ * ratio closest in ratio, or, on a model with free sizes, the input's own size brought
+ * within the model's sides and multiple. Undefined when the model offers nothing to choose.
+ */
+export function sizeLike(model: ModelEntry, input: { readonly width: number; readonly height: number }) {
+  const caps = model.capabilities;
+  const ratio = input.width / input.height;
+  const nearest = <T>(options: readonly T[], ratioOf: (option: T) => number): T =>
+    options.reduce((best, option) => (ratioDistance(ratioOf(option), ratio) < ratioDistance(ratioOf(best), ratio) ? option : best));
+  if (caps.sizes?.length) {
+    const size = nearest(caps.sizes, (option) => ratioOf(option, 'x'));
+    const [width, height] = size.split('x').map(Number);
+    return { width, height };
+  }
+  if (caps.aspectRatios?.length) {
+    const aspectRatio = nearest(caps.aspectRatios, (option) => ratioOf(option, ':'));
+    return { ...dimensionsOf(aspectRatio), aspectRatio };
+  }
+  if (caps.minSide === undefined || caps.maxSide === undefined) return undefined;
+  return freeSize(input, caps.minSide, caps.maxSide, caps.sideMultiple ?? 1);
+}
+
+const ratioOf = (value: string, separator: string) => {
+  const [a, b] = value.split(separator).map(Number);
+  return a / b;
+};
+
+/** `input` scaled (ratio kept) so that its sides fall within [min, max], each rounded to `multiple`. */
+function freeSize(input: { readonly width: number; readonly height: number }, min: number, max: number, multiple: number) {
+  const scale = Math.max(Math.min(1, max / Math.max(input.width, input.height)), min / Math.min(input.width, input.height));
+  const low = Math.ceil(min / multiple) * multiple;
+  const high = Math.floor(max / multiple) * multiple;
+  const fit = (side: number) => Math.min(high, Math.max(low, Math.round((side * scale) / multiple) * multiple));
+  return { width: fit(input.width), height: fit(input.height) };
 }

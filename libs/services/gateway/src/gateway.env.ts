@@ -46,7 +46,8 @@ export class GatewayEnv {
   /** Seconds `POST /v1/images/*` waits for its task before a 504 naming the task id. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) OPENAI_COMPAT_TIMEOUT_SECONDS = 120;
   /** Catalog id `POST /v1/images/*` uses when a request names no model. */
-  @IsOptional() @IsString() @MinLength(1) OPENAI_COMPAT_DEFAULT_MODEL = 'gpt-image-1';
+  /** Unset: `gpt-image-1` where OpenAI is configured, else `local` (always available). */
+  @IsOptional() @IsString() @MinLength(1) OPENAI_COMPAT_DEFAULT_MODEL?: string;
   /** How often the gateway checks the tasks of open status streams (`GET /v1/generations/{id}/stream`) for changes. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(60_000) STREAM_POLL_INTERVAL_MS = 300;
   /** Seconds of silence after which a status stream sends a heartbeat comment, so proxies keep it open. */

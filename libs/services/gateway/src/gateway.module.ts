@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ImageDecoder, ModelCatalog } from '@darkroom/providers';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AdminController } from './admin/admin.controller';
@@ -22,6 +22,7 @@ import { ProblemFilter } from './http/problem.filter';
 import { FailedAuthThrottle } from './http/rate-limit/failed-auth-throttle';
 import { RateLimitService } from './http/rate-limit/rate-limit.service';
 import { requestIdMiddleware } from './http/request-id';
+import { TaskLogContextInterceptor } from './http/task-log-context.interceptor';
 import { validationPipe } from './http/validation';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { ModelsController } from './models/models.controller';
@@ -74,6 +75,7 @@ export class GatewayModule implements NestModule {
       providers: [
         { provide: GATEWAY_OPTIONS, useValue: options },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: TaskLogContextInterceptor },
         // In this order: a NUL or lone surrogate is named before validation reads the value.
         { provide: APP_PIPE, useClass: WellFormedTextPipe },
         { provide: APP_PIPE, useValue: validationPipe },

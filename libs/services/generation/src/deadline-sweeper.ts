@@ -4,6 +4,7 @@ import { failureMessage, generationDecider } from '@darkroom/domain-generation';
 import type { EventStore } from '@darkroom/event-store';
 import { newId, type Clock } from '@darkroom/kernel';
 import { PeriodicSweep } from '@darkroom/runtime';
+import { withLogContext } from '@darkroom/logging';
 
 /** Tasks failed per sweep; the next sweep takes the rest. */
 const BATCH = 100;
@@ -41,14 +42,14 @@ export class DeadlineSweeper extends PeriodicSweep {
     );
     let swept = 0;
     for (const { id, account_id: accountId } of rows) {
-      const result = await this.store.handle(
+      const result = await withLogContext({ taskId: id, correlationId: id, accountId }, () => this.store.handle(
         generationStream(id),
         generationDecider,
         { type: 'FailGeneration', code: FailureCode.timeout, message: failureMessage(FailureCode.timeout), now: now.toISOString() },
         { metadata: { correlationId: id, accountId, schemaVersion: 1 }, eventId: () => newId() },
-      );
+      ));
       swept += result.events.length > 0 ? 1 : 0;
-      await this.onEnded(id, result.events);
+      await withLogContext({ taskId: id, correlationId: id, accountId }, () => this.onEnded(id, result.events));
     }
     return swept;
   }

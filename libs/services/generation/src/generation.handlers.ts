@@ -42,6 +42,7 @@ export class GenerationHandlers {
   @OnEvent(GENERATION, eventKey(Category.creditAccount, 'CreditsReservationRejected'))
   async failForCredits(@Payload() message: MessageOf<CreditsReservationRejected>, @Ctx() ctx: EventContext) {
     const { reservationId, amount, available, cap } = message.data;
+    const credits = (n: number) => `${n} credit${n === 1 ? '' : 's'}`;
     await this.run(
       ctx,
       message,
@@ -50,12 +51,12 @@ export class GenerationHandlers {
         ? {
             type: 'FailGeneration',
             code: FailureCode.spendCapReached,
-            message: `This task costs ${amount} credits; the ${cap.period === 'day' ? 'daily' : 'monthly'} cap of ${cap.scope} ${cap.id} is ${cap.limit} and ${cap.used} are used.`,
+            message: `This task costs ${credits(amount)}; the ${cap.period === 'day' ? 'daily' : 'monthly'} cap of ${cap.scope} ${cap.id} is ${credits(cap.limit)} and ${cap.used} ${cap.used === 1 ? 'is' : 'are'} used.`,
           }
         : {
             type: 'FailGeneration',
             code: FailureCode.insufficientCredits,
-            message: `This task costs ${amount} credits and ${available} are available.`,
+            message: `This task costs ${credits(amount)} and ${available} ${available === 1 ? 'is' : 'are'} available.`,
           },
     );
   }

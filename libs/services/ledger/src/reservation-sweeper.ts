@@ -4,6 +4,7 @@ import { creditAccountDecider } from '@darkroom/domain-ledger';
 import type { EventStore } from '@darkroom/event-store';
 import { deriveId, type Clock } from '@darkroom/kernel';
 import { PeriodicSweep } from '@darkroom/runtime';
+import { withLogContext } from '@darkroom/logging';
 
 /** Reservations expired per sweep; the next sweep takes the rest. */
 const BATCH = 100;
@@ -47,7 +48,8 @@ export class ReservationSweeper extends PeriodicSweep {
     );
     let expired = 0;
     for (const { account_id: accountId, task_id: reservationId } of rows) {
-      if (await this.expire(accountId, reservationId, now)) expired += 1;
+      const context = { taskId: reservationId, correlationId: reservationId, accountId };
+      if (await withLogContext(context, () => this.expire(accountId, reservationId, now))) expired += 1;
     }
     return expired;
   }

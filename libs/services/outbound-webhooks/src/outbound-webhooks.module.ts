@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { DarkroomMetrics } from '@darkroom/observability';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { WebhookEndpoints } from '@darkroom/contracts';
 import type { CommitSignal } from '@darkroom/event-store';
@@ -33,8 +34,8 @@ export class OutboundWebhooksModule {
         { provide: WebhookEndpoints, useExisting: WebhookEndpointsService },
         {
           provide: WebhookDispatcher,
-          inject: [WebhookDeliveriesRepository, SafePoster, CLOCK, { token: COMMIT_SIGNAL, optional: true }],
-          useFactory: (deliveries: WebhookDeliveriesRepository, poster: SafePoster, clock: Clock, commits?: CommitSignal) =>
+          inject: [WebhookDeliveriesRepository, SafePoster, CLOCK, { token: COMMIT_SIGNAL, optional: true }, { token: DarkroomMetrics, optional: true }],
+          useFactory: (deliveries: WebhookDeliveriesRepository, poster: SafePoster, clock: Clock, commits?: CommitSignal, metrics?: DarkroomMetrics) =>
             new WebhookDispatcher(deliveries, poster, {
               owner: `${hostname()}:${process.pid}:${newId().slice(0, 8)}`,
               idleMs: options.idleMs ?? 250,
@@ -44,6 +45,7 @@ export class OutboundWebhooksModule {
               disableAfterMs: options.disableAfterMs,
               clock,
               commits,
+              metrics,
             }),
         },
       ],

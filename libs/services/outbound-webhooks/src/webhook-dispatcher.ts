@@ -1,6 +1,8 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { CommitSignal } from '@darkroom/event-store';
 import type { Clock } from '@darkroom/kernel';
+import { withLogContext } from '@darkroom/logging';
+import type { DarkroomMetrics } from '@darkroom/observability';
 import { ClaimLoop } from '@darkroom/runtime';
 import type { SafePoster } from '@darkroom/safe-fetch';
 import type { ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -21,6 +23,8 @@ export interface WebhookDispatcherOptions {
   readonly clock: Clock;
   /** Wakes the claimer on commit (deliveries are written with events); `idleMs` stays as the safety net. */
   readonly commits?: CommitSignal;
+  /** Times each attempt into `darkroom_outbound_webhook_duration_seconds`. */
+  readonly metrics?: DarkroomMetrics;
 }
 
 /**
@@ -68,6 +72,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const started = performance.now();
     const result = await this.poster.post(delivery.url, delivery.payload, signedHeaders(delivery.secret, delivery.messageId, attemptedAt, delivery.payload));
     const durationMs = Math.round(performance.now() - started);
+    const attempt = !result.ok ? 'network_error' : result.status >= 200 && result.status < 300 ? 'succeeded' : 'http_error';
+    this.options.metrics?.webhookDeliveryDuration.observe({ outcome: attempt }, durationMs / 1000);
     const outcome = result.ok
       ? {
           statusCode: result.status,
@@ -83,7 +89,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private start(delivery: ClaimedDelivery): void {
-    const work = this.send(delivery)
+    const work = withLogContext({ taskId: delivery.taskId, correlationId: delivery.taskId }, () => this.send(delivery))
       .catch(async (error: unknown) => {
         this.logger.error(`[${delivery.taskId}] webhook ${delivery.messageId}: ${String(error)}`);
         await this.deliveries.release(delivery.id, this.options.owner, ERROR_PAUSE_MS).catch(() => undefined);

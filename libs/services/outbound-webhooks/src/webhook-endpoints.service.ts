@@ -6,7 +6,7 @@ import {
   type WebhookDeliveryResource,
   type WebhookEndpointResource,
 } from '@darkroom/contracts';
-import { DomainError, isUuid, newId } from '@darkroom/kernel';
+import { DomainError, isUuid, newId, invalidRequest } from '@darkroom/kernel';
 import { SafePoster } from '@darkroom/safe-fetch';
 import { WebhookDeliveriesRepository, type DeliveryRow } from './webhook-deliveries.repository';
 import { WebhookEndpointsRepository, type WebhookEndpointRow } from './webhook-endpoints.repository';
@@ -31,9 +31,7 @@ export class WebhookEndpointsService implements WebhookEndpoints {
   async create(accountId: string, endpoint: NewWebhookEndpoint): Promise<WebhookEndpointResource & { readonly secret: string }> {
     const refusal = this.poster.refusal(endpoint.url);
     if (refusal) {
-      throw new DomainError('invalid_request', 'validation', 'The request has 1 invalid field(s).', {
-        errors: [{ field: 'url', message: `url is not allowed: ${refusal.message} (${refusal.code})` }],
-      });
+      throw invalidRequest([{ field: 'url', message: `url is not allowed: ${refusal.message} (${refusal.code})` }]);
     }
     // Checked again at every connect; refused here too so a bad endpoint is never stored.
     const notPublic = await this.poster.hostRefusal(endpoint.url);

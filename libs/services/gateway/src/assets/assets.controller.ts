@@ -64,8 +64,14 @@ export class AssetsController {
     const object = await this.assets.open(asset);
     response.status(200).type(asset.contentType).setHeader('Content-Length', String(asset.bytes));
     // pipeline, not pipe: a client that goes away must release the storage connection too.
+    // A client that stops reading (a closed tab, a cancelled download) is routine, not a warning;
+    // a failure on the storage side is.
     pipeline(object.body, response, (error) => {
-      if (error) this.logger.warn(`asset ${asset.id} (task ${asset.taskId}): download ended early: ${error.message}`);
+      if (!error) return;
+      const message = `asset ${asset.id} (task ${asset.taskId}): download ended early: ${error.message}`;
+      if (response.destroyed && !response.writableFinished && (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.logger.debug(message);
+      } else this.logger.warn(message);
     });
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Sql } from '@darkroom/database';
-import { DomainError } from '@darkroom/kernel';
+import { invalidRequest } from '@darkroom/kernel';
 import { SQL } from '@darkroom/runtime';
 import { listGenerations, type GenerationKeyset, type GenerationRow } from '@darkroom/read-model-generations';
 import { isUuid } from '../http/ids';
@@ -34,9 +34,7 @@ export function decodeCursor(cursor: string): GenerationKeyset | undefined {
 }
 
 const invalidCursor = () =>
-  new DomainError('invalid_request', 'validation', 'The request has 1 invalid field(s).', {
-    errors: [{ field: 'cursor', message: 'cursor must be a next_cursor returned by this endpoint' }],
-  });
+  invalidRequest([{ field: 'cursor', message: 'cursor must be a next_cursor returned by this endpoint' }]);
 
 /**
  * Lists the caller's tasks from the `generations` read model. The model trails the event

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Inject, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DomainError } from '@darkroom/kernel';
+import { DomainError, invalidRequest } from '@darkroom/kernel';
 import { GATEWAY_OPTIONS, publicBaseUrlOf, type GatewayOptions } from '../gateway.options';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
 import { GenerationListService } from './generation-list.service';
@@ -23,9 +23,7 @@ function resumeId(header: unknown, query: unknown): bigint | undefined {
 }
 
 function invalidResumeId(): DomainError {
-  return new DomainError('invalid_request', 'validation', 'The request has 1 invalid field(s).', {
-    errors: [{ field: 'last_event_id', message: 'last_event_id must be the id of an event this stream sent' }],
-  });
+  return invalidRequest([{ field: 'last_event_id', message: 'last_event_id must be the id of an event this stream sent' }]);
 }
 
 /** Reading tasks: the caller's list, one task's timeline, and its live status. */

@@ -36,9 +36,9 @@ describe('publicEventData', () => {
 describe('toTimeline', () => {
   const meta = (accountId: string) => ({ correlationId: TASK, accountId, schemaVersion: 1 });
 
-  it('keeps the task’s own streams and its own reservation, in the given order, in snake_case envelopes', () => {
+  it('keeps the task’s own streams and its own reservation, in the given order, in snake_case', () => {
     const events = [
-      recordedEvent('GenerationCreated', { taskId: TASK }, { streamId: `generation-${TASK}`, metadata: meta('a1') }),
+      recordedEvent('GenerationCreated', { taskId: TASK, request: { negativePrompt: 'n' }, metadata: { orderId: '7' } }, { streamId: `generation-${TASK}`, metadata: meta('a1') }),
       recordedEvent('CreditsReserved', { reservationId: TASK }, { streamId: 'credit-account-a1', metadata: meta('a1') }),
       recordedEvent('CreditsGranted', { grantId: 'g' }, { streamId: 'credit-account-a1', metadata: meta('a1') }),
       recordedEvent('AssetStored', { assetId: 'x', key: 'k' }, { streamId: 'asset-x', metadata: meta('a1') }),
@@ -46,6 +46,8 @@ describe('toTimeline', () => {
     ];
     const timeline = toTimeline(events, TASK, 'a1');
     expect(timeline.map((entry) => entry.type)).toEqual(['GenerationCreated', 'CreditsReserved', 'AssetStored']);
+    expect(timeline[0]!.data).toEqual({ task_id: TASK, request: { negative_prompt: 'n' }, metadata: { orderId: '7' } });
+    expect(timeline[1]!.data).toEqual({ reservation_id: TASK });
     expect(timeline[2]).toEqual({
       id: events[3]!.eventId,
       type: 'AssetStored',
@@ -53,7 +55,7 @@ describe('toTimeline', () => {
       stream_version: events[3]!.streamVersion,
       position: events[3]!.globalPosition,
       recorded_at: events[3]!.recordedAt,
-      data: { assetId: 'x' },
+      data: { asset_id: 'x' },
     });
   });
 

@@ -1,4 +1,5 @@
 import { Category, categoryOf, type RecordedEvent } from '@darkroom/contracts';
+import { snakeCaseKeys } from '../http/snake-case';
 
 /** One entry of `GET /v1/generations/{id}/events`. */
 export interface TimelineEntry {
@@ -9,7 +10,7 @@ export interface TimelineEntry {
   /** Global log position, a decimal string (a bigint); the SSE ids of the task's status events are these. */
   readonly position: string;
   readonly recorded_at: string;
-  /** The event's data as stored (camelCase, as in the event catalog), minus internal fields. */
+  /** The event's data as stored, in snake_case like the rest of the API (the caller's `metadata` as given), minus internal fields. */
   readonly data: unknown;
 }
 
@@ -90,6 +91,6 @@ export function toTimeline(events: readonly RecordedEvent[], taskId: string, acc
       stream_version: event.streamVersion,
       position: event.globalPosition,
       recorded_at: event.recordedAt,
-      data: publicEventData(event.type, event.data),
+      data: snakeCaseKeys(publicEventData(event.type, event.data), ['metadata']),
     }));
 }

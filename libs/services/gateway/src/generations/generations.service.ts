@@ -14,6 +14,7 @@ import {
 import type { Sql } from '@darkroom/database';
 import type { EventStore } from '@darkroom/event-store';
 import { DomainError } from '@darkroom/kernel';
+import { addToLogContext } from '@darkroom/logging';
 import { ModelCatalog, type ModelEntry } from '@darkroom/providers';
 import { EVENT_STORE, SQL } from '@darkroom/runtime';
 import { evolveGenerationRow, isGenerationRowEvent, loadGeneration, type GenerationRow } from '@darkroom/read-model-generations';
@@ -55,6 +56,12 @@ export type TaskCreation =
   /** The task an earlier request with the key created, which stored no response (the façade's). */
   | { readonly kind: 'existing'; readonly taskId: string };
 
+/** The rest of the request's log lines (and its access-log line) name the task it created. */
+function logTask(row: GenerationRow): GenerationRow {
+  addToLogContext({ taskId: row.id, correlationId: row.id });
+  return row;
+}
+
 const notFound = (id: string) => new DomainError('generation_not_found', 'not_found', `No generation ${id}.`);
 
 /** The gateway's use cases on tasks: accept a request, read one back, cancel one. */
@@ -80,7 +87,7 @@ export class GenerationsService {
   async create({ accountId, apiKeyId, requestId, maxPriority = 'standard', body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
     const dtoOf = async () => (typeof body === 'function' ? body() : body);
     const asked = { accountId, apiKeyId, requestId, maxPriority };
-    if (!keyed) return { kind: 'created', row: await this.accept(asked, await dtoOf()) };
+    if (!keyed) return { kind: 'created', row: logTask(await this.accept(asked, await dtoOf())) };
     const outcome = await this.idempotency.begin(accountId, keyed.key, keyed.fingerprint);
     if (outcome.kind === 'replay') return { kind: 'replay', body: outcome.body };
     if (outcome.kind === 'created') return { kind: 'existing', taskId: outcome.taskId };
@@ -88,7 +95,7 @@ export class GenerationsService {
     const row = await this.idempotency.whileClaimed(claim, async () =>
       this.accept(asked, await dtoOf(), { claim, respond: keyed.respond }),
     );
-    return { kind: 'created', row };
+    return { kind: 'created', row: logTask(row) };
   }
 
   /** Everything a request can be refused for is checked here, before anything is appended or charged. */
@@ -134,6 +141,7 @@ export class GenerationsService {
       quality: dto.quality,
       inputImages: images.input_images.length,
       referenceImages: images.reference_images.length,
+      ...(images.inputSize ? { inputSize: images.inputSize } : {}),
     });
     const request: GenerationRequest = {
       accountId,
@@ -171,13 +179,16 @@ export class GenerationsService {
   /**
    * Cancels the caller's task; the decider refuses a terminal one (`generation_not_cancelable`).
    * The task comes back folded from its events: the read model may not have the cancel yet.
+   * Its credits read `released`, as they will be once the ledger has the cancel.
    */
   async cancel(accountId: string, taskId: string, requestId: string): Promise<GenerationRow> {
     await this.get(accountId, taskId);
     await this.commands.cancel({ taskId, accountId, requestId });
     const row = this.fold(await this.store.readCorrelated(taskId));
     if (!row) throw notFound(taskId);
-    return row;
+    // The ledger releases what a canceled task holds (or will hold: a late reservation is settled
+    // as it is made), a moment after the cancel: the answer states that outcome already.
+    return row.creditsState === 'reserved' || row.creditsState === 'pending' ? { ...row, creditsState: 'released' } : row;
   }
 
   async isCompleted(taskId: string): Promise<boolean> {
@@ -225,7 +236,7 @@ export class GenerationsService {
       throw new DomainError(
         'insufficient_credits',
         'payment_required',
-        `This request costs ${price} credits and ${available} are available.`,
+        `This request costs ${price} credit${price === 1 ? '' : 's'} and ${available} ${available === 1 ? 'is' : 'are'} available.`,
         { price, available },
       );
     }

@@ -40,14 +40,14 @@ function sent(error: unknown, request: { requestId?: string; headers?: Record<st
 }
 
 describe('problem', () => {
-  it('keeps the standard members when a detail uses the same names', () => {
+  it('keeps the standard members when a detail uses the same names, and puts detail keys in snake_case', () => {
     expect(problem(409, 'generation_not_cancelable', 'No.', { status: 'canceled', code: 'x', taskId: 't1' })).toEqual({
       type: 'https://darkroom.dev/problems/generation_not_cancelable',
       title: 'Conflict',
       status: 409,
       detail: 'No.',
       code: 'generation_not_cancelable',
-      taskId: 't1',
+      task_id: 't1',
     });
   });
 });
@@ -62,7 +62,7 @@ describe('ProblemFilter', () => {
       status: 409,
       type: 'application/problem+json',
       headers: { 'x-request-id': 'req-1' },
-      body: expect.objectContaining({ status: 409, code: 'generation_not_cancelable', taskId: 't1', request_id: 'req-1' }),
+      body: expect.objectContaining({ status: 409, code: 'generation_not_cancelable', task_id: 't1', request_id: 'req-1' }),
     });
   });
 

@@ -4,6 +4,7 @@ import { isDatabaseUnreachable } from '@darkroom/database';
 import { DomainError, type ErrorCategory } from '@darkroom/kernel';
 import { HttpProblem } from './http-problem';
 import { assignRequestId, type WithRequestId } from './request-id';
+import { snakeCaseKeys } from './snake-case';
 
 const statusOf: Readonly<Record<ErrorCategory, number>> = {
   validation: HttpStatus.BAD_REQUEST,
@@ -46,10 +47,11 @@ export interface Problem {
 /**
  * Extensions come first so that a domain detail named like a standard member (the
  * decider's `status: "canceled"`) cannot replace it: `status` is always the HTTP status.
+ * Their keys are snake_case like the rest of the API (a decider's detail is camelCase).
  */
 export function problem(status: number, code: string, detail: string, extensions: Record<string, unknown> = {}): Problem {
   return {
-    ...extensions,
+    ...(snakeCaseKeys(extensions) as Record<string, unknown>),
     type: `https://darkroom.dev/problems/${code}`,
     title: titles[status] ?? 'Error',
     status,

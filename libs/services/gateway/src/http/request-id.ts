@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { newId } from '@darkroom/kernel';
-import { withLogContext } from '@darkroom/logging';
+import { addToLogContext, hasLogContext, withLogContext } from '@darkroom/logging';
 
 /** A caller's own request id is kept when it is a plain token; anything else gets ours. */
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -17,7 +17,10 @@ export interface WithRequestId {
  */
 export function requestIdMiddleware(request: Request & WithRequestId, response: Response, next: NextFunction): void {
   const id = assignRequestId(request, response);
-  withLogContext({ requestId: id }, next);
+  // Inside the process's access-log scope (startApp), the id joins it; on its own, it opens one.
+  if (!hasLogContext()) return withLogContext({ requestId: id }, next);
+  addToLogContext({ requestId: id });
+  next();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ValidateBy } from 'class-validator';
-import { DomainError } from '@darkroom/kernel';
+import { invalidRequest } from '@darkroom/kernel';
 
 function flatten(errors: readonly ValidationError[], parent = ''): { field: string; message: string }[] {
   return errors.flatMap((error) => {
@@ -16,10 +16,7 @@ export const validationPipe = new ValidationPipe({
   forbidNonWhitelisted: true,
   transform: true,
   exceptionFactory: (errors) => {
-    const fields = flatten(errors);
-    return new DomainError('invalid_request', 'validation', `The request has ${fields.length} invalid field(s).`, {
-      errors: fields,
-    });
+    return invalidRequest(flatten(errors));
   },
 });
 

@@ -5,7 +5,7 @@ import { toModelList, toModelResource } from './model.resource';
 const catalog = ModelCatalog.load();
 
 describe('toModelResource', () => {
-  it('puts a model sized by a fixed list, with qualities and price tables, on the wire in snake_case', () => {
+  it('puts a model sized by a fixed list, with qualities and every price in credits per image, on the wire in snake_case', () => {
     expect(toModelResource(catalog.get('gpt-image-1'), true)).toEqual({
       id: 'gpt-image-1',
       object: 'model',
@@ -22,7 +22,24 @@ describe('toModelResource', () => {
         qualities: ['low', 'medium', 'high', 'auto'],
       },
       defaults: { size: '1024x1024', quality: 'auto' },
-      pricing: { per_image: 4, by_quality: { low: 1, medium: 4, high: 16, auto: 4 }, by_size: { '1536x1024': 1.5, '1024x1536': 1.5 } },
+      pricing: {
+        unit: 'credits',
+        per_image: 4,
+        prices: [
+          { size: '1024x1024', quality: 'low', per_image: 1 },
+          { size: '1024x1024', quality: 'medium', per_image: 4 },
+          { size: '1024x1024', quality: 'high', per_image: 16 },
+          { size: '1024x1024', quality: 'auto', per_image: 4 },
+          { size: '1536x1024', quality: 'low', per_image: 1.5 },
+          { size: '1536x1024', quality: 'medium', per_image: 6 },
+          { size: '1536x1024', quality: 'high', per_image: 24 },
+          { size: '1536x1024', quality: 'auto', per_image: 6 },
+          { size: '1024x1536', quality: 'low', per_image: 1.5 },
+          { size: '1024x1536', quality: 'medium', per_image: 6 },
+          { size: '1024x1536', quality: 'high', per_image: 24 },
+          { size: '1024x1536', quality: 'auto', per_image: 6 },
+        ],
+      },
       deadline_seconds: 300,
       max_attempts: 3,
       fallbacks: [],
@@ -41,7 +58,7 @@ describe('toModelResource', () => {
       max_side: 2048,
     });
     expect(local.defaults).toEqual({ size: '512x512' });
-    expect(local.pricing).toEqual({ per_image: 1 });
+    expect(local.pricing).toEqual({ unit: 'credits', per_image: 1, prices: [] });
     const banana = toModelResource(catalog.get('nano-banana'), false);
     expect(banana).toMatchObject({ defaults: { aspect_ratio: '1:1' }, fallbacks: ['nano-banana-fal'], available: false });
     expect(banana.capabilities).not.toHaveProperty('sizes');

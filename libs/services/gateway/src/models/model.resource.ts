@@ -1,12 +1,26 @@
-import type { ModelEntry } from '@darkroom/providers';
+import { pricePerImage, type ModelEntry } from '@darkroom/providers';
 
 /** Drops the keys whose value is undefined, so optional capabilities are absent rather than null. */
 const defined = <T extends Record<string, unknown>>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
 
+/**
+ * Every price stated one way, in credits per image: one row per size × quality the model
+ * lists (a model that lists neither has the one price, `per_image`). A task costs its row's
+ * `per_image` × `n`, rounded up to a whole credit.
+ */
+function priceTable(model: ModelEntry): { size?: string; quality?: string; per_image: number }[] {
+  const sizes = model.capabilities.sizes ?? [undefined];
+  const qualities = model.capabilities.qualities ?? [undefined];
+  if (!model.pricing.byQuality && !model.pricing.bySize) return [];
+  return sizes.flatMap((size) =>
+    qualities.map((quality) => ({ ...defined({ size, quality }), per_image: pricePerImage(model, size, quality) })),
+  );
+}
+
 /** A catalog model as `GET /v1/models` lists it (snake_case); `available` says whether its provider is configured. */
 export function toModelResource(model: ModelEntry, available: boolean) {
-  const { capabilities: caps, defaults, pricing } = model;
+  const { capabilities: caps, defaults } = model;
   return {
     id: model.id,
     object: 'model',
@@ -29,7 +43,7 @@ export function toModelResource(model: ModelEntry, available: boolean) {
       }),
     },
     defaults: defined({ size: defaults.size, aspect_ratio: defaults.aspectRatio, quality: defaults.quality }),
-    pricing: { per_image: pricing.perImage, ...defined({ by_quality: pricing.byQuality, by_size: pricing.bySize }) },
+    pricing: { unit: 'credits', per_image: pricePerImage(model, defaults.size, defaults.quality), prices: priceTable(model) },
     deadline_seconds: model.deadlineSeconds,
     max_attempts: model.maxAttempts,
     fallbacks: model.fallbacks ?? [],

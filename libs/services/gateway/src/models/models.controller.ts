@@ -12,7 +12,10 @@ export class ModelsController {
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
   ) {}
 
-  /** Every model in the catalog, with what it accepts and costs. */
+  /**
+   * Every model in the catalog, with what it accepts and costs: every price in credits per image
+   * (`pricing.per_image` for the defaults, `pricing.prices` per size × quality the model lists).
+   */
   @Get()
   list() {
     return toModelList(this.catalog.list(), availableProviders(this.options));

@@ -18,7 +18,7 @@ class OpenAiImageFieldsDto {
   @MaxLength(4000)
   prompt!: string;
 
-  @ApiPropertyOptional({ example: 'gpt-image-1', description: 'A darkroom model id (`GET /v1/models`); default OPENAI_COMPAT_DEFAULT_MODEL.' })
+  @ApiPropertyOptional({ example: 'gpt-image-1', description: 'A darkroom model id (`GET /v1/models`); default OPENAI_COMPAT_DEFAULT_MODEL (`gpt-image-1` where OpenAI is configured, else `local`).' })
   @IsOptional()
   @IsString()
   @MinLength(1)

@@ -5,7 +5,7 @@ import type { ObjectStorage } from '@darkroom/object-storage';
 import { CLOCK, OBJECT_STORAGE } from '@darkroom/runtime';
 import type { GenerationRow, TaskAsset } from '@darkroom/read-model-generations';
 import { AssetsService } from '../assets/assets.service';
-import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import type { Priority } from '@darkroom/contracts';
 import type { CreateGenerationDto } from '../generations/create-generation.dto';
 import { GenerationsService } from '../generations/generations.service';
@@ -23,7 +23,9 @@ import {
 } from './openai-images.mapping';
 
 export const DEFAULT_OPENAI_COMPAT_TIMEOUT_SECONDS = 120;
-export const DEFAULT_OPENAI_COMPAT_MODEL = 'gpt-image-1';
+/** The façade's model when a request names none and OPENAI_COMPAT_DEFAULT_MODEL is unset: OpenAI's own where it is configured, else the local renderer. */
+export const defaultOpenAiCompatModel = (options: GatewayOptions): string =>
+  availableProviders(options).includes('openai') ? 'gpt-image-1' : 'local';
 /** How often a waiting request looks at its task (the read model, or the log when it lags). */
 const POLL_INTERVAL_MS = 250;
 const TERMINAL = new Set(['completed', 'failed', 'canceled']);
@@ -73,7 +75,7 @@ export class OpenAiImagesService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.timeoutSeconds = options.openaiCompat?.timeoutSeconds ?? DEFAULT_OPENAI_COMPAT_TIMEOUT_SECONDS;
-    this.defaultModel = options.openaiCompat?.defaultModel ?? DEFAULT_OPENAI_COMPAT_MODEL;
+    this.defaultModel = options.openaiCompat?.defaultModel ?? defaultOpenAiCompatModel(options);
   }
 
   async handle(request: OpenAiImagesRequest): Promise<OpenAiImagesAnswer> {

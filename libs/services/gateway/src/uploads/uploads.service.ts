@@ -69,7 +69,7 @@ export class UploadsService {
   async resolve(
     accountId: string,
     requested: Readonly<Record<UploadField, readonly string[]>>,
-  ): Promise<Record<UploadField, InputImageRef[]>> {
+  ): Promise<Record<UploadField, InputImageRef[]> & { readonly inputSize?: { width: number; height: number } }> {
     const ids = [...requested.input_images, ...requested.reference_images].map((id) => id.toLowerCase());
     const owned = await this.uploads.findOwned(accountId, ids);
     const errors: { field: UploadField; message: string }[] = [];
@@ -88,6 +88,7 @@ export class UploadsService {
         errors,
       });
     }
-    return refs;
+    const first = owned.get(requested.input_images[0]?.toLowerCase() ?? '');
+    return first ? { ...refs, inputSize: { width: first.width, height: first.height } } : refs;
   }
 }

@@ -3,6 +3,7 @@ import type { CommitSignal } from '@darkroom/event-store';
 import type { Clock } from '@darkroom/kernel';
 import type { ModelCatalog } from '@darkroom/providers';
 import { ClaimLoop } from '@darkroom/runtime';
+import { withLogContext } from '@darkroom/logging';
 import type { ProviderRegistry } from '../provider-registry';
 import type { JobRunner } from './job-runner';
 import { PollBudget } from './poll-schedule';
@@ -133,9 +134,8 @@ export class ProviderWorker implements OnApplicationBootstrap, BeforeApplication
     // row again: the lease is ours once more, and the running call goes on; never a second one.
     if (this.held.has(row.taskId)) return;
     this.held.add(row.taskId);
-    const work = this.runner
-      .run(row)
-      .catch((error: unknown) => this.retryLater(row, error))
+    const context = { taskId: row.taskId, correlationId: row.taskId, accountId: row.accountId };
+    const work = withLogContext(context, () => this.runner.run(row).catch((error: unknown) => this.retryLater(row, error)))
       .finally(() => {
         this.held.delete(row.taskId);
         this.inFlight.delete(work);

@@ -6,6 +6,7 @@ import { deriveId, type Clock } from '@darkroom/kernel';
 import type { ObjectStorage } from '@darkroom/object-storage';
 import { PeriodicSweep } from '@darkroom/runtime';
 import type { RetentionOptions } from '../storage.options';
+import { withLogContext } from '@darkroom/logging';
 
 /** Assets deleted per sweep; the next sweep takes the rest. */
 const BATCH = 100;
@@ -44,23 +45,27 @@ export class RetentionSweeper extends PeriodicSweep {
     const now = this.clock.now();
     let deleted = 0;
     for (const asset of await this.expired(now)) {
-      await this.objects.deleteObject(asset.key);
-      const stream = assetStream(asset.id);
-      const result = await this.store.handle(
-        stream,
-        assetDecider,
-        { type: 'DeleteAsset', now: now.toISOString() },
-        {
-          metadata: { correlationId: asset.task_id, accountId: asset.account_id, schemaVersion: 1 },
-          eventId: (index, type) => deriveId('retention', stream, type, index),
-        },
-      );
-      if (result.events.length > 0) {
-        deleted += 1;
-        this.logger.log(`asset ${asset.id} deleted after its retention (correlation ${asset.task_id})`);
-      }
+      const context = { taskId: asset.task_id, correlationId: asset.task_id, accountId: asset.account_id };
+      if (await withLogContext(context, () => this.deleteOne(asset, now))) deleted += 1;
     }
     return deleted;
+  }
+
+  /** Deletes one expired asset's object, then records it; true when this sweep recorded it. */
+  private async deleteOne(asset: ExpiredAsset, now: Date): Promise<boolean> {
+    await this.objects.deleteObject(asset.key);
+    const stream = assetStream(asset.id);
+    const result = await this.store.handle(
+      stream,
+      assetDecider,
+      { type: 'DeleteAsset', now: now.toISOString() },
+      {
+        metadata: { correlationId: asset.task_id, accountId: asset.account_id, schemaVersion: 1 },
+        eventId: (index, type) => deriveId('retention', stream, type, index),
+      },
+    );
+    if (result.events.length > 0) this.logger.log(`asset ${asset.id} deleted after its retention (correlation ${asset.task_id})`);
+    return result.events.length > 0;
   }
 
   /**

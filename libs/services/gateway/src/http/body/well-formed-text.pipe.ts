@@ -1,5 +1,5 @@
 import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
-import { DomainError } from '@darkroom/kernel';
+import { invalidRequest } from '@darkroom/kernel';
 import { illFormedFields } from './well-formed-text';
 
 const CHECKED: ReadonlySet<ArgumentMetadata['type']> = new Set(['body', 'query', 'param']);
@@ -15,7 +15,7 @@ export class WellFormedTextPipe implements PipeTransform {
     if (!CHECKED.has(metadata.type)) return value;
     const errors = illFormedFields(value, metadata.data ?? '');
     if (errors.length > 0) {
-      throw new DomainError('invalid_request', 'validation', `The request has ${errors.length} invalid field(s).`, { errors });
+      throw invalidRequest(errors);
     }
     return value;
   }
