@@ -132,6 +132,8 @@ describe('OpenAPI document and interactive docs', () => {
       '/v1/assets/{id}': ['get'],
       '/v1/models': ['get'],
       '/v1/credits': ['get'],
+      '/v1/webhooks/default/secret': ['get'],
+      '/v1/webhooks/default/deliveries': ['get'],
       '/admin/accounts': ['post'],
       '/admin/accounts/{id}': ['get', 'patch'],
       '/admin/accounts/{id}/api_keys': ['get', 'post'],
@@ -149,8 +151,11 @@ describe('OpenAPI document and interactive docs', () => {
     expect(create.$ref).toBe('#/components/schemas/CreateGenerationDto');
     expect(schemas.CreateGenerationDto.required).toEqual(expect.arrayContaining(['model', 'prompt']));
     expect(Object.keys(schemas.CreateGenerationDto.properties)).toEqual(
-      expect.arrayContaining(['model', 'prompt', 'negative_prompt', 'size', 'aspect_ratio', 'n', 'seed', 'input_images', 'metadata']),
+      expect.arrayContaining(['model', 'prompt', 'negative_prompt', 'size', 'aspect_ratio', 'n', 'seed', 'input_images', 'metadata', 'deadline_seconds', 'webhook']),
     );
+    expect(schemas.CreateGenerationDto.properties.deadline_seconds).toMatchObject({ type: 'number', minimum: 1 });
+    expect(schemas.RequestWebhookDto.required).toEqual(['url']);
+    expect(Object.keys(schemas.RequestWebhookDto.properties)).toEqual(['url', 'events']);
     expect(schemas.CreateGenerationDto.properties.prompt).toMatchObject({ type: 'string', maxLength: 4000 });
     expect(schemas.GrantCreditsDto.required).toEqual(['amount']);
     expect(Object.keys(schemas.IssueApiKeyDto.properties)).toEqual(['name']);

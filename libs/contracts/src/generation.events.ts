@@ -1,5 +1,6 @@
 import type { DomainEvent } from './envelope';
 import type { FailureCode } from './failure-codes';
+import type { WebhookEventType } from './ports/webhook-endpoints';
 
 /** An uploaded image a task uses, resolved (and its owner checked) by the gateway. */
 export interface InputImageRef {
@@ -31,6 +32,17 @@ export interface GenerationRequest {
   readonly referenceImages?: readonly InputImageRef[];
 }
 
+/**
+ * A webhook asked for with the request (`webhook` on `POST /v1/generations`): its terminal
+ * events are delivered there as to an endpoint, signed with the account's default secret.
+ */
+export interface RequestWebhook {
+  /** Checked at the edge as an endpoint URL is (https, a public host). */
+  readonly url: string;
+  /** The terminal states to deliver; every one unless the request named some. */
+  readonly events: readonly WebhookEventType[];
+}
+
 export type GenerationCreated = DomainEvent<
   'GenerationCreated',
   {
@@ -42,6 +54,7 @@ export type GenerationCreated = DomainEvent<
     /** ISO time after which the task fails with `timeout`. */
     readonly deadline: string;
     readonly metadata?: Readonly<Record<string, string>>;
+    readonly webhook?: RequestWebhook;
     readonly createdAt: string;
   }
 >;

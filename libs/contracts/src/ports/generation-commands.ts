@@ -1,4 +1,4 @@
-import type { GenerationCreated, GenerationRequest } from '../generation.events';
+import type { GenerationCreated, GenerationRequest, RequestWebhook } from '../generation.events';
 
 /** A request the edge has checked and priced, to become a task. */
 export interface NewGeneration {
@@ -11,6 +11,8 @@ export interface NewGeneration {
   readonly deadlineSeconds: number;
   readonly idempotencyKey?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Where this task's terminal events are delivered, besides the account's endpoints. */
+  readonly webhook?: RequestWebhook;
   /** The HTTP request that asked for it, stamped on the event. */
   readonly requestId: string;
 }

@@ -1,4 +1,4 @@
-import type { FailureCode, GenerationRequest } from '@darkroom/contracts';
+import type { FailureCode, GenerationRequest, RequestWebhook } from '@darkroom/contracts';
 
 /** Every command carries the time it is decided at (ISO 8601); the domain reads no clock. */
 interface Timed {
@@ -16,6 +16,7 @@ export interface CreateGeneration extends Timed {
   readonly deadline: string;
   readonly idempotencyKey?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  readonly webhook?: RequestWebhook;
 }
 
 /** Credits are reserved: schedule the provider work. */

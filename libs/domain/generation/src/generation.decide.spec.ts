@@ -1,5 +1,5 @@
 import { describe, it } from '@jest/globals';
-import type { FailureCode, GenerationEvent, GenerationRequest } from '@darkroom/contracts';
+import type { FailureCode, GenerationEvent, GenerationRequest, RequestWebhook } from '@darkroom/contracts';
 import { deciderSpec } from '@darkroom/testing';
 import type { CreateGeneration, GenerationCommand, HandleProviderFailure } from './generation.commands';
 import { generationDecider } from './generation.decider';
@@ -18,6 +18,11 @@ describe('generation decider', () => {
         .given([])
         .when(create({ idempotencyKey: 'key-1', metadata: { client: 'cli' } }))
         .then([created({ idempotencyKey: 'key-1', metadata: { client: 'cli' } })]);
+    });
+
+    it('records the webhook the request asked for', () => {
+      const webhook: RequestWebhook = { url: 'https://example.com/hook', events: ['generation.failed'] };
+      spec.given([]).when(create({ webhook })).then([created({ webhook })]);
     });
 
     it('creates a generation without the optional fields', () => {
@@ -321,7 +326,7 @@ function cancel(): GenerationCommand {
   return { type: 'CancelGeneration', now };
 }
 
-function created(extra: { idempotencyKey?: string; metadata?: Record<string, string> } = {}): GenerationEvent {
+function created(extra: { idempotencyKey?: string; metadata?: Record<string, string>; webhook?: RequestWebhook } = {}): GenerationEvent {
   return { type: 'GenerationCreated', data: { taskId, request: request(), price: 4, deadline, ...extra, createdAt: now } };
 }
 

@@ -45,7 +45,7 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
 }
 
 function create(command: CreateGeneration): readonly GenerationEvent[] {
-  const { taskId, request, price, deadline, idempotencyKey, metadata, now } = command;
+  const { taskId, request, price, deadline, idempotencyKey, metadata, webhook, now } = command;
   return [
     {
       type: 'GenerationCreated',
@@ -56,6 +56,7 @@ function create(command: CreateGeneration): readonly GenerationEvent[] {
         deadline,
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         ...(metadata === undefined ? {} : { metadata }),
+        ...(webhook === undefined ? {} : { webhook }),
         createdAt: now,
       },
     },

@@ -11,6 +11,7 @@ import { ApiKeyAdmin1763900000008 } from './migrations/1763900000008-api-key-adm
 import { ProjectionRebuilds1763900000009 } from './migrations/1763900000009-projection-rebuilds';
 import { StreamSubjectsAndSnapshots1763900000010 } from './migrations/1763900000010-stream-subjects-and-snapshots';
 import { FlatHistoryQueries1763900000011 } from './migrations/1763900000011-flat-history-queries';
+import { RequestWebhooks1763900000030 } from './migrations/1763900000030-request-webhooks';
 
 export const migrations = [
   EventStore1763900000000,
@@ -25,6 +26,7 @@ export const migrations = [
   ProjectionRebuilds1763900000009,
   StreamSubjectsAndSnapshots1763900000010,
   FlatHistoryQueries1763900000011,
+  RequestWebhooks1763900000030,
 ];
 
 export interface DatabaseOptions {

@@ -33,6 +33,7 @@ import { UploadSlots } from './uploads/upload-slots';
 import { UploadTempDirectory } from './uploads/upload-temp-directory';
 import { UploadsService } from './uploads/uploads.service';
 import { WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller';
+import { RequestWebhooksController } from './webhook-endpoints/request-webhooks.controller';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
 
 /**
@@ -53,6 +54,7 @@ export class GatewayModule implements NestModule {
       controllers: [
         GenerationsController,
         WebhookEndpointsController,
+        RequestWebhooksController,
         GenerationReadsController,
         UploadsController,
         AssetsController,

@@ -1,6 +1,17 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Category, Consumer, eventKey, type GenerationCanceled, type GenerationCompleted, type GenerationFailed, type RecordedEvent } from '@darkroom/contracts';
+import {
+  Category,
+  Consumer,
+  eventKey,
+  type GenerationCanceled,
+  type GenerationCompleted,
+  type GenerationCreated,
+  type GenerationFailed,
+  type Recorded,
+  type RecordedEvent,
+  type RequestWebhook,
+} from '@darkroom/contracts';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
 import type { MessageOf } from '@darkroom/runtime';
 import { evolveGenerationRow, isGenerationRowEvent, toTaskResource, type GenerationRow } from '@darkroom/read-model-generations';
@@ -8,6 +19,7 @@ import { OUTBOUND_WEBHOOKS_OPTIONS, type OutboundWebhooksOptions } from './outbo
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { messageIdOf, webhookEventTypeOf } from './webhook-events';
+import { newSigningSecret } from './webhook-signer';
 
 /** The bus consumer that turns terminal task events into deliveries; hosted by the gateway process. */
 export const OUTBOUND_WEBHOOKS = Consumer.outboundWebhooks;
@@ -16,7 +28,8 @@ type Terminal = GenerationCompleted | GenerationFailed | GenerationCanceled;
 
 /**
  * On a terminal task event, one delivery row per enabled endpoint of the account subscribed
- * to it (and registered before the event), inserted in the inbox transaction with ON CONFLICT DO NOTHING: a redelivered or
+ * to it (and registered before the event), and one to the task's own webhook if its request
+ * named one for this state, inserted in the inbox transaction with ON CONFLICT DO NOTHING: a redelivered or
  * replayed event creates nothing more. The payload is fixed here, so every attempt and
  * redelivery sends the same bytes.
  */
@@ -47,20 +60,26 @@ export class OutboundWebhooksHandlers {
     const eventType = webhookEventTypeOf[message.type as Terminal['type']];
     const { taskId, accountId } = message.data;
     const endpoints = await this.endpoints.subscribed(ctx.tx, accountId, eventType, message.recordedAt);
-    if (endpoints.length === 0) return;
-    const task = taskAsOf(await ctx.store.readCorrelated(taskId), message.eventId);
+    const events = await ctx.store.readCorrelated(taskId);
+    const webhook = requestWebhookOf(events);
+    const toRequest = webhook?.events.includes(eventType) ? webhook.url : undefined;
+    if (endpoints.length === 0 && toRequest === undefined) return;
+    const task = taskAsOf(events, message.eventId);
     if (!task) throw new Error(`Task ${taskId} has no GenerationCreated before event ${message.eventId}`);
     const payload = JSON.stringify({ type: eventType, timestamp: message.recordedAt, data: toTaskResource(task, this.options.publicBaseUrl) });
-    await this.deliveries.enqueue(ctx.tx, {
-      endpointIds: endpoints.map((endpoint) => endpoint.id),
-      accountId,
-      eventId: message.eventId,
-      messageId: messageIdOf(message.eventId),
-      eventType,
-      taskId,
-      payload,
-    });
+    const delivery = { accountId, eventId: message.eventId, messageId: messageIdOf(message.eventId), eventType, taskId, payload };
+    if (endpoints.length > 0) await this.deliveries.enqueue(ctx.tx, { ...delivery, endpointIds: endpoints.map((endpoint) => endpoint.id) });
+    if (toRequest !== undefined) {
+      await this.endpoints.defaultSecret(accountId, newSigningSecret, ctx.tx);
+      await this.deliveries.enqueueForRequest(ctx.tx, { ...delivery, url: toRequest });
+    }
   }
+}
+
+/** The webhook the task's request asked for, from its GenerationCreated. */
+export function requestWebhookOf(events: readonly RecordedEvent[]): RequestWebhook | undefined {
+  const created = events.find((event) => event.type === 'GenerationCreated') as Recorded<GenerationCreated> | undefined;
+  return created?.data.webhook;
 }
 
 /**

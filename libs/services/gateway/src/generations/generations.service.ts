@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GenerationCommands,
+  WEBHOOK_EVENT_TYPES,
+  WebhookEndpoints,
   type GenerationCreated,
   type GenerationRequest,
   type InputImageRef,
@@ -59,6 +61,7 @@ export class GenerationsService {
     private readonly uploads: UploadsService,
     private readonly idempotency: IdempotencyService,
     private readonly commands: GenerationCommands<Sql>,
+    private readonly webhooks: WebhookEndpoints,
   ) {}
 
   /**
@@ -102,6 +105,8 @@ export class GenerationsService {
       referenceImages: images.reference_images.length,
     });
     const price = this.catalog.price(model, resolved);
+    const deadlineSeconds = deadlineOf(model, dto.deadline_seconds);
+    if (dto.webhook) await this.webhooks.checkUrl(dto.webhook.url, 'webhook.url');
     await this.assertAffordable(accountId, price);
 
     const request: GenerationRequest = {
@@ -122,8 +127,11 @@ export class GenerationsService {
     const generation = {
       request,
       price,
-      deadlineSeconds: model.deadlineSeconds,
+      deadlineSeconds,
       metadata: dto.metadata,
+      ...(dto.webhook
+        ? { webhook: { url: dto.webhook.url, events: WEBHOOK_EVENT_TYPES.filter((type) => (dto.webhook?.events ?? WEBHOOK_EVENT_TYPES).includes(type)) } }
+        : {}),
       requestId,
       ...(claimed ? { taskId: claimed.claim.taskId, idempotencyKey: claimed.claim.key } : {}),
     };
@@ -201,6 +209,19 @@ export class GenerationsService {
       );
     }
   }
+}
+
+/** The client's deadline, never past the model's own (the catalog's guarantees hold for it). */
+function deadlineOf(model: ModelEntry, asked: number | undefined): number {
+  if (asked === undefined) return model.deadlineSeconds;
+  if (asked > model.deadlineSeconds) {
+    const message = `deadline_seconds must be at most ${model.deadlineSeconds}, the deadline of ${model.id}`;
+    throw new DomainError('deadline_above_model', 'validation', `The model ${model.id} allows at most ${model.deadlineSeconds} seconds.`, {
+      errors: [{ field: 'deadline_seconds', message }],
+      max_deadline_seconds: model.deadlineSeconds,
+    });
+  }
+  return asked;
 }
 
 /** `{ [key]: refs }` when there are any: a text-to-image request carries no empty lists. */

@@ -35,6 +35,7 @@ export class GenerationCommandsService extends GenerationCommands<Sql> {
       price: generation.price,
       deadline: new Date(now.getTime() + generation.deadlineSeconds * 1000).toISOString(),
       metadata: generation.metadata,
+      ...(generation.webhook === undefined ? {} : { webhook: generation.webhook }),
       ...(generation.idempotencyKey === undefined ? {} : { idempotencyKey: generation.idempotencyKey }),
       now: now.toISOString(),
     };
