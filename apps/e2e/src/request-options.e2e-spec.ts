@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { AssetUrlSigner } from '@darkroom/object-storage';
 import { call, eventually, type Body } from './support/api';
 import { startFakes, type Fakes } from './support/fakes';
 import { flows, type Account } from './support/flows';
@@ -12,6 +14,8 @@ const WAIT_MS = 300_000;
 let fakes: Fakes;
 let system: System;
 let receiver: Receiver;
+/** The signing keys the gateway gets: the first signs, the second is a previous one still accepted. */
+const SIGNING_KEYS = [`current-${Date.now()}-signing-key`, `previous-${Date.now()}-signing-key`];
 
 beforeAll(async () => {
   receiver = new Receiver(await freePort());
@@ -23,6 +27,7 @@ beforeAll(async () => {
       OUTBOUND_WEBHOOK_HTTP_HOSTS: `127.0.0.1:${receiver.port}`,
       OUTBOUND_WEBHOOK_RETRY_SCHEDULE: Array.from({ length: 60 }, () => '1').join(','),
       DEADLINE_SWEEP_INTERVAL_MS: '250',
+      ASSET_URL_SIGNING_KEYS: SIGNING_KEYS.join(','),
     }),
   });
 });
@@ -35,6 +40,15 @@ afterAll(async () => {
 const { createAccount, generate, waitForSettled, eventsOf, expectBalance } = flows(() => system);
 const api = (method: string, path: string, key: string, body?: unknown) => call(system.gatewayUrl, method, path, { key, body });
 const count = (events: { type: string }[], type: string) => events.filter((event) => event.type === type).length;
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A URL fetched as an <img> would: no Authorization header, redirects followed. */
+async function fetchWithoutKey(url: string): Promise<{ status: number; bytes: Buffer; body: Body }> {
+  const response = await fetch(url);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const body = (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(bytes.toString()) : undefined;
+  return { status: response.status, bytes, body };
+}
 
 /** The account's per-request delivery of the task once `ready`. */
 async function requestDelivery(key: string, taskId: string, ready = (d: Body) => d.status === 'succeeded'): Promise<Body> {
@@ -100,7 +114,15 @@ describe('per-request webhooks', () => {
       expect(requests.filter((r) => r.answered === 200)).toHaveLength(1);
       expect(requests.length).toBe(delivery.attempts.length);
       expect(requests[0].payload).toMatchObject({ type: `generation.${status}`, data: { id: task.id, object: 'generation', status } });
+      expect(requests[0].payload.data.assets).toHaveLength(status === 'completed' ? 1 : 0);
     }
+    // The completion's asset carries a URL that works without a key, for an hour from the event.
+    const [asset] = receiver.at('/completed')[0].payload.data.assets;
+    expect(asset.signed_url).toMatch(new RegExp(`^${system.gatewayUrl}/v1/assets/${asset.id}\\?expires=\\d+&signature=`));
+    expect(Date.parse(asset.signed_url_expires_at) - Date.parse(receiver.at('/completed')[0].payload.timestamp)).toBe(3600_000);
+    const fetched = await fetchWithoutKey(asset.signed_url);
+    expect(fetched.status).toBe(200);
+    expect(sha256(fetched.bytes)).toBe(asset.sha256);
     const retried = receiver.at('/completed');
     expect(retried.map((r) => r.answered).slice(0, 2)).toEqual([503, 503]);
     expect(new Set(retried.map((r) => r.id)).size).toBe(1);
@@ -179,5 +201,62 @@ describe('per-request deadlines', () => {
     const delivery = await requestDelivery(account.key, task.id);
     expect(receiver.at('/deadline').map((r) => [r.problem, r.payload.type, r.payload.data.error.code])).toEqual([[undefined, 'generation.failed', 'timeout']]);
     expect(delivery.event_type).toBe('generation.failed');
+  });
+});
+
+describe('signed asset URLs', () => {
+  let owner: Account;
+  let other: Account;
+  let asset: Body;
+  let signed: Body;
+
+  beforeAll(async () => {
+    [owner, other] = [await createAccount(5), await createAccount(5)];
+    const created = await generate(owner.key, { model: 'local', prompt: 'for an img tag', size: '48x32' });
+    const task = await waitForSettled(owner.key, created.body.id, WAIT_MS);
+    [asset] = task.assets;
+  });
+
+  it('hands out a URL of the asset that works without a key until it expires', async () => {
+    const before = Date.now();
+    const response = await api('GET', `/v1/assets/${asset.id}/signed_url?expires_in=600`, owner.key);
+    expect(response.status).toBe(200);
+    signed = response.body;
+    expect(signed).toMatchObject({ object: 'signed_asset_url', asset_id: asset.id });
+    expect(Date.parse(signed.expires_at) - before).toBeGreaterThanOrEqual(599_000);
+    expect(Date.parse(signed.expires_at) - before).toBeLessThanOrEqual(600_000 + 60_000);
+    const fetched = await fetchWithoutKey(signed.url);
+    expect(fetched.status).toBe(200);
+    expect(sha256(fetched.bytes)).toBe(asset.sha256);
+    // The default lifetime: SIGNED_ASSET_URL_TTL_SECONDS.
+    const defaulted = (await api('GET', `/v1/assets/${asset.id}/signed_url`, owner.key)).body;
+    expect(Date.parse(defaulted.expires_at) - Date.now()).toBeGreaterThan(3500_000);
+  });
+
+  it('refuses a changed, expired or foreign-key URL, and hands out none for another account', async () => {
+    const url = new URL(signed.url);
+    const expires = url.searchParams.get('expires')!;
+    const signature = url.searchParams.get('signature')!;
+    const at = (query: string, id = asset.id) => fetchWithoutKey(`${system.gatewayUrl}/v1/assets/${id}?${query}`);
+
+    const changed = await at(`expires=${Number(expires) + 1}&signature=${signature}`);
+    expect({ status: changed.status, code: changed.body.code }).toEqual({ status: 403, code: 'signed_url_invalid' });
+    const otherAsset = await at(`expires=${expires}&signature=${signature}`, '6f1c2a4e-0d3b-4c5a-8e7f-9a0b1c2d3e4f');
+    expect(otherAsset.status).toBe(403);
+    expect((await at(`expires=${expires}`)).status).toBe(403);
+
+    const expired = new AssetUrlSigner(SIGNING_KEYS).url(system.gatewayUrl, asset.id, new Date(Date.now() - 1000));
+    expect(await fetchWithoutKey(expired)).toMatchObject({ status: 403, body: { code: 'signed_url_expired' } });
+    // Signed with the previous key, still listed: accepted during the rotation; a key not listed: refused.
+    const previous = new AssetUrlSigner([SIGNING_KEYS[1]]).url(system.gatewayUrl, asset.id, new Date(Date.now() + 60_000));
+    expect((await fetchWithoutKey(previous)).status).toBe(200);
+    const rotatedOut = new AssetUrlSigner(['a-key-nobody-lists-anymore']).url(system.gatewayUrl, asset.id, new Date(Date.now() + 60_000));
+    expect(await fetchWithoutKey(rotatedOut)).toMatchObject({ status: 403, body: { code: 'signed_url_invalid' } });
+
+    expect((await api('GET', `/v1/assets/${asset.id}/signed_url`, other.key)).body).toMatchObject({ status: 404, code: 'asset_not_found' });
+    expect((await fetchWithoutKey(`${system.gatewayUrl}/v1/assets/${asset.id}`)).status).toBe(401);
+    for (const bad of ['expires_in=59', 'expires_in=604801', 'expires_in=x']) {
+      expect((await api('GET', `/v1/assets/${asset.id}/signed_url?${bad}`, owner.key)).body.code).toBe('invalid_request');
+    }
   });
 });

@@ -6,6 +6,7 @@ import { AdminController } from './admin/admin.controller';
 import { DeadLettersController } from './admin/dead-letters.controller';
 import { ProjectionsController } from './admin/projections.controller';
 import { AssetsController } from './assets/assets.controller';
+import { AssetAccessGuard } from './assets/asset-access.guard';
 import { AssetsService } from './assets/assets.service';
 import { CreditsController } from './credits/credits.controller';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway.options';
@@ -76,6 +77,7 @@ export class GatewayModule implements NestModule {
         { provide: ImageDecoder, useValue: options.images ?? new ImageDecoder() },
         AccountsRepository,
         ApiKeyGuard,
+        AssetAccessGuard,
         AdminGuard,
         RateLimitService,
         FailedAuthThrottle,

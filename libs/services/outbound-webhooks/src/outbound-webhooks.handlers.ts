@@ -56,6 +56,23 @@ export class OutboundWebhooksHandlers {
     return this.enqueue(message, ctx);
   }
 
+  /**
+   * The task as `GET /v1/generations/{id}` shows it; each asset also carries a `signed_url`
+   * that works without a key until `signed_url_expires_at`, counted from the event's time so a
+   * replay builds the same bytes.
+   */
+  private resourceOf(task: GenerationRow, recordedAt: string) {
+    const resource = toTaskResource(task, this.options.publicBaseUrl);
+    const assetUrls = this.options.assetUrls;
+    if (!assetUrls) return resource;
+    const expiresAt = new Date(Date.parse(recordedAt) + assetUrls.ttlSeconds * 1000);
+    const assets = resource.assets.map((asset) => ({
+      ...asset,
+      ...(asset.expired ? {} : { signed_url: assetUrls.signer.url(this.options.publicBaseUrl, asset.id, expiresAt), signed_url_expires_at: expiresAt.toISOString() }),
+    }));
+    return { ...resource, assets };
+  }
+
   private async enqueue(message: EventMessage & { data: Terminal['data'] }, ctx: EventContext): Promise<void> {
     const eventType = webhookEventTypeOf[message.type as Terminal['type']];
     const { taskId, accountId } = message.data;
@@ -66,7 +83,7 @@ export class OutboundWebhooksHandlers {
     if (endpoints.length === 0 && toRequest === undefined) return;
     const task = taskAsOf(events, message.eventId);
     if (!task) throw new Error(`Task ${taskId} has no GenerationCreated before event ${message.eventId}`);
-    const payload = JSON.stringify({ type: eventType, timestamp: message.recordedAt, data: toTaskResource(task, this.options.publicBaseUrl) });
+    const payload = JSON.stringify({ type: eventType, timestamp: message.recordedAt, data: this.resourceOf(task, message.recordedAt) });
     const delivery = { accountId, eventId: message.eventId, messageId: messageIdOf(message.eventId), eventType, taskId, payload };
     if (endpoints.length > 0) await this.deliveries.enqueue(ctx.tx, { ...delivery, endpointIds: endpoints.map((endpoint) => endpoint.id) });
     if (toRequest !== undefined) {
