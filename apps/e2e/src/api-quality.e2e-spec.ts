@@ -135,6 +135,7 @@ describe('OpenAPI document and interactive docs', () => {
       '/v1/webhooks/default/secret': ['get'],
       '/v1/webhooks/default/deliveries': ['get'],
       '/v1/assets/{id}/signed_url': ['get'],
+      '/v1/tokens': ['post'],
       '/admin/accounts': ['post'],
       '/admin/accounts/{id}': ['get', 'patch'],
       '/admin/accounts/{id}/api_keys': ['get', 'post'],
@@ -157,6 +158,8 @@ describe('OpenAPI document and interactive docs', () => {
     expect(schemas.CreateGenerationDto.properties.deadline_seconds).toMatchObject({ type: 'number', minimum: 1 });
     expect(schemas.RequestWebhookDto.required).toEqual(['url']);
     expect(Object.keys(schemas.RequestWebhookDto.properties)).toEqual(['url', 'events']);
+    expect(schemas.CreateTokenDto.required).toEqual(['end_user_id']);
+    expect(Object.keys(schemas.CreateTokenDto.properties)).toEqual(['end_user_id', 'expires_in', 'models', 'max_price', 'task_id']);
     expect(schemas.CreateGenerationDto.properties.prompt).toMatchObject({ type: 'string', maxLength: 4000 });
     expect(schemas.GrantCreditsDto.required).toEqual(['amount']);
     expect(Object.keys(schemas.IssueApiKeyDto.properties)).toEqual(['name']);

@@ -43,6 +43,13 @@ export interface RequestWebhook {
   readonly events: readonly WebhookEventType[];
 }
 
+/** The scoped token (`POST /v1/tokens`) a task was created with: who may read it, for whom. */
+export interface CreatedWithToken {
+  readonly tokenId: string;
+  /** The product's id for its end user, from the token. */
+  readonly endUserId: string;
+}
+
 export type GenerationCreated = DomainEvent<
   'GenerationCreated',
   {
@@ -55,6 +62,7 @@ export type GenerationCreated = DomainEvent<
     readonly deadline: string;
     readonly metadata?: Readonly<Record<string, string>>;
     readonly webhook?: RequestWebhook;
+    readonly scopedToken?: CreatedWithToken;
     readonly createdAt: string;
   }
 >;

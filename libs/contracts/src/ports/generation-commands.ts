@@ -1,4 +1,4 @@
-import type { GenerationCreated, GenerationRequest, RequestWebhook } from '../generation.events';
+import type { CreatedWithToken, GenerationCreated, GenerationRequest, RequestWebhook } from '../generation.events';
 
 /** A request the edge has checked and priced, to become a task. */
 export interface NewGeneration {
@@ -13,6 +13,8 @@ export interface NewGeneration {
   readonly metadata?: Readonly<Record<string, string>>;
   /** Where this task's terminal events are delivered, besides the account's endpoints. */
   readonly webhook?: RequestWebhook;
+  /** The scoped token that asked for it, if one did. */
+  readonly scopedToken?: CreatedWithToken;
   /** The HTTP request that asked for it, stamped on the event. */
   readonly requestId: string;
 }

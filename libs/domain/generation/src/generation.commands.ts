@@ -1,4 +1,4 @@
-import type { FailureCode, GenerationRequest, RequestWebhook } from '@darkroom/contracts';
+import type { CreatedWithToken, FailureCode, GenerationRequest, RequestWebhook } from '@darkroom/contracts';
 
 /** Every command carries the time it is decided at (ISO 8601); the domain reads no clock. */
 interface Timed {
@@ -17,6 +17,7 @@ export interface CreateGeneration extends Timed {
   readonly idempotencyKey?: string;
   readonly metadata?: Readonly<Record<string, string>>;
   readonly webhook?: RequestWebhook;
+  readonly scopedToken?: CreatedWithToken;
 }
 
 /** Credits are reserved: schedule the provider work. */

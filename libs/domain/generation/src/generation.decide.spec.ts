@@ -1,5 +1,5 @@
 import { describe, it } from '@jest/globals';
-import type { FailureCode, GenerationEvent, GenerationRequest, RequestWebhook } from '@darkroom/contracts';
+import type { CreatedWithToken, FailureCode, GenerationEvent, GenerationRequest, RequestWebhook } from '@darkroom/contracts';
 import { deciderSpec } from '@darkroom/testing';
 import type { CreateGeneration, GenerationCommand, HandleProviderFailure } from './generation.commands';
 import { generationDecider } from './generation.decider';
@@ -23,6 +23,11 @@ describe('generation decider', () => {
     it('records the webhook the request asked for', () => {
       const webhook: RequestWebhook = { url: 'https://example.com/hook', events: ['generation.failed'] };
       spec.given([]).when(create({ webhook })).then([created({ webhook })]);
+    });
+
+    it('records the scoped token that created it', () => {
+      const scopedToken = { tokenId: 'tok-1', endUserId: 'user-42' };
+      spec.given([]).when(create({ scopedToken })).then([created({ scopedToken })]);
     });
 
     it('creates a generation without the optional fields', () => {
@@ -326,7 +331,7 @@ function cancel(): GenerationCommand {
   return { type: 'CancelGeneration', now };
 }
 
-function created(extra: { idempotencyKey?: string; metadata?: Record<string, string>; webhook?: RequestWebhook } = {}): GenerationEvent {
+function created(extra: { idempotencyKey?: string; metadata?: Record<string, string>; webhook?: RequestWebhook; scopedToken?: CreatedWithToken } = {}): GenerationEvent {
   return { type: 'GenerationCreated', data: { taskId, request: request(), price: 4, deadline, ...extra, createdAt: now } };
 }
 

@@ -45,7 +45,7 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
 }
 
 function create(command: CreateGeneration): readonly GenerationEvent[] {
-  const { taskId, request, price, deadline, idempotencyKey, metadata, webhook, now } = command;
+  const { taskId, request, price, deadline, idempotencyKey, metadata, webhook, scopedToken, now } = command;
   return [
     {
       type: 'GenerationCreated',
@@ -57,6 +57,7 @@ function create(command: CreateGeneration): readonly GenerationEvent[] {
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         ...(metadata === undefined ? {} : { metadata }),
         ...(webhook === undefined ? {} : { webhook }),
+        ...(scopedToken === undefined ? {} : { scopedToken }),
         createdAt: now,
       },
     },

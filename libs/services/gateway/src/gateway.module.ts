@@ -35,6 +35,8 @@ import { UploadTempDirectory } from './uploads/upload-temp-directory';
 import { UploadsService } from './uploads/uploads.service';
 import { WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller';
 import { RequestWebhooksController } from './webhook-endpoints/request-webhooks.controller';
+import { ScopedTokensService } from './tokens/scoped-tokens.service';
+import { TokensController } from './tokens/tokens.controller';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
 
 /**
@@ -56,6 +58,7 @@ export class GatewayModule implements NestModule {
         GenerationsController,
         WebhookEndpointsController,
         RequestWebhooksController,
+        TokensController,
         GenerationReadsController,
         UploadsController,
         AssetsController,
@@ -78,6 +81,7 @@ export class GatewayModule implements NestModule {
         AccountsRepository,
         ApiKeyGuard,
         AssetAccessGuard,
+        ScopedTokensService,
         AdminGuard,
         RateLimitService,
         FailedAuthThrottle,

@@ -58,6 +58,8 @@ export interface GatewayOptions {
    * Default: keyed from `adminApiKey`, one hour.
    */
   readonly assetUrls?: SignedAssetUrls;
+  /** `TOKEN_SIGNING_KEYS`: the first signs scoped tokens, all verify. Default: derived from `adminApiKey`. */
+  readonly tokenSigningKeys?: readonly string[];
   /** The process's decode budget and slots (`providerSetup(env).images`); every upload passes it. Default `DEFAULT_DECODE_LIMITS`. */
   readonly images?: ImageDecoder;
 }

@@ -10,6 +10,7 @@ import { AssetAccessGuard, type AssetRequest } from './asset-access.guard';
 import { assetCacheControl, assetEtag, etagMatches } from './asset-delivery';
 import { AssetsService } from './assets.service';
 import { SignedUrlQuery } from './signed-url.dto';
+import { TokenAccess } from '../tokens/token-access';
 
 type Asset = Awaited<ReturnType<AssetsService['find']>>;
 
@@ -34,6 +35,7 @@ export class AssetsController {
    */
   @Get(':id')
   @UseGuards(AssetAccessGuard)
+  @TokenAccess('asset')
   @ApiSecurity({}) // decorators apply bottom-up: the key is listed first, a signed URL second
   @ApiSecurity('bearer')
   @ApiQuery({ name: 'expires', required: false, description: 'A signed URL’s expiry (Unix seconds); with `signature`, no key is needed.' })
@@ -55,6 +57,7 @@ export class AssetsController {
    */
   @Get(':id/content')
   @UseGuards(ApiKeyGuard)
+  @TokenAccess('asset')
   async content(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Res() response: Response) {
     const asset = await this.assets.find(request.accountId, id);
     if (this.notModified(request, response, asset, assetCacheControl(PROXIED))) return;
@@ -67,6 +70,7 @@ export class AssetsController {
    */
   @Get(':id/signed_url')
   @UseGuards(ApiKeyGuard)
+  @TokenAccess('asset')
   async signedUrl(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Query() query: SignedUrlQuery) {
     const asset = await this.assets.find(request.accountId, id);
     const { signer, ttlSeconds } = assetUrlsOf(this.options);

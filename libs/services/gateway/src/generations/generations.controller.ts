@@ -13,6 +13,7 @@ import {
 import { CreateGenerationDto } from './create-generation.dto';
 import { GenerationsService } from './generations.service';
 import { toTaskResource } from '@darkroom/read-model-generations';
+import { TokenAccess } from '../tokens/token-access';
 
 const CREATE_ROUTE = 'POST /v1/generations';
 
@@ -31,6 +32,7 @@ export class GenerationsController {
    */
   @Post()
   @HttpCode(202)
+  @TokenAccess('create')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 visible ASCII characters; kept 24 h per account.' })
   async create(
     @Req() request: AuthenticatedRequest,
@@ -44,6 +46,7 @@ export class GenerationsController {
       accountId,
       requestId: requestIdOf(request),
       body,
+      ...(request.token ? { token: request.token } : {}),
       idempotency: key === undefined ? undefined : {
         key,
         fingerprint: requestFingerprint(CREATE_ROUTE, request.body),
@@ -64,6 +67,7 @@ export class GenerationsController {
   }
 
   @Get(':id')
+  @TokenAccess('task')
   async get(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
     return toTaskResource(await this.generations.get(request.accountId, id), publicBaseUrlOf(this.options));
   }

@@ -20,6 +20,8 @@ import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gat
 import { isUuid } from '../http/ids';
 import { IdempotencyService, type IdempotencyClaim, type StoredResponse } from '../idempotency/idempotency.service';
 import { UploadsService } from '../uploads/uploads.service';
+import type { ScopedTokenClaims } from '../tokens/scoped-token';
+import { scopeRefused } from '../tokens/token-access';
 import type { CreateGenerationDto } from './create-generation.dto';
 
 /** A request to create a task, from `POST /v1/generations` or the OpenAI façade. */
@@ -29,6 +31,8 @@ export interface TaskRequest {
   /** The native request; the façade builds it by storing an edit's images first, under the key's claim. */
   readonly body: CreateGenerationDto | (() => Promise<CreateGenerationDto>);
   readonly idempotency?: KeyedRequest;
+  /** The scoped token that asks (`POST /v1/tokens`): its limits apply and the task is tagged with it. */
+  readonly token?: ScopedTokenClaims;
 }
 
 /** A request's `Idempotency-Key` (decision 0012). */
@@ -70,15 +74,15 @@ export class GenerationsService {
    * task takes the claim's id, and GenerationCreated is appended (NO_STREAM) in one
    * transaction with the key's row (decisions 0012, 0022).
    */
-  async create({ accountId, requestId, body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
+  async create({ accountId, requestId, body, idempotency: keyed, token }: TaskRequest): Promise<TaskCreation> {
     const dtoOf = async () => (typeof body === 'function' ? body() : body);
-    if (!keyed) return { kind: 'created', row: await this.accept(accountId, requestId, await dtoOf()) };
+    if (!keyed) return { kind: 'created', row: await this.accept(accountId, requestId, await dtoOf(), undefined, token) };
     const outcome = await this.idempotency.begin(accountId, keyed.key, keyed.fingerprint);
     if (outcome.kind === 'replay') return { kind: 'replay', body: outcome.body };
     if (outcome.kind === 'created') return { kind: 'existing', taskId: outcome.taskId };
     const { claim } = outcome;
     const row = await this.idempotency.whileClaimed(claim, async () =>
-      this.accept(accountId, requestId, await dtoOf(), { claim, respond: keyed.respond }),
+      this.accept(accountId, requestId, await dtoOf(), { claim, respond: keyed.respond }, token),
     );
     return { kind: 'created', row };
   }
@@ -89,8 +93,10 @@ export class GenerationsService {
     requestId: string,
     dto: CreateGenerationDto,
     claimed?: { readonly claim: IdempotencyClaim; readonly respond?: KeyedRequest['respond'] },
+    token?: ScopedTokenClaims,
   ): Promise<GenerationRow> {
     const model = this.availableModel(dto.model);
+    if (token) withinScope(token, model.id);
     // The caller's own mistake (an id it does not have) is named before what the model can do with it.
     const images = await this.uploads.resolve(accountId, {
       input_images: dto.input_images ?? [],
@@ -106,6 +112,7 @@ export class GenerationsService {
     });
     const price = this.catalog.price(model, resolved);
     const deadlineSeconds = deadlineOf(model, dto.deadline_seconds);
+    if (token) withinScope(token, model.id, price);
     if (dto.webhook) await this.webhooks.checkUrl(dto.webhook.url, 'webhook.url');
     await this.assertAffordable(accountId, price);
 
@@ -133,6 +140,7 @@ export class GenerationsService {
         ? { webhook: { url: dto.webhook.url, events: WEBHOOK_EVENT_TYPES.filter((type) => (dto.webhook?.events ?? WEBHOOK_EVENT_TYPES).includes(type)) } }
         : {}),
       requestId,
+      ...(token ? { scopedToken: { tokenId: token.id, endUserId: token.endUserId } } : {}),
       ...(claimed ? { taskId: claimed.claim.taskId, idempotencyKey: claimed.claim.key } : {}),
     };
     const recordKey =
@@ -208,6 +216,19 @@ export class GenerationsService {
         { price, available },
       );
     }
+  }
+}
+
+/** A scoped token creates on its models, within its price cap, and nothing when it names one task. */
+function withinScope(token: ScopedTokenClaims, model: string, price?: number): void {
+  const { scope } = token;
+  if (scope.taskId !== null) throw scopeRefused(`This token reads task ${scope.taskId} only; it creates nothing.`);
+  if (scope.models !== null && !scope.models.includes(model)) throw scopeRefused(`This token may not use the model ${model}.`, { models: scope.models });
+  if (price !== undefined && scope.maxPrice !== null && price > scope.maxPrice) {
+    throw scopeRefused(`This request costs ${price} credits; the token allows at most ${scope.maxPrice} per generation.`, {
+      price,
+      max_price: scope.maxPrice,
+    });
   }
 }
 

@@ -1,3 +1,4 @@
+import { TokenAccess } from '../tokens/token-access';
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { ModelCatalog } from '@darkroom/providers';
 import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
@@ -14,6 +15,7 @@ export class ModelsController {
 
   /** Every model in the catalog, with what it accepts and costs. */
   @Get()
+  @TokenAccess('any')
   list() {
     return toModelList(this.catalog.list(), availableProviders(this.options));
   }

@@ -36,6 +36,7 @@ export class GenerationCommandsService extends GenerationCommands<Sql> {
       deadline: new Date(now.getTime() + generation.deadlineSeconds * 1000).toISOString(),
       metadata: generation.metadata,
       ...(generation.webhook === undefined ? {} : { webhook: generation.webhook }),
+      ...(generation.scopedToken === undefined ? {} : { scopedToken: generation.scopedToken }),
       ...(generation.idempotencyKey === undefined ? {} : { idempotencyKey: generation.idempotencyKey }),
       now: now.toISOString(),
     };
