@@ -36,18 +36,18 @@ const { createAccount, generate, waitForSettled } = flows(() => system);
 const api = (method: string, path: string, key: string, body?: unknown) => call(system.gatewayUrl, method, path, { key, body });
 
 /** `fetch` from the page with only the token; status and JSON body. */
-function fromPage(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Body }> {
+function fromPage(token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Body }> {
   return page.evaluate(
-    async ({ token, method, path, body }) => {
+    async ({ token, method, path, body, headers }) => {
       const response = await fetch(path, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { ...headers, authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     },
-    { token, method, path, body },
+    { token, method, path, body, headers },
   );
 }
 
@@ -151,6 +151,17 @@ describe('scoped tokens in a browser', () => {
     const overCap = await fromPage(t, 'POST', '/v1/generations', { model: 'local', prompt: 'two images', size: '32x32', n: 2 });
     expect(overCap.body).toMatchObject({ status: 403, code: 'token_scope_refused', price: 2, max_price: 1 });
     expect((await fromPage(t, 'GET', '/v1/models')).status).toBe(200);
+  });
+
+  it('keeps its Idempotency-Keys apart from the account’s', async () => {
+    const body = { model: 'local', prompt: 'one key, two callers', size: '32x32' };
+    const byKey = await call(system.gatewayUrl, 'POST', '/v1/generations', { key: owner.key, body, headers: { 'Idempotency-Key': 'shared-1' } });
+    expect(byKey.status).toBe(202);
+    const byToken = await fromPage(token.token, 'POST', '/v1/generations', body, { 'Idempotency-Key': 'shared-1' });
+    expect(byToken.status).toBe(202);
+    expect(byToken.body.id).not.toBe(byKey.body.id);
+    const again = await fromPage(token.token, 'POST', '/v1/generations', body, { 'Idempotency-Key': 'shared-1' });
+    expect(again.body.id).toBe(byToken.body.id);
   });
 
   it('reads only the one task a task token names, and an expired or forged token is 401', async () => {

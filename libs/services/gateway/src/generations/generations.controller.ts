@@ -41,7 +41,9 @@ export class GenerationsController {
   ) {
     const { accountId } = request;
     const baseUrl = publicBaseUrlOf(this.options);
-    const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
+    const given = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
+    // A scoped token's keys are its own: it can neither replay nor block the account's requests.
+    const key = given !== undefined && request.token ? `token:${request.token.id}:${given}` : given;
     const creation = await this.generations.create({
       accountId,
       requestId: requestIdOf(request),
