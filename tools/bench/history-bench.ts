@@ -16,6 +16,7 @@
  */
 import 'reflect-metadata';
 import type { Sql, SqlResult } from '@darkroom/database';
+import { generationStream } from '@darkroom/contracts';
 import { PgEventStore } from '@darkroom/event-store';
 import { newId, systemClock } from '@darkroom/kernel';
 import { handleOnce } from '@darkroom/messaging';
@@ -114,7 +115,18 @@ const SEED: readonly string[] = [
           'generation.completed', ${uuid(`'task' || i`)}, '{}', 'succeeded', 1,
           now() - ($1::int - i) * interval '1 second', now()
      FROM generate_series(1, $1::int) i`,
-  // Ten deliveries due now (the dispatcher's claim round).
+  // Per-request webhooks (decision 0026): as many deliveries with no endpoint, and the accounts' default secrets.
+  `INSERT INTO webhook_deliveries (id, endpoint_id, url, account_id, event_id, message_id, event_type, task_id, payload, status, attempts, created_at, updated_at)
+   SELECT ${uuid(`'request-delivery' || i`)}, NULL, 'https://example.com/task-hook', '${MEASURED}', ${uuid(`'request-event' || i`)}, 'msg_r' || i,
+          'generation.completed', ${uuid(`'task' || i`)}, '{}', 'succeeded', 1,
+          now() - ($1::int - i) * interval '1 second', now()
+     FROM generate_series(1, $1::int) i`,
+  `INSERT INTO webhook_signing_secrets (account_id, secret) SELECT id, 'whsec_x' FROM accounts`,
+  // Ten deliveries due now (the dispatcher's claim round), and five per-request ones.
+  `INSERT INTO webhook_deliveries (id, endpoint_id, url, account_id, event_id, message_id, event_type, task_id, payload, status, next_attempt_at)
+   SELECT ${uuid(`'due-request-delivery' || i`)}, NULL, 'https://example.com/task-hook', '${MEASURED}', ${uuid(`'due-request-event' || i`)}, 'msg_due_r' || i,
+          'generation.completed', ${uuid(`'task' || i`)}, '{}', 'pending', now() - interval '1 second'
+     FROM generate_series(1, 5) i`,
   `INSERT INTO webhook_deliveries (id, endpoint_id, account_id, event_id, message_id, event_type, task_id, payload, status, next_attempt_at)
    SELECT ${uuid(`'due-delivery' || i`)}, ${uuid(`'endpoint' || '${MEASURED}'`)}, '${MEASURED}', ${uuid(`'due-event' || i`)}, 'msg_due_' || i,
           'generation.completed', ${uuid(`'task' || i`)}, '{}', 'pending', now() - interval '1 second'
@@ -241,6 +253,8 @@ async function probes(sql: Sql, rows: number): Promise<Probe[]> {
       run: (s) => new WebhookDeliveriesRepository(s).list(endpointId, 20, middleDelivery),
     },
     { name: 'webhook dispatcher claim round', run: (s) => new WebhookDeliveriesRepository(s).claim(10, 'bench', 0) },
+    { name: 'per-request webhook deliveries, first page', run: (s) => new WebhookDeliveriesRepository(s).listForRequests(MEASURED, 20) },
+    { name: 'scoped token: task creator (first event of its stream)', run: (s) => new PgEventStore(s).readStream(generationStream(timelineTask)) },
     { name: 'inbox check + insert', run: (s) => handleOnce(s, 'ledger', { eventId: newId() }, async () => undefined) },
     { name: 'provider work: due probe', run: (s) => new ProviderJobsRepository(s).due(['local']) },
     {

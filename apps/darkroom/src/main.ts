@@ -29,13 +29,14 @@ async function main(): Promise<void> {
   sizeThreadPoolForUploads();
   const env = loadConfig(EmbeddedEnv);
   const gateway = loadConfig(GatewayEnv);
-  const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);
+  const webhooksEnv = loadConfig(OutboundWebhooksEnv);
   const [generation, ledger, storage] = [loadConfig(GenerationEnv), loadConfig(LedgerEnv), loadConfig(StorageEnv)];
   const dataDir = resolve(env.DARKROOM_DATA_DIR);
   // Read before the platform starts: a bad catalog file stops the process with nothing to clean up.
   const providers = providerSetup(loadConfig(ProvidersEnv));
   const platform = await createEmbeddedPlatform({ dataDir });
   const dev = await loadOrCreateDevCredentials(dataDir);
+  const outboundWebhooks = outboundWebhooksFromEnv(webhooksEnv, env.PORT, dev.adminKey);
   const app = await startApp({
     name: 'darkroom',
     platform,
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
         // The bucket's address is not handed out unless asked for (issue 14): assets stream through the gateway.
         ...gatewayOptionsFromEnv(gateway, 'memory', 'proxy'),
         publicBaseUrl: outboundWebhooks.publicBaseUrl,
+        assetUrls: outboundWebhooks.assetUrls,
       }),
       GenerationCommandsModule,
       CreditGrantsModule,

@@ -98,6 +98,7 @@ const MATRIX: readonly Row[] = [
   // Assets and uploads
   { method: 'GET', route: '/v1/assets/{id}', scope: 'object', allowed: 302, params: (f) => ({ id: f.assetId }) },
   { method: 'GET', route: '/v1/assets/{id}/content', scope: 'object', allowed: 200, params: (f) => ({ id: f.assetId }) },
+  { method: 'GET', route: '/v1/assets/{id}/signed_url', scope: 'object', allowed: 200, params: (f) => ({ id: f.assetId }) },
   { method: 'GET', route: '/v1/uploads/{id}', scope: 'object', allowed: 200, params: (f) => ({ id: f.uploadId }) },
   { method: 'POST', route: '/v1/uploads', scope: 'own', allowed: 201, form: imageForm('file') },
   // Models and credits
@@ -115,6 +116,10 @@ const MATRIX: readonly Row[] = [
   { method: 'GET', route: '/v1/usage/{scope}', scope: 'own', allowed: 200, params: () => ({ scope: 'users' }) },
   { method: 'GET', route: '/v1/usage/{scope}/{id}', scope: 'own', allowed: 200, params: () => ({ scope: 'users', id: 'matrix-user' }) },
   // Outbound webhook endpoints
+  // Per-request webhooks and scoped tokens
+  { method: 'GET', route: '/v1/webhooks/default/secret', scope: 'own', allowed: 200 },
+  { method: 'GET', route: '/v1/webhooks/default/deliveries', scope: 'own', allowed: 200 },
+  { method: 'POST', route: '/v1/tokens', scope: 'own', allowed: 201, body: () => ({ end_user_id: 'matrix' }) },
   { method: 'GET', route: '/v1/webhook_endpoints', scope: 'own', allowed: 200 },
   { method: 'POST', route: '/v1/webhook_endpoints', scope: 'own', allowed: 201, body: (f) => ({ url: `${f.receiverUrl}/matrix` }) },
   { method: 'GET', route: '/v1/webhook_endpoints/{id}', scope: 'object', allowed: 200, params: endpointParams },

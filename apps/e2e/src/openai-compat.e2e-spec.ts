@@ -92,17 +92,19 @@ describe('images.generate through the openai client', () => {
     await expectBalance(account.id, { available: 29, reserved: 0, captured: 1 });
   });
 
-  it('returns our asset URL with response_format url; the default model applies when none is named', async () => {
+  it('returns a signed asset URL that works without a key with response_format url; the default model applies when none is named', async () => {
     const result = await client.images.generate({ prompt: 'a harbour at night', size: '64x64' as never, response_format: 'url' });
     const url = result.data![0].url!;
     const taskId = taskIdOf(result);
     await expectChargedOnce(account, taskId);
     const task = (await call(system.gatewayUrl, 'GET', `/v1/generations/${taskId}`, { key: account.key })).body;
     expect(task.model).toBe('local');
-    expect(url).toBe(`${system.gatewayUrl}/v1/assets/${task.assets[0].id}`);
-    const fetched = await download(account.key, task.assets[0].id);
-    await expectPng(fetched.bytes, 64, 64);
-    expect(sha256(fetched.bytes)).toBe(task.assets[0].sha256);
+    expect(url).toMatch(new RegExp(`^${system.gatewayUrl}/v1/assets/${task.assets[0].id}\\?expires=\\d+&signature=[\\w-]{43}$`));
+    const fetched = await fetch(url); // no Authorization header, as an <img> sends it
+    expect(fetched.status).toBe(200);
+    const bytes = Buffer.from(await fetched.arrayBuffer());
+    await expectPng(bytes, 64, 64);
+    expect(sha256(bytes)).toBe(task.assets[0].sha256);
   });
 
   it('answers a repeat with the same Idempotency-Key from the same task, charging once', async () => {

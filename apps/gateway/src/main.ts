@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   sizeThreadPoolForUploads();
   const env = loadConfig(PlatformEnv);
   const [gateway, { ADMIN_API_KEY }] = [loadConfig(GatewayEnv), loadConfig(AdminApiKeyEnv)];
-  const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT);
+  const outboundWebhooks = outboundWebhooksFromEnv(loadConfig(OutboundWebhooksEnv), env.PORT, ADMIN_API_KEY);
   // Read before connecting: a bad catalog file stops the process with nothing to clean up.
   const { catalog, providers, webhookProviders, images } = providerSetup(loadConfig(ProvidersEnv));
   const platform = await createDistributedPlatform(env, 'gateway');
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
         images,
         ...gatewayOptionsFromEnv(gateway, 'postgres'),
         publicBaseUrl: outboundWebhooks.publicBaseUrl,
+        assetUrls: outboundWebhooks.assetUrls,
       }),
       OutboundWebhooksModule.register(outboundWebhooks),
       // The writes behind the gateway's routes, each done by its stream's owner (decision 0022).

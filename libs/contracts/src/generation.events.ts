@@ -1,6 +1,7 @@
 import type { Spender } from './credit-account.events';
 import type { DomainEvent } from './envelope';
 import type { FailureCode } from './failure-codes';
+import type { WebhookEventType } from './ports/webhook-endpoints';
 
 /** An uploaded image a task uses, resolved (and its owner checked) by the gateway. */
 export interface InputImageRef {
@@ -46,6 +47,24 @@ export interface GenerationRequest {
   readonly priority?: Priority;
 }
 
+/**
+ * A webhook asked for with the request (`webhook` on `POST /v1/generations`): its terminal
+ * events are delivered there as to an endpoint, signed with the account's default secret.
+ */
+export interface RequestWebhook {
+  /** Checked at the edge as an endpoint URL is (https, a public host). */
+  readonly url: string;
+  /** The terminal states to deliver; every one unless the request named some. */
+  readonly events: readonly WebhookEventType[];
+}
+
+/** The scoped token (`POST /v1/tokens`) a task was created with: who may read it, for whom. */
+export interface CreatedWithToken {
+  readonly tokenId: string;
+  /** The product's id for its end user, from the token. */
+  readonly endUserId: string;
+}
+
 export type GenerationCreated = DomainEvent<
   'GenerationCreated',
   {
@@ -61,6 +80,8 @@ export type GenerationCreated = DomainEvent<
     readonly spender?: Spender;
     /** The batch it is an item of; its credits were reserved with the batch's, so it is queued at once. */
     readonly batchId?: string;
+    readonly webhook?: RequestWebhook;
+    readonly scopedToken?: CreatedWithToken;
     readonly createdAt: string;
   }
 >;

@@ -1,5 +1,5 @@
 import type { Spender } from '../credit-account.events';
-import type { GenerationCreated, GenerationRequest } from '../generation.events';
+import type { CreatedWithToken, GenerationCreated, GenerationRequest, RequestWebhook } from '../generation.events';
 
 /** A request the edge has checked and priced, to become a task. */
 export interface NewGeneration {
@@ -14,6 +14,10 @@ export interface NewGeneration {
   readonly metadata?: Readonly<Record<string, string>>;
   /** The API key that asked and the end user it named: their spend caps apply. */
   readonly spender?: Spender;
+  /** Where this task's terminal events are delivered, besides the account's endpoints. */
+  readonly webhook?: RequestWebhook;
+  /** The scoped token that asked for it, if one did. */
+  readonly scopedToken?: CreatedWithToken;
   /** The HTTP request that asked for it, stamped on the event. */
   readonly requestId: string;
 }

@@ -40,7 +40,10 @@ export interface WebhookDeliveryAttemptResource {
 export interface WebhookDeliveryResource {
   readonly id: string;
   readonly object: 'webhook_delivery';
-  readonly endpoint_id: string;
+  /** Null for a per-request webhook (`webhook` on `POST /v1/generations`). */
+  readonly endpoint_id: string | null;
+  /** A per-request webhook's URL (absent on an endpoint's delivery). */
+  readonly url?: string;
   /** The `webhook-id` header: the same on every attempt and redelivery. */
   readonly message_id: string;
   readonly event_type: string;
@@ -76,4 +79,13 @@ export abstract class WebhookEndpoints {
   abstract deliveriesOf(accountId: string, id: string, limit: number, startingAfter?: string): Promise<{ data: WebhookDeliveryResource[]; has_more: boolean }>;
   /** Sends the delivery again (same `webhook-id` and body); a disabled endpoint must be enabled first. */
   abstract redeliver(accountId: string, id: string, deliveryId: string): Promise<WebhookDeliveryResource>;
+  /**
+   * Refuses a URL an endpoint could not have (`invalid_request` / `webhook_url_not_allowed`
+   * naming `field`): the check a per-request webhook's URL gets before its task is created.
+   */
+  abstract checkUrl(url: string, field: string): Promise<void>;
+  /** The account's default secret: what per-request webhooks are signed with (made on first use). */
+  abstract defaultSecret(accountId: string): Promise<string>;
+  /** The account's per-request deliveries, newest first. */
+  abstract requestDeliveries(accountId: string, limit: number, startingAfter?: string): Promise<{ data: WebhookDeliveryResource[]; has_more: boolean }>;
 }

@@ -1,4 +1,4 @@
-import type { FailureCode, GenerationRequest, Spender } from '@darkroom/contracts';
+import type { CreatedWithToken, FailureCode, GenerationRequest, RequestWebhook, Spender } from '@darkroom/contracts';
 
 /** Every command carries the time it is decided at (ISO 8601); the domain reads no clock. */
 interface Timed {
@@ -19,6 +19,8 @@ export interface CreateGeneration extends Timed {
   readonly spender?: Spender;
   /** An item of this batch, whose credits are already reserved: it is queued as it is created. */
   readonly batchId?: string;
+  readonly webhook?: RequestWebhook;
+  readonly scopedToken?: CreatedWithToken;
 }
 
 /** Credits are reserved: schedule the provider work. */

@@ -1,5 +1,5 @@
 import { describe, it } from '@jest/globals';
-import type { FailureCode, GenerationEvent, GenerationRequest } from '@darkroom/contracts';
+import type { CreatedWithToken, FailureCode, GenerationEvent, GenerationRequest, RequestWebhook } from '@darkroom/contracts';
 import { deciderSpec } from '@darkroom/testing';
 import type { CreateGeneration, GenerationCommand, HandleProviderFailure } from './generation.commands';
 import { generationDecider } from './generation.decider';
@@ -18,6 +18,16 @@ describe('generation decider', () => {
         .given([])
         .when(create({ idempotencyKey: 'key-1', metadata: { client: 'cli' } }))
         .then([created({ idempotencyKey: 'key-1', metadata: { client: 'cli' } })]);
+    });
+
+    it('records the webhook the request asked for', () => {
+      const webhook: RequestWebhook = { url: 'https://example.com/hook', events: ['generation.failed'] };
+      spec.given([]).when(create({ webhook })).then([created({ webhook })]);
+    });
+
+    it('records the scoped token that created it', () => {
+      const scopedToken = { tokenId: 'tok-1', endUserId: 'user-42' };
+      spec.given([]).when(create({ scopedToken })).then([created({ scopedToken })]);
     });
 
     it('creates a generation without the optional fields', () => {
@@ -334,7 +344,14 @@ function cancel(): GenerationCommand {
 }
 
 function created(
-  extra: { idempotencyKey?: string; metadata?: Record<string, string>; batchId?: string; spender?: { keyId?: string; user?: string } } = {},
+  extra: {
+    idempotencyKey?: string;
+    metadata?: Record<string, string>;
+    batchId?: string;
+    spender?: { keyId?: string; user?: string };
+    webhook?: RequestWebhook;
+    scopedToken?: CreatedWithToken;
+  } = {},
 ): GenerationEvent {
   return { type: 'GenerationCreated', data: { taskId, request: request(), price: 4, deadline, ...extra, createdAt: now } };
 }

@@ -45,7 +45,7 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
 }
 
 function create(command: CreateGeneration): readonly GenerationEvent[] {
-  const { taskId, request, price, deadline, idempotencyKey, metadata, spender, batchId, now } = command;
+  const { taskId, request, price, deadline, idempotencyKey, metadata, spender, batchId, webhook, scopedToken, now } = command;
   const created: GenerationEvent = {
     type: 'GenerationCreated',
     data: {
@@ -57,6 +57,8 @@ function create(command: CreateGeneration): readonly GenerationEvent[] {
       ...(metadata === undefined ? {} : { metadata }),
       ...(spender === undefined ? {} : { spender }),
       ...(batchId === undefined ? {} : { batchId }),
+      ...(webhook === undefined ? {} : { webhook }),
+      ...(scopedToken === undefined ? {} : { scopedToken }),
       createdAt: now,
     },
   };

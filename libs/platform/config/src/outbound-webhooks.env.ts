@@ -36,6 +36,19 @@ export class OutboundWebhooksEnv {
    * comma-separated. Empty in production: endpoints are https on public addresses.
    */
   @IsOptional() @IsString() OUTBOUND_WEBHOOK_HTTP_HOSTS = '';
+
+  /**
+   * Keys of the signed asset URLs that work without a header (`<img src>`), comma-separated,
+   * each at least 16 characters: the first signs, every one verifies (keep the previous one
+   * listed while rotating; dropping a key revokes every URL it signed). Unset: a key derived
+   * from `ADMIN_API_KEY`, so rotating that revokes them too.
+   */
+  @IsOptional()
+  @Matches(/^[^,\s]{16,}(,[^,\s]{16,})*$/, { message: 'must be comma-separated keys of at least 16 characters, no spaces' })
+  ASSET_URL_SIGNING_KEYS?: string;
+
+  /** Lifetime of the signed asset URLs in webhook payloads and the OpenAI façade's `url`. */
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(60) @Max(604_800) SIGNED_ASSET_URL_TTL_SECONDS = 3600;
 }
 
 /** `OUTBOUND_WEBHOOK_RETRY_SCHEDULE` as milliseconds. */

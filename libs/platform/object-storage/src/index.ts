@@ -1,2 +1,3 @@
 export * from './object-storage';
 export * from './s3-object-storage';
+export * from './asset-url-signer';

@@ -23,6 +23,15 @@ export class GatewayEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) FAILED_AUTH_PER_MINUTE = DEFAULT_FAILED_AUTH_PER_MINUTE;
 
   /**
+   * Keys of scoped tokens (`POST /v1/tokens`), comma-separated, each at least 16 characters:
+   * the first signs, every one verifies; dropping a key revokes every token it signed. Unset: a
+   * key derived from the admin key.
+   */
+  @IsOptional()
+  @Matches(/^[^,\s]{16,}(,[^,\s]{16,})*$/, { message: 'must be comma-separated keys of at least 16 characters, no spaces' })
+  TOKEN_SIGNING_KEYS?: string;
+
+  /**
    * How `GET /v1/assets/{id}` hands out an image once the caller's ownership is checked:
    * `redirect` (302 to a presigned GET, or to ASSET_PUBLIC_BASE_URL when set) or `proxy`
    * (the gateway streams the bytes itself), for browsers that cannot reach the bucket, e.g.
@@ -81,8 +90,9 @@ export function gatewayOptionsFromEnv(
   env: GatewayEnv,
   rateLimitStore: RateLimitSettings['store'],
   defaultAssetDelivery: 'redirect' | 'proxy' = 'redirect',
-): Pick<GatewayOptions, 'rateLimit' | 'failedAuthPerMinute' | 'assetServing' | 'idempotencyKeyTtlHours' | 'openaiCompat' | 'stream'> {
+): Pick<GatewayOptions, 'rateLimit' | 'failedAuthPerMinute' | 'assetServing' | 'idempotencyKeyTtlHours' | 'openaiCompat' | 'stream' | 'tokenSigningKeys'> {
   return {
+    ...(env.TOKEN_SIGNING_KEYS ? { tokenSigningKeys: env.TOKEN_SIGNING_KEYS.split(',') } : {}),
     rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, store: rateLimitStore },
     failedAuthPerMinute: env.FAILED_AUTH_PER_MINUTE,
     assetServing: assetServing(env, defaultAssetDelivery),

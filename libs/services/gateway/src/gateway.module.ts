@@ -6,6 +6,7 @@ import { AdminController } from './admin/admin.controller';
 import { DeadLettersController } from './admin/dead-letters.controller';
 import { ProjectionsController } from './admin/projections.controller';
 import { AssetsController } from './assets/assets.controller';
+import { AssetAccessGuard } from './assets/asset-access.guard';
 import { AssetsService } from './assets/assets.service';
 import { CreditsController } from './credits/credits.controller';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway.options';
@@ -39,6 +40,9 @@ import { SpendCapChecks } from './spend/spend-cap-checks';
 import { SpendController } from './spend/spend.controller';
 import { SpendService } from './spend/spend.service';
 import { WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller';
+import { RequestWebhooksController } from './webhook-endpoints/request-webhooks.controller';
+import { ScopedTokensService } from './tokens/scoped-tokens.service';
+import { TokensController } from './tokens/tokens.controller';
 import { ProviderWebhooksController } from './webhooks/provider-webhooks.controller';
 
 /**
@@ -59,6 +63,8 @@ export class GatewayModule implements NestModule {
       controllers: [
         GenerationsController,
         WebhookEndpointsController,
+        RequestWebhooksController,
+        TokensController,
         GenerationReadsController,
         UploadsController,
         AssetsController,
@@ -83,6 +89,8 @@ export class GatewayModule implements NestModule {
         { provide: ImageDecoder, useValue: options.images ?? new ImageDecoder() },
         AccountsRepository,
         ApiKeyGuard,
+        AssetAccessGuard,
+        ScopedTokensService,
         AdminGuard,
         RateLimitService,
         FailedAuthThrottle,

@@ -1,4 +1,5 @@
 import type { ImageDecoder, ImageProvider, ModelCatalog } from '@darkroom/providers';
+import { assetUrlSignerFrom, type SignedAssetUrls } from '@darkroom/object-storage';
 import type { AssetServing } from './assets/asset-delivery';
 
 /** How the gateway limits each API key (`RATE_LIMIT_PER_MINUTE`). */
@@ -52,6 +53,13 @@ export interface GatewayOptions {
   readonly idempotencyKeyTtlHours?: number;
   /** The OpenAI-compatible façade (`/v1/images/*`): `OPENAI_COMPAT_*`. */
   readonly openaiCompat?: OpenAiCompatSettings;
+  /**
+   * Asset URLs that work without a header (`?expires=&signature=`): `outboundWebhooksFromEnv(...).assetUrls`.
+   * Default: keyed from `adminApiKey`, one hour.
+   */
+  readonly assetUrls?: SignedAssetUrls;
+  /** `TOKEN_SIGNING_KEYS`: the first signs scoped tokens, all verify. Default: derived from `adminApiKey`. */
+  readonly tokenSigningKeys?: readonly string[];
   /** The process's decode budget and slots (`providerSetup(env).images`); every upload passes it. Default `DEFAULT_DECODE_LIMITS`. */
   readonly images?: ImageDecoder;
 }
@@ -71,3 +79,7 @@ export const publicBaseUrlOf = (options: GatewayOptions): string => options.publ
 
 /** Names of the configured providers. */
 export const availableProviders = (options: GatewayOptions): readonly string[] => options.providers.map((p) => p.name);
+
+/** The signer of asset URLs, and how long the ones darkroom hands out by itself live. */
+export const assetUrlsOf = (options: GatewayOptions): SignedAssetUrls =>
+  options.assetUrls ?? { signer: assetUrlSignerFrom(undefined, options.adminApiKey), ttlSeconds: 3600 };

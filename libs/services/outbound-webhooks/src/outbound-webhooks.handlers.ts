@@ -1,6 +1,17 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Category, Consumer, eventKey, type GenerationCanceled, type GenerationCompleted, type GenerationFailed, type RecordedEvent } from '@darkroom/contracts';
+import {
+  Category,
+  Consumer,
+  eventKey,
+  type GenerationCanceled,
+  type GenerationCompleted,
+  type GenerationCreated,
+  type GenerationFailed,
+  type Recorded,
+  type RecordedEvent,
+  type RequestWebhook,
+} from '@darkroom/contracts';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
 import type { MessageOf } from '@darkroom/runtime';
 import { deriveId } from '@darkroom/kernel';
@@ -10,6 +21,7 @@ import { OUTBOUND_WEBHOOKS_OPTIONS, type OutboundWebhooksOptions } from './outbo
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { messageIdOf, webhookEventTypeOf } from './webhook-events';
+import { newSigningSecret } from './webhook-signer';
 
 /** The bus consumer that turns terminal task events into deliveries; hosted by the gateway process. */
 export const OUTBOUND_WEBHOOKS = Consumer.outboundWebhooks;
@@ -20,7 +32,8 @@ const outcomeOf = { GenerationCompleted: 'completed', GenerationFailed: 'failed'
 
 /**
  * On a terminal task event, one delivery row per enabled endpoint of the account subscribed
- * to it (and registered before the event), inserted in the inbox transaction with ON CONFLICT DO NOTHING: a redelivered or
+ * to it (and registered before the event), and one to the task's own webhook if its request
+ * named one for this state, inserted in the inbox transaction with ON CONFLICT DO NOTHING: a redelivered or
  * replayed event creates nothing more. The payload is fixed here, so every attempt and
  * redelivery sends the same bytes.
  */
@@ -45,6 +58,23 @@ export class OutboundWebhooksHandlers {
   @OnEvent(OUTBOUND_WEBHOOKS, eventKey(Category.generation, 'GenerationCanceled'))
   canceled(@Payload() message: MessageOf<GenerationCanceled>, @Ctx() ctx: EventContext): Promise<void> {
     return this.enqueue(message, ctx);
+  }
+
+  /**
+   * The task as `GET /v1/generations/{id}` shows it; each asset also carries a `signed_url`
+   * that works without a key until `signed_url_expires_at`, counted from the event's time so a
+   * replay builds the same bytes.
+   */
+  private resourceOf(task: GenerationRow, recordedAt: string) {
+    const resource = toTaskResource(task, this.options.publicBaseUrl);
+    const assetUrls = this.options.assetUrls;
+    if (!assetUrls) return resource;
+    const expiresAt = new Date(Date.parse(recordedAt) + assetUrls.ttlSeconds * 1000);
+    const assets = resource.assets.map((asset) => ({
+      ...asset,
+      ...(asset.expired ? {} : { signed_url: assetUrls.signer.url(this.options.publicBaseUrl, asset.id, expiresAt), signed_url_expires_at: expiresAt.toISOString() }),
+    }));
+    return { ...resource, assets };
   }
 
   private async enqueue(message: EventMessage & { data: Terminal['data'] }, ctx: EventContext): Promise<void> {
@@ -77,20 +107,26 @@ export class OutboundWebhooksHandlers {
     const eventType = webhookEventTypeOf[message.type as Terminal['type']];
     const { taskId, accountId } = message.data;
     const endpoints = await this.endpoints.subscribed(ctx.tx, accountId, eventType, message.recordedAt);
-    if (endpoints.length === 0) return;
-    const task = taskAsOf(await ctx.store.readCorrelated(taskId), message.eventId);
+    const events = await ctx.store.readCorrelated(taskId);
+    const webhook = requestWebhookOf(events);
+    const toRequest = webhook?.events.includes(eventType) ? webhook.url : undefined;
+    if (endpoints.length === 0 && toRequest === undefined) return;
+    const task = taskAsOf(events, message.eventId);
     if (!task) throw new Error(`Task ${taskId} has no GenerationCreated before event ${message.eventId}`);
-    const payload = JSON.stringify({ type: eventType, timestamp: message.recordedAt, data: toTaskResource(task, this.options.publicBaseUrl) });
-    await this.deliveries.enqueue(ctx.tx, {
-      endpointIds: endpoints.map((endpoint) => endpoint.id),
-      accountId,
-      eventId: message.eventId,
-      messageId: messageIdOf(message.eventId),
-      eventType,
-      taskId,
-      payload,
-    });
+    const payload = JSON.stringify({ type: eventType, timestamp: message.recordedAt, data: this.resourceOf(task, message.recordedAt) });
+    const delivery = { accountId, eventId: message.eventId, messageId: messageIdOf(message.eventId), eventType, taskId, payload };
+    if (endpoints.length > 0) await this.deliveries.enqueue(ctx.tx, { ...delivery, endpointIds: endpoints.map((endpoint) => endpoint.id) });
+    if (toRequest !== undefined) {
+      await this.endpoints.defaultSecret(accountId, newSigningSecret, ctx.tx);
+      await this.deliveries.enqueueForRequest(ctx.tx, { ...delivery, url: toRequest });
+    }
   }
+}
+
+/** The webhook the task's request asked for, from its GenerationCreated. */
+export function requestWebhookOf(events: readonly RecordedEvent[]): RequestWebhook | undefined {
+  const created = events.find((event) => event.type === 'GenerationCreated') as Recorded<GenerationCreated> | undefined;
+  return created?.data.webhook;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { retryScheduleMs, type OutboundWebhooksEnv } from '@darkroom/config';
+import { assetUrlSignerFrom, type SignedAssetUrls } from '@darkroom/object-storage';
 
 export const OUTBOUND_WEBHOOKS_OPTIONS = Symbol('OutboundWebhooksOptions');
 
@@ -18,7 +19,10 @@ export interface OutboundWebhooksOptions {
   readonly idleMs?: number;
   /** Deliveries in flight at once in this process (default 32). */
   readonly maxInFlight?: number;
+  /** Signs the asset URLs payloads carry as `signed_url`; none: payloads carry `url` only. */
+  readonly assetUrls?: SignedAssetUrls;
 }
+
 
 /** The defaults of `OutboundWebhooksEnv`, for a module registered without settings. */
 export const DEFAULT_OUTBOUND_WEBHOOKS: OutboundWebhooksOptions = {
@@ -29,9 +33,13 @@ export const DEFAULT_OUTBOUND_WEBHOOKS: OutboundWebhooksOptions = {
   httpHosts: [],
 };
 
-/** The options from validated settings; `port` gives the default public URL. */
-export function outboundWebhooksFromEnv(env: OutboundWebhooksEnv, port: number): OutboundWebhooksOptions {
+/**
+ * The options from validated settings; `port` gives the default public URL, `adminApiKey`
+ * the asset URL signing key when `ASSET_URL_SIGNING_KEYS` is unset.
+ */
+export function outboundWebhooksFromEnv(env: OutboundWebhooksEnv, port: number, adminApiKey: string): OutboundWebhooksOptions {
   return {
+    assetUrls: { signer: assetUrlSignerFrom(env.ASSET_URL_SIGNING_KEYS, adminApiKey), ttlSeconds: env.SIGNED_ASSET_URL_TTL_SECONDS },
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
     retryScheduleMs: retryScheduleMs(env),
     disableAfterMs: Math.round(env.OUTBOUND_WEBHOOK_DISABLE_AFTER_SECONDS * 1000),

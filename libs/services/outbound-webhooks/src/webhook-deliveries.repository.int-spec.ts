@@ -21,6 +21,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await db.sql.query(`DELETE FROM webhook_endpoints`);
+  await db.sql.query(`DELETE FROM webhook_deliveries`);
 });
 
 const policy = { scheduleMs: [60_000, 120_000], disableAfterMs: 3_600_000 };
@@ -154,5 +155,35 @@ describe('webhook deliveries work table', () => {
     expect(await endpoints.delete(randomUUID(), target.id)).toBe(false);
     expect(await endpoints.delete(account, target.id)).toBe(true);
     expect((await db.sql.query(`SELECT 1 FROM webhook_deliveries`)).rows).toEqual([]);
+  });
+
+  it('sends a per-request webhook once per event, signed with the account’s default secret, and keeps its log apart', async () => {
+    const account = randomUUID();
+    const target = await endpoint(account);
+    const eventId = randomUUID();
+    const secret = await endpoints.defaultSecret(account, () => 'whsec_Zmlyc3Q=');
+    expect(await endpoints.defaultSecret(account, () => 'whsec_c2Vjb25k')).toBe(secret);
+    const forRequest = { url: 'https://example.com/task-hook', accountId: account, eventId, messageId: `msg_${eventId}`, eventType: 'generation.completed', taskId: randomUUID(), payload: '{"a":1}' };
+    await db.sql.transaction(async (tx) => {
+      await deliveries.enqueue(tx, { ...forRequest, endpointIds: [target.id] });
+      await deliveries.enqueueForRequest(tx, forRequest);
+    });
+    await db.sql.transaction((tx) => deliveries.enqueueForRequest(tx, forRequest)); // redelivered event
+
+    const claimed = await deliveries.claim(10, 'w1', 60_000);
+    expect(claimed.map((d) => [d.endpointId, d.url, d.secret, d.messageId]).sort()).toEqual(
+      [
+        [target.id, target.url, target.secret, `msg_${eventId}`],
+        [null, 'https://example.com/task-hook', 'whsec_Zmlyc3Q=', `msg_${eventId}`],
+      ].sort(),
+    );
+    const toRequest = claimed.find((d) => d.endpointId === null)!;
+    expect(await deliveries.record(toRequest, { ...failure, attemptedAt: new Date() }, policy)).toEqual({ status: 'pending', disabledEndpoint: false });
+    expect((await endpoints.get(account, target.id))!.failingSince).toBeNull();
+
+    const log = await deliveries.listForRequests(account, 10);
+    expect(log).toMatchObject([{ id: toRequest.id, endpointId: null, url: 'https://example.com/task-hook', status: 'pending', attemptCount: 1 }]);
+    expect(await deliveries.listForRequests(randomUUID(), 10)).toEqual([]);
+    expect((await deliveries.list(target.id, 10)).map((d) => d.id)).toEqual([claimed.find((d) => d.endpointId === target.id)!.id]);
   });
 });

@@ -17,7 +17,10 @@ export interface DeliveryAttempt {
 
 export interface DeliveryRow {
   readonly id: string;
-  readonly endpointId: string;
+  /** Null for a per-request webhook (the URL a `POST /v1/generations` named). */
+  readonly endpointId: string | null;
+  /** A per-request delivery's URL; null for an endpoint's. */
+  readonly url: string | null;
   readonly messageId: string;
   readonly eventType: string;
   readonly taskId: string;
@@ -33,7 +36,8 @@ export interface DeliveryRow {
 /** A leased delivery with what the dispatcher needs to send it. */
 export interface ClaimedDelivery {
   readonly id: string;
-  readonly endpointId: string;
+  /** Null for a per-request webhook: no endpoint's failing period to keep. */
+  readonly endpointId: string | null;
   readonly messageId: string;
   readonly taskId: string;
   readonly payload: string;
@@ -51,7 +55,8 @@ export interface RecordedAttempt {
 
 interface DbDelivery {
   id: string;
-  endpoint_id: string;
+  endpoint_id: string | null;
+  url: string | null;
   message_id: string;
   event_type: string;
   task_id: string;
@@ -69,6 +74,7 @@ const iso = (value: Date | null) => (value ? new Date(value).toISOString() : nul
 const fromDb = (row: DbDelivery): DeliveryRow => ({
   id: row.id,
   endpointId: row.endpoint_id,
+  url: row.url,
   messageId: row.message_id,
   eventType: row.event_type,
   taskId: row.task_id,
@@ -109,12 +115,29 @@ export class WebhookDeliveriesRepository {
     }
   }
 
-  /** Leases up to `limit` due deliveries of enabled endpoints. */
+  /**
+   * The per-request delivery of a terminal event (no endpoint: the task's own URL, signed with
+   * the account's default secret); a redelivered or replayed event inserts nothing more.
+   */
+  async enqueueForRequest(
+    tx: Sql,
+    delivery: { url: string; accountId: string; eventId: string; messageId: string; eventType: string; taskId: string; payload: string },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO webhook_deliveries
+         (id, endpoint_id, url, account_id, event_id, message_id, event_type, task_id, payload, status, next_attempt_at)
+       VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, 'pending', now())
+       ON CONFLICT (event_id) WHERE endpoint_id IS NULL DO NOTHING`,
+      [newId(), delivery.url, delivery.accountId, delivery.eventId, delivery.messageId, delivery.eventType, delivery.taskId, delivery.payload],
+    );
+  }
+
+  /** Leases up to `limit` due deliveries of enabled endpoints and of requests. */
   async claim(limit: number, owner: string, leaseMs: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
     const { rows } = await this.sql.query<{
       id: string;
-      endpoint_id: string;
+      endpoint_id: string | null;
       message_id: string;
       task_id: string;
       payload: string;
@@ -122,18 +145,23 @@ export class WebhookDeliveriesRepository {
       secret: string;
       redeliver: boolean;
     }>(
-      `UPDATE webhook_deliveries d
-          SET lease_owner = $2, lease_until = now() + make_interval(secs => $3::double precision / 1000)
-         FROM webhook_endpoints e
-        WHERE e.id = d.endpoint_id
-          AND d.id IN (
-            SELECT q.id FROM webhook_deliveries q JOIN webhook_endpoints qe ON qe.id = q.endpoint_id
-             WHERE q.status = 'pending' AND q.next_attempt_at <= now() AND qe.enabled
-               AND (q.lease_until IS NULL OR q.lease_until < now())
-             ORDER BY q.next_attempt_at
-             LIMIT $1
-             FOR UPDATE OF q SKIP LOCKED)
-        RETURNING d.id, d.endpoint_id, d.message_id, d.task_id, d.payload, d.redeliver, e.url, e.secret`,
+      `WITH due AS (
+         SELECT q.id FROM webhook_deliveries q LEFT JOIN webhook_endpoints qe ON qe.id = q.endpoint_id
+          WHERE q.status = 'pending' AND q.next_attempt_at <= now() AND (qe.enabled OR q.endpoint_id IS NULL)
+            AND (q.lease_until IS NULL OR q.lease_until < now())
+          ORDER BY q.next_attempt_at
+          LIMIT $1
+          FOR UPDATE OF q SKIP LOCKED),
+       leased AS (
+         UPDATE webhook_deliveries d
+            SET lease_owner = $2, lease_until = now() + make_interval(secs => $3::double precision / 1000)
+           FROM due WHERE d.id = due.id
+         RETURNING d.id, d.endpoint_id, d.account_id, d.url, d.message_id, d.task_id, d.payload, d.redeliver)
+       SELECT l.id, l.endpoint_id, l.message_id, l.task_id, l.payload, l.redeliver,
+              coalesce(e.url, l.url) AS url, coalesce(e.secret, s.secret) AS secret
+         FROM leased l
+         LEFT JOIN webhook_endpoints e ON e.id = l.endpoint_id
+         LEFT JOIN webhook_signing_secrets s ON l.endpoint_id IS NULL AND s.account_id = l.account_id`,
       [limit, owner, leaseMs],
     );
     return rows.map((row) => ({
@@ -184,9 +212,13 @@ export class WebhookDeliveriesRepository {
           WHERE id = $1`,
         [delivery.id, status, roundAttempts, retryAt ?? null, attempt.statusCode ?? null, ok ? null : (attempt.error ?? null), redeliverAsked],
       );
-      const disabledEndpoint = ok
-        ? await this.endpointSucceeded(tx, delivery.endpointId)
-        : await this.endpointFailed(tx, delivery.endpointId, attempt.attemptedAt, attempt.error, policy.disableAfterMs);
+      const endpointId = delivery.endpointId;
+      const disabledEndpoint =
+        endpointId === null
+          ? false
+          : ok
+            ? await this.endpointSucceeded(tx, endpointId)
+            : await this.endpointFailed(tx, endpointId, attempt.attemptedAt, attempt.error, policy.disableAfterMs);
       return { status, disabledEndpoint };
     });
   }
@@ -210,6 +242,19 @@ export class WebhookDeliveriesRepository {
         ORDER BY created_at DESC, id DESC
         LIMIT $2`,
       [endpointId, limit, startingAfter ?? null],
+    );
+    return rows.map(fromDb);
+  }
+
+  /** The account's per-request deliveries, newest first, after the cursor delivery if given. */
+  async listForRequests(accountId: string, limit: number, startingAfter?: string): Promise<DeliveryRow[]> {
+    const { rows } = await this.sql.query<DbDelivery>(
+      `SELECT * FROM webhook_deliveries d
+        WHERE account_id = $1 AND endpoint_id IS NULL
+          AND ($3::uuid IS NULL OR (d.created_at, d.id) < (SELECT created_at, id FROM webhook_deliveries WHERE id = $3 AND account_id = $1))
+        ORDER BY created_at DESC, id DESC
+        LIMIT $2`,
+      [accountId, limit, startingAfter ?? null],
     );
     return rows.map(fromDb);
   }

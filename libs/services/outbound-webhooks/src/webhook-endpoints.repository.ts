@@ -108,4 +108,14 @@ export class WebhookEndpointsRepository {
     );
     return rows;
   }
+
+  /**
+   * The account's default signing secret (per-request webhooks), made on first use; `tx` when
+   * the caller's transaction must see it.
+   */
+  async defaultSecret(accountId: string, newSecret: () => string, tx: Sql = this.sql): Promise<string> {
+    await tx.query(`INSERT INTO webhook_signing_secrets (account_id, secret) VALUES ($1, $2) ON CONFLICT (account_id) DO NOTHING`, [accountId, newSecret()]);
+    const { rows } = await tx.query<{ secret: string }>(`SELECT secret FROM webhook_signing_secrets WHERE account_id = $1`, [accountId]);
+    return rows[0].secret;
+  }
 }

@@ -29,16 +29,7 @@ export class WebhookEndpointsService implements WebhookEndpoints {
   ) {}
 
   async create(accountId: string, endpoint: NewWebhookEndpoint): Promise<WebhookEndpointResource & { readonly secret: string }> {
-    const refusal = this.poster.refusal(endpoint.url);
-    if (refusal) {
-      throw invalidRequest([{ field: 'url', message: `url is not allowed: ${refusal.message} (${refusal.code})` }]);
-    }
-    // Checked again at every connect; refused here too so a bad endpoint is never stored.
-    const notPublic = await this.poster.hostRefusal(endpoint.url);
-    if (notPublic) {
-      const message = `url is not allowed: ${notPublic.message} (${notPublic.code})`;
-      throw new DomainError('webhook_url_not_allowed', 'validation', 'The webhook URL does not name a public host.', { errors: [{ field: 'url', message }] });
-    }
+    await this.checkUrl(endpoint.url, 'url');
     if ((await this.endpoints.list(accountId)).length >= MAX_ENDPOINTS_PER_ACCOUNT) {
       throw new DomainError('too_many_webhook_endpoints', 'conflict', `An account can have at most ${MAX_ENDPOINTS_PER_ACCOUNT} webhook endpoints.`);
     }
@@ -89,6 +80,28 @@ export class WebhookEndpointsService implements WebhookEndpoints {
     const row = await this.deliveries.redeliver(endpoint.id, deliveryId);
     if (!row) throw deliveryNotFound(deliveryId);
     return (await this.withAttempts([row]))[0];
+  }
+
+  async checkUrl(url: string, field: string): Promise<void> {
+    const refusal = this.poster.refusal(url);
+    if (refusal) {
+      throw invalidRequest([{ field, message: `${field} is not allowed: ${refusal.message} (${refusal.code})` }]);
+    }
+    // Checked again at every connect; refused here too so a bad URL is never stored.
+    const notPublic = await this.poster.hostRefusal(url);
+    if (notPublic) {
+      const message = `${field} is not allowed: ${notPublic.message} (${notPublic.code})`;
+      throw new DomainError('webhook_url_not_allowed', 'validation', 'The webhook URL does not name a public host.', { errors: [{ field, message }] });
+    }
+  }
+
+  defaultSecret(accountId: string): Promise<string> {
+    return this.endpoints.defaultSecret(accountId, newSigningSecret);
+  }
+
+  async requestDeliveries(accountId: string, limit: number, startingAfter?: string) {
+    const rows = await this.deliveries.listForRequests(accountId, limit + 1, startingAfter);
+    return { data: await this.withAttempts(rows.slice(0, limit)), has_more: rows.length > limit };
   }
 
   private async row(accountId: string, id: string): Promise<WebhookEndpointRow> {

@@ -23,6 +23,7 @@ export function toDeliveryResource(row: DeliveryRow, attempts: readonly Delivery
     id: row.id,
     object: 'webhook_delivery',
     endpoint_id: row.endpointId,
+    ...(row.url === null ? {} : { url: row.url }),
     message_id: row.messageId,
     event_type: row.eventType,
     task_id: row.taskId,

@@ -1,9 +1,16 @@
 import { pipeline } from 'node:stream';
-import { Controller, Get, Logger, Param, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiQuery, ApiSecurity } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { systemClock, type Clock } from '@darkroom/kernel';
+import { CLOCK } from '@darkroom/runtime';
+import { assetUrlsOf, GATEWAY_OPTIONS, publicBaseUrlOf, type GatewayOptions } from '../gateway.options';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
+import { AssetAccessGuard, type AssetRequest } from './asset-access.guard';
 import { assetCacheControl, assetEtag, etagMatches } from './asset-delivery';
 import { AssetsService } from './assets.service';
+import { SignedUrlQuery } from './signed-url.dto';
+import { TokenAccess } from '../tokens/token-access';
 
 type Asset = Awaited<ReturnType<AssetsService['find']>>;
 
@@ -11,20 +18,30 @@ type Asset = Awaited<ReturnType<AssetsService['find']>>;
 const PROXIED = { mode: 'proxy' } as const;
 
 @Controller('v1/assets')
-@UseGuards(ApiKeyGuard)
 export class AssetsController {
   private readonly logger = new Logger(AssetsController.name);
 
-  constructor(private readonly assets: AssetsService) {}
+  constructor(
+    private readonly assets: AssetsService,
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+    @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {}
 
   /**
    * Ownership first (another account's asset is a 404 `asset_not_found`), then a 302 to a
    * short-lived presigned URL or the CDN's stable URL, or the bytes themselves when proxying.
-   * `ETag` is the sha256: `If-None-Match` with it is a 304.
+   * `ETag` is the sha256: `If-None-Match` with it is a 304. A signed URL (`expires` and
+   * `signature` from `GET /v1/assets/{id}/signed_url`) needs no key: it opens this asset only.
    */
   @Get(':id')
-  async download(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Res() response: Response) {
-    const asset = await this.assets.find(request.accountId, id);
+  @UseGuards(AssetAccessGuard)
+  @TokenAccess('asset')
+  @ApiSecurity({}) // decorators apply bottom-up: the key is listed first, a signed URL second
+  @ApiSecurity('bearer')
+  @ApiQuery({ name: 'expires', required: false, description: 'A signed URL’s expiry (Unix seconds); with `signature`, no key is needed.' })
+  @ApiQuery({ name: 'signature', required: false, description: 'A signed URL’s HMAC (from `GET /v1/assets/{id}/signed_url`, webhook payloads’ `signed_url`, the OpenAI façade’s `url`).' })
+  async download(@Req() request: AssetRequest, @Param('id') id: string, @Res() response: Response) {
+    const asset = request.signedAssetId ? await this.assets.findSigned(request.signedAssetId) : await this.assets.find(request.accountId, id);
     const location = await this.assets.location(asset);
     if (this.notModified(request, response, asset, assetCacheControl(this.assets.serving), location)) return;
     if (location) {
@@ -39,10 +56,26 @@ export class AssetsController {
    * gateway's own origin (the Studio) that cannot follow a redirect to a bucket without CORS.
    */
   @Get(':id/content')
+  @UseGuards(ApiKeyGuard)
+  @TokenAccess('asset')
   async content(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Res() response: Response) {
     const asset = await this.assets.find(request.accountId, id);
     if (this.notModified(request, response, asset, assetCacheControl(PROXIED))) return;
     await this.stream(asset, response);
+  }
+
+  /**
+   * A URL of the asset that works without a header until `expires_at` (for `<img src>`):
+   * `expires_in` seconds, default `SIGNED_ASSET_URL_TTL_SECONDS`. Rotating the signing key revokes it.
+   */
+  @Get(':id/signed_url')
+  @UseGuards(ApiKeyGuard)
+  @TokenAccess('asset')
+  async signedUrl(@Req() request: AuthenticatedRequest, @Param('id') id: string, @Query() query: SignedUrlQuery) {
+    const asset = await this.assets.find(request.accountId, id);
+    const { signer, ttlSeconds } = assetUrlsOf(this.options);
+    const expiresAt = new Date(this.clock.now().getTime() + (query.expires_in ?? ttlSeconds) * 1000);
+    return { object: 'signed_asset_url', asset_id: asset.id, url: signer.url(publicBaseUrlOf(this.options), asset.id, expiresAt), expires_at: expiresAt.toISOString() };
   }
 
   /** Sets the headers every answer carries; answers 304 (true) when the caller's copy is current. */

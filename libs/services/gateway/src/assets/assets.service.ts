@@ -32,8 +32,18 @@ export class AssetsService {
    * task that did not complete (never paid for), is indistinguishable from a missing one.
    */
   async find(accountId: string, id: string): Promise<AssetRow> {
+    return this.findAs(accountId, id);
+  }
+
+  /** The asset a signed URL names (`AssetAccessGuard` checked the signature): the same rules, any account. */
+  async findSigned(id: string): Promise<AssetRow> {
+    return this.findAs(undefined, id);
+  }
+
+  private async findAs(accountId: string | undefined, id: string): Promise<AssetRow> {
     const asset = isUuid(id) ? ((await loadAsset(this.sql, id)) ?? (await this.foldStream(id))) : undefined;
-    if (!asset || asset.accountId !== accountId || !(await this.generations.isCompleted(asset.taskId))) {
+    const mine = asset && (accountId === undefined || asset.accountId === accountId);
+    if (!asset || !mine || !(await this.generations.isCompleted(asset.taskId))) {
       throw new DomainError('asset_not_found', 'not_found', `No asset ${id}.`);
     }
     // Gone for good (retention deleted the object), which only HTTP has a status for.

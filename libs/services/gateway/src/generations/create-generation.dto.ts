@@ -9,6 +9,7 @@ import {
   IsString,
   IsUUID,
   Matches,
+  ValidateNested,
   Max,
   MaxLength,
   Min,
@@ -16,6 +17,7 @@ import {
 } from 'class-validator';
 import { PRIORITIES, type Priority } from '@darkroom/contracts';
 import { IsEndUserId, IsMetadata } from '../http/validation';
+import { RequestWebhookDto } from '../webhook-endpoints/webhook-endpoint.dto';
 
 /** Most upload ids one list may name; the model's own limit is usually lower. */
 export const MAX_REQUEST_IMAGES = 16;
@@ -152,4 +154,32 @@ export class CreateGenerationDto {
   @IsOptional()
   @IsIn(PRIORITIES)
   priority?: Priority;
+
+  /** Seconds from creation after which the task fails with `timeout`; at most the model's `deadline_seconds`. */
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 86400,
+    example: 15,
+    description:
+      'Seconds from creation after which the task fails with `timeout` (provider job canceled best-effort, credits released, a later result never billed). At most the model’s own `deadline_seconds` (`GET /v1/models`), which is the default; above it: 400 `deadline_above_model`.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  deadline_seconds?: number;
+
+  /**
+   * This task's own webhook: its terminal events are POSTed there, signed with the account's
+   * default secret (`GET /v1/webhooks/default/secret`) and retried as an endpoint's are.
+   */
+  @ApiPropertyOptional({
+    type: () => RequestWebhookDto,
+    description:
+      'This task’s own webhook: its terminal events are POSTed there, signed per Standard Webhooks with the account’s default secret (`GET /v1/webhooks/default/secret`) and retried like an endpoint’s; logged at `GET /v1/webhooks/default/deliveries`.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RequestWebhookDto)
+  webhook?: RequestWebhookDto;
 }

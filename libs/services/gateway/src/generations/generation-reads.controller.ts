@@ -9,6 +9,7 @@ import { GenerationStreamService } from './generation-stream.service';
 import { GenerationTimelineService } from './generation-timeline.service';
 import { ListGenerationsQueryDto } from './list-generations.dto';
 import { toTaskResource } from '@darkroom/read-model-generations';
+import { TokenAccess } from '../tokens/token-access';
 
 const EVENT_ID = /^\d{1,19}$/;
 
@@ -54,6 +55,7 @@ export class GenerationReadsController {
 
   /** Every event of the task across its generation, provider-job, asset and credit streams, in commit order. */
   @Get(':id/events')
+  @TokenAccess('task')
   async events(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
     return { object: 'list', data: await this.timeline.timeline(request.accountId, id) };
   }
@@ -63,6 +65,7 @@ export class GenerationReadsController {
    * change, ended after a terminal status; resumes after `Last-Event-ID`.
    */
   @Get(':id/stream')
+  @TokenAccess('task')
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id: nothing older is sent again.' })
   @ApiQuery({ name: 'last_event_id', required: false, description: 'As the Last-Event-ID header, for clients that cannot set headers.' })

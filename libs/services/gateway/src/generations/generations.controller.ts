@@ -13,6 +13,7 @@ import {
 import { CreateGenerationDto } from './create-generation.dto';
 import { GenerationsService } from './generations.service';
 import { toTaskResource } from '@darkroom/read-model-generations';
+import { TokenAccess } from '../tokens/token-access';
 
 const CREATE_ROUTE = 'POST /v1/generations';
 
@@ -31,6 +32,7 @@ export class GenerationsController {
    */
   @Post()
   @HttpCode(202)
+  @TokenAccess('create')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 visible ASCII characters; kept 24 h per account.' })
   async create(
     @Req() request: AuthenticatedRequest,
@@ -39,13 +41,16 @@ export class GenerationsController {
   ) {
     const { accountId } = request;
     const baseUrl = publicBaseUrlOf(this.options);
-    const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
+    const given = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
+    // A scoped token's keys are its own: it can neither replay nor block the account's requests.
+    const key = given !== undefined && request.token ? `token:${request.token.id}:${given}` : given;
     const creation = await this.generations.create({
       accountId,
       apiKeyId: request.apiKeyId,
       requestId: requestIdOf(request),
       maxPriority: request.maxPriority,
       body,
+      ...(request.token ? { token: request.token } : {}),
       idempotency: key === undefined ? undefined : {
         key,
         fingerprint: requestFingerprint(CREATE_ROUTE, request.body),
@@ -66,6 +71,7 @@ export class GenerationsController {
   }
 
   @Get(':id')
+  @TokenAccess('task')
   async get(@Req() request: AuthenticatedRequest, @Param('id') id: string) {
     return toTaskResource(await this.generations.get(request.accountId, id), publicBaseUrlOf(this.options));
   }

@@ -3,6 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   GenerationCommands,
   PRIORITIES,
+  WEBHOOK_EVENT_TYPES,
+  WebhookEndpoints,
   type Priority,
   type GenerationCreated,
   type GenerationRequest,
@@ -24,6 +26,8 @@ import { isUuid } from '../http/ids';
 import { IdempotencyService, type IdempotencyClaim, type StoredResponse } from '../idempotency/idempotency.service';
 import { UploadsService } from '../uploads/uploads.service';
 import { SpendCapChecks } from '../spend/spend-cap-checks';
+import type { ScopedTokenClaims } from '../tokens/scoped-token';
+import { scopeRefused } from '../tokens/token-access';
 import type { CreateGenerationDto } from './create-generation.dto';
 
 /** A request to create a task, from `POST /v1/generations` or the OpenAI façade. */
@@ -37,6 +41,8 @@ export interface TaskRequest {
   /** The native request; the façade builds it by storing an edit's images first, under the key's claim. */
   readonly body: CreateGenerationDto | (() => Promise<CreateGenerationDto>);
   readonly idempotency?: KeyedRequest;
+  /** The scoped token that asks (`POST /v1/tokens`): its limits apply and the task is tagged with it. */
+  readonly token?: ScopedTokenClaims;
 }
 
 /** A request's `Idempotency-Key` (decision 0012). */
@@ -76,6 +82,7 @@ export class GenerationsService {
     private readonly idempotency: IdempotencyService,
     private readonly commands: GenerationCommands<Sql>,
     private readonly spendCaps: SpendCapChecks,
+    private readonly webhooks: WebhookEndpoints,
   ) {}
 
   /**
@@ -84,9 +91,9 @@ export class GenerationsService {
    * task takes the claim's id, and GenerationCreated is appended (NO_STREAM) in one
    * transaction with the key's row (decisions 0012, 0022).
    */
-  async create({ accountId, apiKeyId, requestId, maxPriority = 'standard', body, idempotency: keyed }: TaskRequest): Promise<TaskCreation> {
+  async create({ accountId, apiKeyId, requestId, maxPriority = 'standard', body, idempotency: keyed, token }: TaskRequest): Promise<TaskCreation> {
     const dtoOf = async () => (typeof body === 'function' ? body() : body);
-    const asked = { accountId, apiKeyId, requestId, maxPriority };
+    const asked = { accountId, apiKeyId, requestId, maxPriority, token };
     if (!keyed) return { kind: 'created', row: logTask(await this.accept(asked, await dtoOf())) };
     const outcome = await this.idempotency.begin(accountId, keyed.key, keyed.fingerprint);
     if (outcome.kind === 'replay') return { kind: 'replay', body: outcome.body };
@@ -100,11 +107,13 @@ export class GenerationsService {
 
   /** Everything a request can be refused for is checked here, before anything is appended or charged. */
   private async accept(
-    { accountId, apiKeyId, requestId, maxPriority }: Pick<TaskRequest, 'accountId' | 'apiKeyId' | 'requestId'> & { readonly maxPriority: Priority },
+    { accountId, apiKeyId, requestId, maxPriority, token }: Pick<TaskRequest, 'accountId' | 'apiKeyId' | 'requestId' | 'token'> & {
+      readonly maxPriority: Priority;
+    },
     dto: CreateGenerationDto,
     claimed?: { readonly claim: IdempotencyClaim; readonly respond?: KeyedRequest['respond'] },
   ): Promise<GenerationRow> {
-    const prepared = await this.prepare(accountId, apiKeyId, dto, maxPriority);
+    const prepared = await this.prepare(accountId, apiKeyId, dto, maxPriority, token);
     await this.assertAffordable(accountId, prepared.price);
     await this.spendCaps.assertWithinCaps(accountId, prepared.spender, prepared.price);
     const generation = {
@@ -126,9 +135,11 @@ export class GenerationsService {
     apiKeyId: string | undefined,
     dto: CreateGenerationDto,
     maxPriority: Priority = 'standard',
+    token?: ScopedTokenClaims,
   ): Promise<Omit<NewGeneration, 'requestId'>> {
     const priority = allowedPriority(dto.priority, maxPriority);
     const model = this.availableModel(dto.model);
+    if (token) withinScope(token, model.id);
     // The caller's own mistake (an id it does not have) is named before what the model can do with it.
     const images = await this.uploads.resolve(accountId, {
       input_images: dto.input_images ?? [],
@@ -143,6 +154,10 @@ export class GenerationsService {
       referenceImages: images.reference_images.length,
       ...(images.inputSize ? { inputSize: images.inputSize } : {}),
     });
+    const price = this.catalog.price(model, resolved);
+    const deadlineSeconds = deadlineOf(model, dto.deadline_seconds);
+    if (token) withinScope(token, model.id, price);
+    if (dto.webhook) await this.webhooks.checkUrl(dto.webhook.url, 'webhook.url');
     const request: GenerationRequest = {
       accountId,
       model: model.id,
@@ -162,10 +177,14 @@ export class GenerationsService {
     const spender = spenderOf(apiKeyId, dto.user);
     return {
       request,
-      price: this.catalog.price(model, resolved),
-      deadlineSeconds: model.deadlineSeconds,
+      price,
+      deadlineSeconds,
       ...(dto.metadata ? { metadata: dto.metadata } : {}),
       ...(spender ? { spender } : {}),
+      ...(dto.webhook
+        ? { webhook: { url: dto.webhook.url, events: WEBHOOK_EVENT_TYPES.filter((type) => (dto.webhook?.events ?? WEBHOOK_EVENT_TYPES).includes(type)) } }
+        : {}),
+      ...(token ? { scopedToken: { tokenId: token.id, endUserId: token.endUserId } } : {}),
     };
   }
 
@@ -263,6 +282,32 @@ export function allowedPriority(requested: Priority | undefined, maximum: Priori
 function spenderOf(keyId: string | undefined, user: string | undefined): Spender | undefined {
   if (keyId === undefined && user === undefined) return undefined;
   return { ...(keyId === undefined ? {} : { keyId }), ...(user === undefined ? {} : { user }) };
+}
+
+/** A scoped token creates on its models, within its price cap, and nothing when it names one task. */
+function withinScope(token: ScopedTokenClaims, model: string, price?: number): void {
+  const { scope } = token;
+  if (scope.taskId !== null) throw scopeRefused(`This token reads task ${scope.taskId} only; it creates nothing.`);
+  if (scope.models !== null && !scope.models.includes(model)) throw scopeRefused(`This token may not use the model ${model}.`, { models: scope.models });
+  if (price !== undefined && scope.maxPrice !== null && price > scope.maxPrice) {
+    throw scopeRefused(`This request costs ${price} credits; the token allows at most ${scope.maxPrice} per generation.`, {
+      price,
+      max_price: scope.maxPrice,
+    });
+  }
+}
+
+/** The client's deadline, never past the model's own (the catalog's guarantees hold for it). */
+function deadlineOf(model: ModelEntry, asked: number | undefined): number {
+  if (asked === undefined) return model.deadlineSeconds;
+  if (asked > model.deadlineSeconds) {
+    const message = `deadline_seconds must be at most ${model.deadlineSeconds}, the deadline of ${model.id}`;
+    throw new DomainError('deadline_above_model', 'validation', `The model ${model.id} allows at most ${model.deadlineSeconds} seconds.`, {
+      errors: [{ field: 'deadline_seconds', message }],
+      max_deadline_seconds: model.deadlineSeconds,
+    });
+  }
+  return asked;
 }
 
 /** `{ [key]: refs }` when there are any: a text-to-image request carries no empty lists. */

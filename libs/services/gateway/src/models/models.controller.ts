@@ -1,3 +1,4 @@
+import { TokenAccess } from '../tokens/token-access';
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { ModelCatalog } from '@darkroom/providers';
 import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
@@ -17,6 +18,7 @@ export class ModelsController {
    * (`pricing.per_image` for the defaults, `pricing.prices` per size × quality the model lists).
    */
   @Get()
+  @TokenAccess('any')
   list() {
     return toModelList(this.catalog.list(), availableProviders(this.options));
   }

@@ -45,7 +45,7 @@ class OpenAiImageFieldsDto {
   @MaxLength(32)
   quality?: string;
 
-  @ApiPropertyOptional({ enum: ['b64_json', 'url'], description: 'b64_json (default): the bytes inline; url: the asset URL (needs the API key).' })
+  @ApiPropertyOptional({ enum: ['b64_json', 'url'], description: 'b64_json (default): the bytes inline; url: a signed asset URL that works without a key for `SIGNED_ASSET_URL_TTL_SECONDS`.' })
   @IsOptional()
   @IsIn(['b64_json', 'url'])
   response_format?: 'b64_json' | 'url';

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Clock } from '@darkroom/kernel';
-import type { ObjectStorage } from '@darkroom/object-storage';
+import type { ObjectStorage, SignedAssetUrls } from '@darkroom/object-storage';
 import { CLOCK, OBJECT_STORAGE } from '@darkroom/runtime';
 import type { GenerationRow, TaskAsset } from '@darkroom/read-model-generations';
 import { AssetsService } from '../assets/assets.service';
-import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import { assetUrlsOf, availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import type { Priority } from '@darkroom/contracts';
 import type { CreateGenerationDto } from '../generations/create-generation.dto';
 import { GenerationsService } from '../generations/generations.service';
@@ -65,6 +65,7 @@ export interface OpenAiImagesAnswer {
 export class OpenAiImagesService {
   private readonly timeoutSeconds: number;
   private readonly defaultModel: string;
+  private readonly assetUrls: SignedAssetUrls;
 
   constructor(
     private readonly generations: GenerationsService,
@@ -76,6 +77,7 @@ export class OpenAiImagesService {
   ) {
     this.timeoutSeconds = options.openaiCompat?.timeoutSeconds ?? DEFAULT_OPENAI_COMPAT_TIMEOUT_SECONDS;
     this.defaultModel = options.openaiCompat?.defaultModel ?? defaultOpenAiCompatModel(options);
+    this.assetUrls = assetUrlsOf(options);
   }
 
   async handle(request: OpenAiImagesRequest): Promise<OpenAiImagesAnswer> {
@@ -119,7 +121,8 @@ export class OpenAiImagesService {
   }
 
   private async image(accountId: string, output: TaskAsset, format: 'b64_json' | 'url', baseUrl: string): Promise<OpenAiImage> {
-    if (format === 'url') return { url: `${baseUrl}/v1/assets/${output.id}` };
+    // Signed: OpenAI's `url` goes straight into an <img>, which sends no key.
+    if (format === 'url') return { url: this.assetUrls.signer.url(baseUrl, output.id, new Date(this.clock.now().getTime() + this.assetUrls.ttlSeconds * 1000)) };
     const asset = await this.assets.find(accountId, output.id);
     return { b64_json: (await this.objects.getObjectBytes(asset.key)).toString('base64') };
   }

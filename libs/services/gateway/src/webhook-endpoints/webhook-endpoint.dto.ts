@@ -3,8 +3,11 @@ import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, IsUUI
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@darkroom/contracts';
 import { PageLimit } from '../http/page-limit';
 
-/** Body of `POST /v1/webhook_endpoints`. */
-export class CreateWebhookEndpointDto {
+/**
+ * Where terminal task events go: an endpoint's target (`POST /v1/webhook_endpoints`) and a
+ * request's own webhook (`webhook` on `POST /v1/generations`) alike.
+ */
+export class RequestWebhookDto {
   @ApiProperty({ description: 'Where darkroom POSTs events: an https URL on a public address.', example: 'https://example.com/hooks/darkroom' })
   @IsString()
   @MinLength(1)
@@ -18,7 +21,10 @@ export class CreateWebhookEndpointDto {
   @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
   @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
   events?: WebhookEventType[];
+}
 
+/** Body of `POST /v1/webhook_endpoints`. */
+export class CreateWebhookEndpointDto extends RequestWebhookDto {
   @ApiPropertyOptional({ description: 'A note for the account’s own use.', maxLength: 500 })
   @IsOptional()
   @IsString()

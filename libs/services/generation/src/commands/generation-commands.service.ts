@@ -83,6 +83,8 @@ function createCommand(generation: NewGeneration, taskId: string, now: Date): Cr
     deadline: new Date(now.getTime() + generation.deadlineSeconds * 1000).toISOString(),
     metadata: generation.metadata,
     ...(generation.spender === undefined ? {} : { spender: generation.spender }),
+    ...(generation.webhook === undefined ? {} : { webhook: generation.webhook }),
+    ...(generation.scopedToken === undefined ? {} : { scopedToken: generation.scopedToken }),
     ...(generation.idempotencyKey === undefined ? {} : { idempotencyKey: generation.idempotencyKey }),
     now: now.toISOString(),
   };

@@ -1,3 +1,5 @@
+import { Reflector } from '@nestjs/core';
+import type { ScopedTokensService } from '../../tokens/scoped-tokens.service';
 import { describe, expect, it } from '@jest/globals';
 import type { ExecutionContext } from '@nestjs/common';
 import type { AccountsRepository } from '../../accounts/accounts.repository';
@@ -27,7 +29,9 @@ function apiKeyGuard(throttle: FailedAuthThrottle) {
     touch: () => undefined,
   } as unknown as AccountsRepository;
   const rateLimit = { consume: async () => ({ allowed: true, headers: {} }) } as unknown as RateLimitService;
-  return { guard: new ApiKeyGuard(accounts, rateLimit, throttle), lookups };
+  // These keys are not scoped tokens: the token service and the route metadata are never asked.
+  const tokens = {} as unknown as ScopedTokensService;
+  return { guard: new ApiKeyGuard(accounts, rateLimit, throttle, tokens, new Reflector()), lookups };
 }
 
 const outcome = (promise: Promise<unknown>) => promise.then(() => 'allowed', (error: { code?: string }) => error.code);
