@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 
 /** What a scoped token lets a browser do (decision 0027); every list is a limit, null is none. */
 export interface TokenScope {
@@ -32,10 +32,10 @@ export const looksLikeScopedToken = (bearer: string): boolean => bearer.startsWi
 
 /**
  * Scoped tokens as HS256 JWTs (RFC 7519 claims `iss`, `sub`, `jti`, `iat`, `exp`, plus
- * darkroom's `akid`, `uid` and `scope`). Only the one header this signer writes is accepted
- * (no `alg` negotiation, so no `none` or key-confusion downgrade); the signature is compared as
- * text in constant time; every key given verifies and the first signs, so keys rotate as the
- * asset URL keys do.
+ * darkroom's `akid`, `uid` and `scope`), signed and verified by `jsonwebtoken`. Only the one
+ * header this signer writes is looked at, and `jsonwebtoken` is held to HS256 (no `none`, no
+ * key confusion); every key given verifies and the first signs, so keys rotate as the asset
+ * URL keys do. Expiry is checked against the caller's clock, not the machine's.
  */
 export class ScopedTokenSigner {
   private readonly keys: readonly Buffer[];
@@ -46,66 +46,57 @@ export class ScopedTokenSigner {
   }
 
   sign(claims: ScopedTokenClaims): string {
-    const payload = Buffer.from(
-      JSON.stringify({
-        iss: 'darkroom',
-        sub: claims.accountId,
-        jti: claims.id,
-        akid: claims.apiKeyId,
-        uid: claims.endUserId,
-        iat: claims.issuedAt,
-        exp: claims.expiresAt,
-        scope: { models: claims.scope.models, max_price: claims.scope.maxPrice, task_id: claims.scope.taskId },
-      }),
-    ).toString('base64url');
-    return `${HEADER}.${payload}.${mac(this.keys[0], `${HEADER}.${payload}`)}`;
+    const payload = {
+      iss: ISSUER,
+      sub: claims.accountId,
+      jti: claims.id,
+      akid: claims.apiKeyId,
+      uid: claims.endUserId,
+      iat: claims.issuedAt,
+      exp: claims.expiresAt,
+      scope: { models: claims.scope.models, max_price: claims.scope.maxPrice, task_id: claims.scope.taskId },
+    };
+    return jwt.sign(payload, this.keys[0]!, { algorithm: 'HS256' });
   }
 
   /** The claims of a token this signer issued, `expired`, or `invalid` (anything else). */
   verify(token: string, now: Date): ScopedTokenClaims | 'expired' | 'invalid' {
-    const parts = token.split('.');
-    if (parts.length !== 3 || parts[0] !== HEADER) return 'invalid';
-    const [, payload, signature] = parts;
-    const given = Buffer.from(signature, 'latin1');
-    const signed = this.keys.some((key) => {
-      const expected = Buffer.from(mac(key, `${HEADER}.${payload}`), 'latin1');
-      return expected.length === given.length && timingSafeEqual(expected, given);
-    });
-    if (!signed) return 'invalid';
-    const claims = parseClaims(payload);
-    if (!claims) return 'invalid';
-    return claims.expiresAt * 1000 <= now.getTime() ? 'expired' : claims;
+    if (!looksLikeScopedToken(token)) return 'invalid';
+    const clockTimestamp = Math.floor(now.getTime() / 1000);
+    for (const key of this.keys) {
+      try {
+        const payload = jwt.verify(token, key, { algorithms: ['HS256'], issuer: ISSUER, clockTimestamp });
+        return (typeof payload === 'object' && parseClaims(payload)) || 'invalid';
+      } catch (error) {
+        // The signature is checked before the expiry: an expired token was ours.
+        if (error instanceof jwt.TokenExpiredError) return 'expired';
+      }
+    }
+    return 'invalid';
   }
 }
 
-function mac(key: Buffer, input: string): string {
-  return createHmac('sha256', key).update(input).digest('base64url');
-}
+const ISSUER = 'darkroom';
 
 /** The claims, or undefined when a signed payload is not the shape this signer writes. */
-function parseClaims(payload: string): ScopedTokenClaims | undefined {
-  try {
-    const c = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const scope = c['scope'] as Record<string, unknown> | undefined;
-    const strings = [c['sub'], c['jti'], c['akid'], c['uid']];
-    if (c['iss'] !== 'darkroom' || !strings.every((value) => typeof value === 'string') || typeof c['exp'] !== 'number' || typeof c['iat'] !== 'number' || !scope) {
-      return undefined;
-    }
-    const models = scope['models'];
-    return {
-      id: c['jti'] as string,
-      accountId: c['sub'] as string,
-      apiKeyId: c['akid'] as string,
-      endUserId: c['uid'] as string,
-      issuedAt: c['iat'],
-      expiresAt: c['exp'],
-      scope: {
-        models: Array.isArray(models) ? models.filter((model): model is string => typeof model === 'string') : null,
-        maxPrice: typeof scope['max_price'] === 'number' ? scope['max_price'] : null,
-        taskId: typeof scope['task_id'] === 'string' ? scope['task_id'] : null,
-      },
-    };
-  } catch {
+function parseClaims(c: jwt.JwtPayload): ScopedTokenClaims | undefined {
+  const scope = c['scope'] as Record<string, unknown> | undefined;
+  const strings = [c.sub, c.jti, c['akid'], c['uid']];
+  if (!strings.every((value) => typeof value === 'string') || typeof c.exp !== 'number' || typeof c.iat !== 'number' || !scope || typeof scope !== 'object') {
     return undefined;
   }
+  const models = scope['models'];
+  return {
+    id: c.jti as string,
+    accountId: c.sub as string,
+    apiKeyId: c['akid'] as string,
+    endUserId: c['uid'] as string,
+    issuedAt: c.iat,
+    expiresAt: c.exp,
+    scope: {
+      models: Array.isArray(models) ? models.filter((model): model is string => typeof model === 'string') : null,
+      maxPrice: typeof scope['max_price'] === 'number' ? scope['max_price'] : null,
+      taskId: typeof scope['task_id'] === 'string' ? scope['task_id'] : null,
+    },
+  };
 }
