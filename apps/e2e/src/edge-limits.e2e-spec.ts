@@ -17,7 +17,7 @@ const { createAccount, generate, waitForSettled, upload } = flows(() => system);
 
 beforeAll(async () => {
   // As behind a balancer on this machine: X-Forwarded-For is believed from loopback only.
-  system = await startSystem('e2e_edge_limits', { env: { TRUST_PROXY: 'loopback' } });
+  system = await startSystem('e2e_edge_limits', { env: { TRUST_PROXY: 'loopback', FAILED_AUTH_PER_MINUTE: '100' } });
 });
 afterAll(async () => {
   await system?.stop();

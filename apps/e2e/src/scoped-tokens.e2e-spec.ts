@@ -130,7 +130,7 @@ describe('scoped tokens in a browser', () => {
     expect([result.width, result.height]).toEqual([96, 64]);
     // The task is the account's, tagged with the token and its end user.
     const read = await api('GET', `/v1/generations/${result.id}/events`, owner.key);
-    expect(read.body.data[0]).toMatchObject({ type: 'GenerationCreated', data: { scopedToken: { tokenId: token.id, endUserId: 'user-8412' } } });
+    expect(read.body.data[0]).toMatchObject({ type: 'GenerationCreated', data: { scoped_token: { token_id: token.id, end_user_id: 'user-8412' } } });
   });
 
   it('refuses another task, another account’s asset, other routes, and what its scope excludes', async () => {

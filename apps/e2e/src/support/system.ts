@@ -88,6 +88,8 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     LOCAL_PROVIDER_TEST_MARKERS: 'true',
     // Load tests send thousands of requests with one key; a test of the limit sets its own.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // Authorization suites send hundreds of wrong keys from loopback; the throttle's own test sets its limit.
+    FAILED_AUTH_PER_MINUTE: '1000000',
     // Two systems run at once and another checkout may run too: PostgreSQL's 100 connections are shared.
     DATABASE_POOL_SIZE: '5',
     ...extraEnv,

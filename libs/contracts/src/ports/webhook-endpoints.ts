@@ -1,7 +1,10 @@
 /** Event types an endpoint can subscribe to: one per terminal state of a task, and a batch's end. */
-export const WEBHOOK_EVENT_TYPES = ['generation.completed', 'generation.failed', 'generation.canceled', 'batch.ended'] as const;
+/** What one task's terminal states send: all a per-request webhook can ask for. */
+export const TASK_WEBHOOK_EVENT_TYPES = ['generation.completed', 'generation.failed', 'generation.canceled'] as const;
+export const WEBHOOK_EVENT_TYPES = [...TASK_WEBHOOK_EVENT_TYPES, 'batch.ended'] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export type TaskWebhookEventType = (typeof TASK_WEBHOOK_EVENT_TYPES)[number];
 
 /** What an account asks for when it registers an endpoint (validated at the edge). */
 export interface NewWebhookEndpoint {

@@ -1,9 +1,10 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Response } from 'express';
-import { systemClock, type Clock } from '@darkroom/kernel';
+import { invalidRequest, systemClock, type Clock } from '@darkroom/kernel';
 import { CLOCK } from '@darkroom/runtime';
 import { assetUrlsOf, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../http/auth.guards';
+import { illFormedFields } from '../http/body/well-formed-text';
 import { HttpProblem } from '../http/http-problem';
 import { FailedAuthThrottle } from '../http/rate-limit/failed-auth-throttle';
 
@@ -30,6 +31,9 @@ export class AssetAccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AssetRequest>();
     const { expires, signature } = request.query;
     if (signature === undefined && expires === undefined) return this.apiKeys.canActivate(context);
+    // A guard runs before the pipes: the parameters are checked here as the pipe checks them elsewhere.
+    const malformed = illFormedFields({ expires, signature });
+    if (malformed.length > 0) throw invalidRequest(malformed);
     await this.failedAuth.refuseIfThrottled(request.ip, context.switchToHttp().getResponse<Response>());
     const id = String(request.params['id']);
     const refusal = assetUrlsOf(this.options).signer.refusal(id, expires, signature, this.clock.now());

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   GenerationCommands,
   PRIORITIES,
-  WEBHOOK_EVENT_TYPES,
+  TASK_WEBHOOK_EVENT_TYPES,
   WebhookEndpoints,
   type Priority,
   type GenerationCreated,
@@ -182,7 +182,7 @@ export class GenerationsService {
       ...(dto.metadata ? { metadata: dto.metadata } : {}),
       ...(spender ? { spender } : {}),
       ...(dto.webhook
-        ? { webhook: { url: dto.webhook.url, events: WEBHOOK_EVENT_TYPES.filter((type) => (dto.webhook?.events ?? WEBHOOK_EVENT_TYPES).includes(type)) } }
+        ? { webhook: { url: dto.webhook.url, events: TASK_WEBHOOK_EVENT_TYPES.filter((type) => (dto.webhook?.events ?? TASK_WEBHOOK_EVENT_TYPES).includes(type)) } }
         : {}),
       ...(token ? { scopedToken: { tokenId: token.id, endUserId: token.endUserId } } : {}),
     };

@@ -1,19 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@darkroom/contracts';
+import { TASK_WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPES, type TaskWebhookEventType, type WebhookEventType } from '@darkroom/contracts';
 import { PageLimit } from '../http/page-limit';
 
-/**
- * Where terminal task events go: an endpoint's target (`POST /v1/webhook_endpoints`) and a
- * request's own webhook (`webhook` on `POST /v1/generations`) alike.
- */
-export class RequestWebhookDto {
+/** Where events go: a URL checked as an endpoint's is (SSRF rules at registration and at every connect). */
+class WebhookTargetDto {
   @ApiProperty({ description: 'Where darkroom POSTs events: an https URL on a public address.', example: 'https://example.com/hooks/darkroom' })
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
   url!: string;
+}
 
+/** A request's own webhook (`webhook` on `POST /v1/generations`): its task's terminal events only. */
+export class RequestWebhookDto extends WebhookTargetDto {
+  @ApiPropertyOptional({ enum: TASK_WEBHOOK_EVENT_TYPES, isArray: true, description: 'Event types to receive; default all of the task’s.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(TASK_WEBHOOK_EVENT_TYPES.length)
+  @IsIn(TASK_WEBHOOK_EVENT_TYPES, { each: true })
+  events?: TaskWebhookEventType[];
+}
+
+/** Body of `POST /v1/webhook_endpoints`. */
+export class CreateWebhookEndpointDto extends WebhookTargetDto {
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true, description: 'Event types to receive; default all.' })
   @IsOptional()
   @IsArray()
@@ -21,10 +32,7 @@ export class RequestWebhookDto {
   @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
   @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
   events?: WebhookEventType[];
-}
 
-/** Body of `POST /v1/webhook_endpoints`. */
-export class CreateWebhookEndpointDto extends RequestWebhookDto {
   @ApiPropertyOptional({ description: 'A note for the account’s own use.', maxLength: 500 })
   @IsOptional()
   @IsString()
