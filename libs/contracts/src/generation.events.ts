@@ -91,6 +91,8 @@ export type GenerationRetryScheduled = DomainEvent<
     readonly notBefore: string;
     /** Why the previous attempt failed. */
     readonly reason: { readonly code: FailureCode; readonly detail?: unknown };
+    /** The planned step's circuit breaker was open: this attempt skipped to a fallback, or waits for its cool-down. */
+    readonly circuitOpen?: { readonly model: string; readonly provider: string; readonly openUntil: string };
     readonly scheduledAt: string;
   }
 >;

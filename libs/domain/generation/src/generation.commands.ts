@@ -63,6 +63,12 @@ export interface HandleProviderFailure extends Timed {
   readonly plan: readonly AttemptStep[];
   /** Back-off before the next attempt, in seconds (grows with the attempt, from the caller's policy). */
   readonly backoffSeconds: number;
+  /**
+   * Open circuit breakers among the plan's steps, `provider~model` to the end of their
+   * cool-down (decision 0025): the next attempt skips to the first later step whose circuit
+   * is closed, or waits for the cool-down when every remaining one is open.
+   */
+  readonly openCircuits?: Readonly<Record<string, string>>;
 }
 
 export interface FailGeneration extends Timed {

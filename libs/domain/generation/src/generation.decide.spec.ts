@@ -155,6 +155,56 @@ describe('generation decider', () => {
     ];
     const running = (): GenerationEvent[] => [created(), queued(), processing(1, 'gemini')];
 
+    describe('with an open circuit breaker (decision 0025)', () => {
+      const openUntil = '2025-11-24T10:00:30.000Z';
+      const geminiOpen = { 'gemini~nano-banana': openUntil };
+
+      it('skips the rest of the model’s attempts and goes to the fallback, saying why', () => {
+        spec
+          .given(running())
+          .when(providerFailure(1, { plan, backoffSeconds: 2, openCircuits: geminiOpen }))
+          .then([
+            {
+              ...retryScheduled(3, 'nano-banana-fal', 'fal', '2025-11-24T10:00:02.000Z'),
+              data: {
+                ...retryScheduled(3, 'nano-banana-fal', 'fal', '2025-11-24T10:00:02.000Z').data,
+                circuitOpen: { model: 'nano-banana', provider: 'gemini', openUntil },
+              },
+            } as GenerationEvent,
+          ]);
+      });
+
+      it('waits for the cool-down when the fallback’s circuit is open too', () => {
+        const both = { ...geminiOpen, 'fal~nano-banana-fal': '2025-11-24T10:00:20.000Z' };
+        spec
+          .given(running())
+          .when(providerFailure(1, { plan, backoffSeconds: 2, openCircuits: both }))
+          .then([
+            {
+              type: 'GenerationRetryScheduled',
+              data: {
+                ...retryScheduled(2, 'nano-banana', 'gemini', openUntil).data,
+                circuitOpen: { model: 'nano-banana', provider: 'gemini', openUntil },
+              },
+            } as GenerationEvent,
+          ]);
+      });
+
+      it('fails the task when the cool-down ends after its deadline', () => {
+        spec
+          .given(running())
+          .when(providerFailure(1, { plan: [plan[0]], backoffSeconds: 2, openCircuits: { 'gemini~nano-banana': '2025-11-24T10:06:00.000Z' } }))
+          .then([expect.objectContaining({ type: 'GenerationFailed' }) as unknown as GenerationEvent]);
+      });
+
+      it('ignores an open circuit of a step it is not going to', () => {
+        spec
+          .given(running())
+          .when(providerFailure(1, { plan, backoffSeconds: 2, openCircuits: { 'fal~nano-banana-fal': openUntil } }))
+          .then([retryScheduled(2, 'nano-banana', 'gemini', '2025-11-24T10:00:02.000Z')]);
+      });
+    });
+
     it('schedules the next attempt on the same model after a retryable failure, after the back-off', () => {
       spec
         .given(running())
