@@ -6,6 +6,7 @@ import {
   eventKey,
   FailureCode,
   generationStream,
+  providerCircuitStream,
   type AssetRejected,
   type AssetStored,
   type CreditsReservationRejected,
@@ -15,13 +16,26 @@ import {
   type ProviderJobFailed,
   type ProviderJobSubmitted,
 } from '@darkroom/contracts';
-import { generationDecider, type GenerationCommand, type HandleProviderFailure } from '@darkroom/domain-generation';
+import {
+  circuitKey,
+  generationDecider,
+  providerCircuitDecider,
+  type AttemptStep,
+  type CircuitCommand,
+  type CircuitPolicy,
+  type GenerationCommand,
+  type HandleProviderFailure,
+} from '@darkroom/domain-generation';
 import type { Clock, Untimed } from '@darkroom/kernel';
+import type { Sql } from '@darkroom/database';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
 import { ModelCatalog } from '@darkroom/providers';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
 import { retryBackoffSeconds } from './retry-backoff';
-import { TaskMetrics } from '@darkroom/read-model-generations';
+import { loadCircuit, saveCircuit, TaskMetrics } from '@darkroom/read-model-generations';
+
+/** The circuit breakers' settings (decision 0025). */
+export const CIRCUIT_POLICY = Symbol('CIRCUIT_POLICY');
 
 export const GENERATION = Consumer.generation;
 
@@ -32,6 +46,7 @@ export class GenerationHandlers {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly catalog: ModelCatalog,
     private readonly taskMetrics: TaskMetrics,
+    @Inject(CIRCUIT_POLICY) private readonly circuitPolicy: CircuitPolicy,
   ) {}
 
   @OnEvent(GENERATION, eventKey(Category.creditAccount, 'CreditsReserved'))
@@ -51,7 +66,12 @@ export class GenerationHandlers {
 
   @OnEvent(GENERATION, eventKey(Category.providerJob, 'ProviderJobSubmitted'))
   async markProcessing(@Payload() message: MessageOf<ProviderJobSubmitted>, @Ctx() ctx: EventContext) {
-    const { taskId, attempt, provider, providerJobId } = message.data;
+    const { taskId, attempt, provider, model, providerJobId } = message.data;
+    // The provider accepted an attempt: its circuit's failure count starts again (an open one closes).
+    const circuit = await loadCircuit(ctx.tx, provider, model);
+    if (circuit && (circuit.status === 'open' || circuit.failures > 0)) {
+      await this.recordCircuit(ctx, message, { type: 'RecordCircuitSuccess', provider, model, taskId, attempt });
+    }
     await this.run(ctx, message, taskId, { type: 'StartProcessing', attempt, provider, providerJobId });
   }
 
@@ -106,12 +126,54 @@ export class GenerationHandlers {
     if (!created) return;
     const request = created.request;
     const hasInputs = (request.inputImages?.length ?? 0) + (request.referenceImages?.length ?? 0) > 0;
+    const plan = this.catalog.attemptPlan(request.model, hasInputs);
+    if (failure.retryable) {
+      // The step the failed attempt ran on: the model's own for attempt 1, else where its retry was scheduled.
+      const retry = state.find((event) => event.type === 'GenerationRetryScheduled' && event.data.attempt === failure.attempt);
+      const ran = retry?.type === 'GenerationRetryScheduled' ? retry.data : plan[0];
+      await this.recordCircuit(ctx, message, {
+        type: 'RecordCircuitFailure',
+        provider: ran.provider,
+        model: ran.model,
+        taskId,
+        attempt: failure.attempt,
+        policy: this.circuitPolicy,
+      });
+    }
     await this.run(ctx, message, taskId, {
       type: 'HandleProviderFailure',
       ...failure,
-      plan: this.catalog.attemptPlan(request.model, hasInputs),
+      plan,
       backoffSeconds: retryBackoffSeconds(failure.attempt),
+      openCircuits: await this.openCircuits(ctx.tx, plan),
     });
+  }
+
+  /** Runs the circuit's decider on its stream and keeps its row in step, in the message's transaction. */
+  private async recordCircuit(ctx: EventContext, message: EventMessage, body: Untimed<CircuitCommand>): Promise<void> {
+    const stream = providerCircuitStream(body.provider, body.model);
+    const now = this.clock.now().toISOString();
+    const command = { ...body, now } as CircuitCommand;
+    const { state, events } = await ctx.store.handle(stream, providerCircuitDecider, command, causedBy(GENERATION, message, stream));
+    if (events.length === 0) return;
+    await saveCircuit(
+      ctx.tx,
+      state.status === 'open'
+        ? { provider: body.provider, model: body.model, status: 'open', failures: 0, openUntil: state.openUntil }
+        : { provider: body.provider, model: body.model, status: 'closed', failures: state.failures.length },
+      now,
+    );
+  }
+
+  /** The plan's steps whose circuit is open now, with the end of their cool-down. */
+  private async openCircuits(tx: Sql, plan: readonly AttemptStep[]): Promise<Record<string, string>> {
+    const now = this.clock.now().toISOString();
+    const open: Record<string, string> = {};
+    for (const step of plan) {
+      const row = await loadCircuit(tx, step.provider, step.model);
+      if (row?.status === 'open' && row.openUntil !== undefined && now < row.openUntil) open[circuitKey(step)] = row.openUntil;
+    }
+    return open;
   }
 
   private async run(ctx: EventContext, message: EventMessage, taskId: string, body: Untimed<GenerationCommand>) {

@@ -1,11 +1,15 @@
 import type { ModelEntry } from '@darkroom/providers';
+import type { ModelHealth } from '@darkroom/read-model-generations';
 
 /** Drops the keys whose value is undefined, so optional capabilities are absent rather than null. */
 const defined = <T extends Record<string, unknown>>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
 
-/** A catalog model as `GET /v1/models` lists it (snake_case); `available` says whether its provider is configured. */
-export function toModelResource(model: ModelEntry, available: boolean) {
+/**
+ * A catalog model as `GET /v1/models` lists it (snake_case); `available` says whether its
+ * provider is configured, `health` how its circuit breaker stands (decision 0025).
+ */
+export function toModelResource(model: ModelEntry, available: boolean, health: ModelHealth = 'healthy') {
   const { capabilities: caps, defaults, pricing } = model;
   return {
     id: model.id,
@@ -13,6 +17,7 @@ export function toModelResource(model: ModelEntry, available: boolean) {
     provider: model.provider,
     description: model.description,
     available,
+    health,
     capabilities: {
       text_to_image: caps.textToImage,
       edit: caps.edit,
@@ -36,6 +41,13 @@ export function toModelResource(model: ModelEntry, available: boolean) {
   };
 }
 
-export function toModelList(models: readonly ModelEntry[], availableProviders: readonly string[]) {
-  return { object: 'list', data: models.map((model) => toModelResource(model, availableProviders.includes(model.provider))) };
+export function toModelList(
+  models: readonly ModelEntry[],
+  availableProviders: readonly string[],
+  health: (model: ModelEntry) => ModelHealth = () => 'healthy',
+) {
+  return {
+    object: 'list',
+    data: models.map((model) => toModelResource(model, availableProviders.includes(model.provider), health(model))),
+  };
 }

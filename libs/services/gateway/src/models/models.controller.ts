@@ -1,5 +1,9 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import type { Sql } from '@darkroom/database';
+import type { Clock } from '@darkroom/kernel';
 import { ModelCatalog } from '@darkroom/providers';
+import { healthOf, loadCircuits } from '@darkroom/read-model-generations';
+import { CLOCK, SQL } from '@darkroom/runtime';
 import { availableProviders, GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
 import { ApiKeyGuard } from '../http/auth.guards';
 import { toModelList } from './model.resource';
@@ -10,11 +14,20 @@ export class ModelsController {
   constructor(
     private readonly catalog: ModelCatalog,
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+    @Inject(SQL) private readonly sql: Sql,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Every model in the catalog, with what it accepts and costs. */
+  /**
+   * Every model in the catalog, with what it accepts and costs, and `health`: `healthy`,
+   * `circuit_open` (attempts go to its fallbacks or wait) or `half_open` (the next attempt probes).
+   */
   @Get()
-  list() {
-    return toModelList(this.catalog.list(), availableProviders(this.options));
+  async list() {
+    const now = this.clock.now().toISOString();
+    const circuits = new Map((await loadCircuits(this.sql)).map((row) => [`${row.provider}~${row.model}`, row]));
+    return toModelList(this.catalog.list(), availableProviders(this.options), (model) =>
+      healthOf(circuits.get(`${model.provider}~${model.id}`), now),
+    );
   }
 }
