@@ -7,12 +7,14 @@ import {
   FailureCode,
   generationStream,
   providerCircuitStream,
+  providerJobStream,
   type AssetRejected,
   type AssetStored,
   type CreditsReservationRejected,
   type CreditsReserved,
   type GenerationEvent,
   type ProviderJobCanceled,
+  type ProviderJobEvent,
   type ProviderJobFailed,
   type ProviderJobSubmitted,
 } from '@darkroom/contracts';
@@ -68,9 +70,13 @@ export class GenerationHandlers {
   async markProcessing(@Payload() message: MessageOf<ProviderJobSubmitted>, @Ctx() ctx: EventContext) {
     const { taskId, attempt, provider, model, providerJobId } = message.data;
     // The provider accepted an attempt: its circuit's failure count starts again (an open one closes).
+    // A refused submit is recorded as submitted and failed in one commit, so the job's stream tells them apart.
     const circuit = await loadCircuit(ctx.tx, provider, model);
     if (circuit && (circuit.status === 'open' || circuit.failures > 0)) {
-      await this.recordCircuit(ctx, message, { type: 'RecordCircuitSuccess', provider, model, taskId, attempt });
+      const job = await ctx.store.readStream<ProviderJobEvent>(providerJobStream(taskId, attempt));
+      if (!job.some((event) => event.type === 'ProviderJobFailed')) {
+        await this.recordCircuit(ctx, message, { type: 'RecordCircuitSuccess', provider, model, taskId, attempt });
+      }
     }
     await this.run(ctx, message, taskId, { type: 'StartProcessing', attempt, provider, providerJobId });
   }
