@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
 import type { Sql } from '@darkroom/database';
 import type { Clock } from '@darkroom/kernel';
 import { ModelCatalog } from '@darkroom/providers';
@@ -23,6 +24,11 @@ export class ModelsController {
    * `circuit_open` (attempts go to its fallbacks or wait) or `half_open` (the next attempt probes).
    */
   @Get()
+  @ApiOkResponse({
+    description:
+      'The catalog: per model its capabilities, defaults, pricing, fallbacks, `available` (its provider is configured) and ' +
+      '`health`: `healthy`, `circuit_open` (its circuit breaker sends retries to the fallbacks or makes them wait) or `half_open` (the next attempt probes the provider).',
+  })
   async list() {
     const now = this.clock.now().toISOString();
     const circuits = new Map((await loadCircuits(this.sql)).map((row) => [`${row.provider}~${row.model}`, row]));
