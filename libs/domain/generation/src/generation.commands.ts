@@ -21,6 +21,10 @@ export interface CreateGeneration extends Timed {
 /** Credits are reserved: schedule the provider work. */
 export interface QueueGeneration extends Timed {
   readonly type: 'QueueGeneration';
+  /** The attempt plan, given when a circuit breaker is open (decision 0025). */
+  readonly plan?: readonly AttemptStep[];
+  /** Open circuits, `provider~model` to the end of their cool-down: the first attempt skips to a closed fallback. */
+  readonly openCircuits?: Readonly<Record<string, string>>;
 }
 
 /** A provider accepted attempt `attempt` of the task. */

@@ -43,6 +43,52 @@ describe('generation decider', () => {
       spec.given([created()]).when(queue()).then([queued()]);
     });
 
+    describe('with an open circuit breaker (decision 0025)', () => {
+      const plan = [
+        { model: 'nano-banana', provider: 'gemini', attempts: 3 },
+        { model: 'nano-banana-fal', provider: 'fal', attempts: 1 },
+      ];
+      const openUntil = '2025-11-24T10:00:30.000Z';
+
+      it('queues the first attempt on the first fallback whose circuit is closed, saying why', () => {
+        spec
+          .given([created()])
+          .when({ type: 'QueueGeneration', plan, openCircuits: { 'gemini~nano-banana': openUntil }, now })
+          .then([
+            {
+              type: 'GenerationQueued',
+              data: {
+                ...(queued().data as object),
+                route: { attempt: 4, model: 'nano-banana-fal', provider: 'fal', circuitOpen: { model: 'nano-banana', provider: 'gemini', openUntil } },
+              },
+            } as GenerationEvent,
+          ]);
+      });
+
+      it('queues on the model when every fallback is open too (its attempt waits out the back-off after failing)', () => {
+        const open = { 'gemini~nano-banana': openUntil, 'fal~nano-banana-fal': openUntil };
+        spec.given([created()]).when({ type: 'QueueGeneration', plan, openCircuits: open, now }).then([queued()]);
+      });
+
+      it('a failure of the routed attempt goes on from its step', () => {
+        const routed = {
+          type: 'GenerationQueued',
+          data: {
+            ...(queued().data as object),
+            route: { attempt: 4, model: 'nano-banana-fal', provider: 'fal', circuitOpen: { model: 'nano-banana', provider: 'gemini', openUntil } },
+          },
+        } as GenerationEvent;
+        spec
+          .given([created(), routed])
+          .when(providerFailure(1, { plan }))
+          .then([]);
+        spec
+          .given([created(), routed])
+          .when(providerFailure(4, { plan }))
+          .then([expect.objectContaining({ type: 'GenerationFailed' }) as unknown as GenerationEvent]);
+      });
+    });
+
     it('ignores processing before it is queued', () => {
       spec.given([created()]).when(start(1)).then([]);
     });

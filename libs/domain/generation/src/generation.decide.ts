@@ -7,6 +7,7 @@ import type {
   FailGeneration,
   GenerationCommand,
   HandleProviderFailure,
+  QueueGeneration,
   RecordOutputStored,
   StartProcessing,
 } from './generation.commands';
@@ -21,14 +22,7 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
     case 'CreateGeneration':
       return state.status === 'initial' ? create(command) : [];
     case 'QueueGeneration':
-      return state.status === 'created'
-        ? [
-            {
-              type: 'GenerationQueued',
-              data: { taskId: state.taskId, request: state.request, deadline: state.deadline, queuedAt: command.now },
-            },
-          ]
-        : [];
+      return state.status === 'created' ? queue(command, state) : [];
     case 'StartProcessing':
       return startProcessing(command, state);
     case 'RecordOutputStored':
@@ -42,6 +36,26 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
     default:
       return assertNever(command);
   }
+}
+
+/** Queued on the model, or on its first fallback with a closed circuit while the model's is open. */
+function queue(command: QueueGeneration, state: RecordedGeneration): readonly GenerationEvent[] {
+  const { plan = [], openCircuits = {}, now } = command;
+  const first = plan[0];
+  const openUntil = first && openCircuits[circuitKey(first)];
+  const skipTo = first && openUntil !== undefined ? firstClosedStepAfter(plan, first, openCircuits) : undefined;
+  const route =
+    skipTo && openUntil !== undefined
+      ? {
+          route: {
+            attempt: skipTo.attempt,
+            model: skipTo.step.model,
+            provider: skipTo.step.provider,
+            circuitOpen: { model: first.model, provider: first.provider, openUntil },
+          },
+        }
+      : {};
+  return [{ type: 'GenerationQueued', data: { taskId: state.taskId, request: state.request, deadline: state.deadline, ...route, queuedAt: now } }];
 }
 
 function create(command: CreateGeneration): readonly GenerationEvent[] {

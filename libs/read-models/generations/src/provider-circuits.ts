@@ -40,6 +40,12 @@ export async function loadCircuits(sql: Sql): Promise<ProviderCircuitRow[]> {
   return rows.map(toRow);
 }
 
+/** Circuits open at `now` (cool-down not over); a table of one row per (provider, model) that ever failed. */
+export async function loadOpenCircuits(sql: Sql, now: string): Promise<ProviderCircuitRow[]> {
+  const { rows } = await sql.query<Record>(`SELECT * FROM provider_circuits WHERE status = 'open' AND open_until > $1`, [now]);
+  return rows.map(toRow);
+}
+
 export async function saveCircuit(tx: Sql, row: ProviderCircuitRow, now: string): Promise<void> {
   await tx.query(
     `INSERT INTO provider_circuits (provider, model, status, failures, open_until, updated_at)

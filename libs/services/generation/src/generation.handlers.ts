@@ -13,6 +13,7 @@ import {
   type CreditsReservationRejected,
   type CreditsReserved,
   type GenerationEvent,
+  type GenerationRequest,
   type ProviderJobCanceled,
   type ProviderJobEvent,
   type ProviderJobFailed,
@@ -34,7 +35,11 @@ import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messagi
 import { ModelCatalog } from '@darkroom/providers';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
 import { retryBackoffSeconds } from './retry-backoff';
-import { loadCircuit, saveCircuit, TaskMetrics } from '@darkroom/read-model-generations';
+import { loadCircuit, loadOpenCircuits, saveCircuit, TaskMetrics } from '@darkroom/read-model-generations';
+
+/** The open circuits among the plan's steps. */
+const onPlan = (open: Readonly<Record<string, string>>, plan: readonly AttemptStep[]) =>
+  Object.fromEntries(plan.flatMap((step) => (open[circuitKey(step)] === undefined ? [] : [[circuitKey(step), open[circuitKey(step)]]])));
 
 /** The circuit breakers' settings (decision 0025). */
 export const CIRCUIT_POLICY = Symbol('CIRCUIT_POLICY');
@@ -53,7 +58,13 @@ export class GenerationHandlers {
 
   @OnEvent(GENERATION, eventKey(Category.creditAccount, 'CreditsReserved'))
   async queue(@Payload() message: MessageOf<CreditsReserved>, @Ctx() ctx: EventContext): Promise<void> {
-    await this.run(ctx, message, message.data.reservationId, { type: 'QueueGeneration' });
+    const taskId = message.data.reservationId;
+    // Usually no circuit is open: one query on a table of a row per circuit, and nothing else.
+    const open = await this.openCircuits(ctx.tx);
+    if (Object.keys(open).length === 0) return this.run(ctx, message, taskId, { type: 'QueueGeneration' });
+    const created = await this.created(ctx, taskId);
+    const plan = created ? this.planOf(created.request) : [];
+    await this.run(ctx, message, taskId, { type: 'QueueGeneration', plan, openCircuits: onPlan(open, plan) });
   }
 
   @OnEvent(GENERATION, eventKey(Category.creditAccount, 'CreditsReservationRejected'))
@@ -130,13 +141,17 @@ export class GenerationHandlers {
     const state = await ctx.store.readStream<GenerationEvent>(generationStream(taskId));
     const created = state.find((event) => event.type === 'GenerationCreated')?.data;
     if (!created) return;
-    const request = created.request;
-    const hasInputs = (request.inputImages?.length ?? 0) + (request.referenceImages?.length ?? 0) > 0;
-    const plan = this.catalog.attemptPlan(request.model, hasInputs);
+    const plan = this.planOf(created.request);
     if (failure.retryable) {
-      // The step the failed attempt ran on: the model's own for attempt 1, else where its retry was scheduled.
-      const retry = state.find((event) => event.type === 'GenerationRetryScheduled' && event.data.attempt === failure.attempt);
-      const ran = retry?.type === 'GenerationRetryScheduled' ? retry.data : plan[0];
+      // The step the failed attempt ran on: where it was scheduled (a retry, or a queue routed past
+      // an open circuit), else the model's own.
+      const ran =
+        state.flatMap((event) =>
+          (event.type === 'GenerationRetryScheduled' && event.data.attempt === failure.attempt) ||
+          (event.type === 'GenerationQueued' && event.data.route?.attempt === failure.attempt)
+            ? [event.type === 'GenerationQueued' ? event.data.route! : event.data]
+            : [],
+        )[0] ?? plan[0];
       await this.recordCircuit(ctx, message, {
         type: 'RecordCircuitFailure',
         provider: ran.provider,
@@ -151,8 +166,20 @@ export class GenerationHandlers {
       ...failure,
       plan,
       backoffSeconds: retryBackoffSeconds(failure.attempt),
-      openCircuits: await this.openCircuits(ctx.tx, plan),
+      openCircuits: onPlan(await this.openCircuits(ctx.tx), plan),
     });
+  }
+
+  private async created(ctx: EventContext, taskId: string) {
+    const state = await ctx.store.readStream<GenerationEvent>(generationStream(taskId));
+    const created = state.find((event) => event.type === 'GenerationCreated');
+    return created?.type === 'GenerationCreated' ? created.data : undefined;
+  }
+
+  /** The model's attempt plan from the catalog: its own attempts, then its fallbacks'. */
+  private planOf(request: GenerationRequest): readonly AttemptStep[] {
+    const hasInputs = (request.inputImages?.length ?? 0) + (request.referenceImages?.length ?? 0) > 0;
+    return this.catalog.attemptPlan(request.model, hasInputs);
   }
 
   /** Runs the circuit's decider on its stream and keeps its row in step, in the message's transaction. */
@@ -171,15 +198,10 @@ export class GenerationHandlers {
     );
   }
 
-  /** The plan's steps whose circuit is open now, with the end of their cool-down. */
-  private async openCircuits(tx: Sql, plan: readonly AttemptStep[]): Promise<Record<string, string>> {
-    const now = this.clock.now().toISOString();
-    const open: Record<string, string> = {};
-    for (const step of plan) {
-      const row = await loadCircuit(tx, step.provider, step.model);
-      if (row?.status === 'open' && row.openUntil !== undefined && now < row.openUntil) open[circuitKey(step)] = row.openUntil;
-    }
-    return open;
+  /** Every circuit open now (cool-down not over), `provider~model` to the end of its cool-down. */
+  private async openCircuits(tx: Sql): Promise<Record<string, string>> {
+    const rows = await loadOpenCircuits(tx, this.clock.now().toISOString());
+    return Object.fromEntries(rows.map((row) => [circuitKey(row), row.openUntil!]));
   }
 
   private async run(ctx: EventContext, message: EventMessage, taskId: string, body: Untimed<GenerationCommand>) {
