@@ -15,7 +15,7 @@ import {
   setupOpenApi,
   sizeThreadPoolForUploads,
 } from '@darkroom/service-gateway';
-import { GenerationCommandsModule, GenerationEnv, GenerationModule } from '@darkroom/service-generation';
+import { circuitPolicy, GenerationCommandsModule, GenerationEnv, GenerationModule } from '@darkroom/service-generation';
 import { CreditGrantsModule, LEDGER, LEDGER_CONSUMER, LedgerEnv, LedgerModule, ledgerOptions } from '@darkroom/service-ledger';
 import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
 import { ProviderAdapterModule, ProviderCallbacksModule } from '@darkroom/service-provider-adapter';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       CreditGrantsModule,
       ProviderCallbacksModule.register(providers),
       OutboundWebhooksModule.register(outboundWebhooks),
-      GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: generation.DEADLINE_SWEEP_INTERVAL_MS }),
+      GenerationModule.register({ catalog: providers.catalog, sweepIntervalMs: generation.DEADLINE_SWEEP_INTERVAL_MS, circuit: circuitPolicy(generation) }),
       LedgerModule.register(ledgerOptions(ledger)),
       ProviderAdapterModule.register({ ...providers, drainMs: drainBudgetMs(env.SHUTDOWN_GRACE_MS) }),
       StorageModule.register({

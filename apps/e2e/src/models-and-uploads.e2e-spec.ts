@@ -65,6 +65,7 @@ describe('GET /v1/models', () => {
       provider: 'local',
       description: expect.any(String),
       available: true,
+      health: 'healthy',
       capabilities: {
         text_to_image: true,
         edit: true,

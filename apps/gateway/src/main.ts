@@ -16,13 +16,13 @@ import {
 } from '@darkroom/service-gateway';
 import { OutboundWebhooksModule, outboundWebhooksFromEnv } from '@darkroom/service-outbound-webhooks';
 import { GenerationCommandsModule } from '@darkroom/service-generation';
-import { TaskMetrics } from '@darkroom/read-model-generations';
+import { CircuitMetrics, TaskMetrics } from '@darkroom/read-model-generations';
 import { ReservationMetrics } from '@darkroom/read-model-ledger-entries';
 import { CreditGrantsModule } from '@darkroom/service-ledger';
 import { ProviderCallbacksModule } from '@darkroom/service-provider-adapter';
 
-/** `darkroom_tasks` and the open-reservation gauges on the gateway's /metrics too. */
-@Module({ providers: [TaskMetrics, ReservationMetrics] })
+/** `darkroom_tasks`, the circuit-breaker and the open-reservation gauges on the gateway's /metrics too. */
+@Module({ providers: [TaskMetrics, ReservationMetrics, CircuitMetrics] })
 class ServiceGauges {}
 
 /**

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadConfig, PlatformEnv } from '@darkroom/config';
 import { providerSetup, ProvidersEnv } from '@darkroom/providers';
 import { createDistributedPlatform, exitOnBootError, startApp } from '@darkroom/runtime';
-import { GenerationEnv, GenerationModule } from '@darkroom/service-generation';
+import { circuitPolicy, GenerationEnv, GenerationModule } from '@darkroom/service-generation';
 
 /** The generation service as its own process (DESIGN §1); configured by environment only. */
 async function main(): Promise<void> {
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   await startApp({
     name: 'generation',
     platform,
-    modules: [GenerationModule.register({ catalog, sweepIntervalMs: generation.DEADLINE_SWEEP_INTERVAL_MS })],
+    modules: [GenerationModule.register({ catalog, sweepIntervalMs: generation.DEADLINE_SWEEP_INTERVAL_MS, circuit: circuitPolicy(generation) })],
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
   });

@@ -88,7 +88,22 @@ export type GenerationCreated = DomainEvent<
 
 export type GenerationQueued = DomainEvent<
   'GenerationQueued',
-  { readonly taskId: string; readonly request: GenerationRequest; readonly deadline: string; readonly queuedAt: string }
+  {
+    readonly taskId: string;
+    readonly request: GenerationRequest;
+    readonly deadline: string;
+    /**
+     * Set when the model's circuit breaker was open (decision 0025): the first attempt runs on
+     * this fallback, numbered as the first attempt of its plan step. Absent: attempt 1 on the model.
+     */
+    readonly route?: {
+      readonly attempt: number;
+      readonly model: string;
+      readonly provider: string;
+      readonly circuitOpen: { readonly model: string; readonly provider: string; readonly openUntil: string };
+    };
+    readonly queuedAt: string;
+  }
 >;
 
 export type GenerationProcessing = DomainEvent<
@@ -117,6 +132,8 @@ export type GenerationRetryScheduled = DomainEvent<
     readonly notBefore: string;
     /** Why the previous attempt failed. */
     readonly reason: { readonly code: FailureCode; readonly detail?: unknown };
+    /** The planned step's circuit breaker was open: this attempt skipped to a fallback, or waits for its cool-down. */
+    readonly circuitOpen?: { readonly model: string; readonly provider: string; readonly openUntil: string };
     readonly scheduledAt: string;
   }
 >;

@@ -5,6 +5,7 @@ export * from './generation.events';
 export * from './credit-account.events';
 export * from './provider-job.events';
 export * from './asset.events';
+export * from './provider-circuit.events';
 export * from './stream-event';
 export * from './consumers';
 export * from './ports/webhook-endpoints';

@@ -4,6 +4,7 @@ export const Category = {
   creditAccount: 'credit-account',
   providerJob: 'provider-job',
   asset: 'asset',
+  providerCircuit: 'provider-circuit',
 } as const;
 export type Category = (typeof Category)[keyof typeof Category];
 
@@ -13,6 +14,9 @@ export const generationStream = (taskId: string): string => `${Category.generati
 export const creditAccountStream = (accountId: string): string => `${Category.creditAccount}-${accountId}`;
 export const providerJobStream = (taskId: string, attempt: number): string =>
   `${Category.providerJob}-${taskId}-${attempt}`;
+/** One circuit breaker per (provider, model); `~` cannot occur in either id. */
+export const providerCircuitStream = (provider: string, model: string): string =>
+  `${Category.providerCircuit}-${provider}~${model}`;
 export const assetStream = (assetId: string): string => `${Category.asset}-${assetId}`;
 
 export function categoryOf(streamId: string): Category {

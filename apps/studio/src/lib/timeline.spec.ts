@@ -20,6 +20,22 @@ describe('describeEvent', () => {
     expect(describeEvent({ type: 'CreditsReleased', data: { amount: 3 } })).toEqual({ title: 'Credits returned', detail: '3 credits' });
   });
 
+  it('says when a circuit breaker sent the task to a fallback', () => {
+    const circuitOpen = { provider: 'gemini', model: 'nano-banana', openUntil: '2025-11-24T10:00:30.000Z' };
+    expect(describeEvent({ type: 'GenerationQueued', data: { route: { attempt: 4, model: 'nano-banana-fal', provider: 'fal', circuitOpen } } })).toEqual({
+      title: 'Queued on a fallback',
+      detail: "nano-banana-fal on fal: the model's circuit breaker is open",
+    });
+    expect(describeEvent({ type: 'GenerationRetryScheduled', data: { attempt: 4, model: 'nano-banana-fal', provider: 'fal', circuitOpen } }).detail).toBe(
+      'nano-banana-fal on fal · circuit breaker open',
+    );
+    expect(describeEvent({ type: 'ProviderCircuitOpened', data: { ...circuitOpen, failures: 5 } })).toEqual({
+      title: 'Circuit breaker opened',
+      detail: 'nano-banana on gemini · 5 failures · until 2025-11-24T10:00:30.000Z',
+    });
+    expect(describeEvent({ type: 'ProviderCircuitClosed', data: circuitOpen }).title).toBe('Circuit breaker closed');
+  });
+
   it('says why a task failed in plain words', () => {
     expect(describeEvent({ type: 'GenerationFailed', data: { code: 'timeout', message: 'deadline passed' } }).detail).toBe(
       'The image provider did not finish in time. Your credits were returned.',

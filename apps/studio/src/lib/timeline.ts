@@ -21,7 +21,12 @@ const DESCRIPTIONS: Readonly<Record<string, (data: Data) => { title: string; det
   },
   CreditsReserved: (data) => ({ title: 'Credits reserved', detail: credits(data['amount']) }),
   CreditsReservationRejected: (data) => ({ title: 'Credits refused', detail: text(data['reason']) ?? 'not enough credits' }),
-  GenerationQueued: () => ({ title: 'Queued', detail: 'waiting for a provider slot' }),
+  GenerationQueued: (data) => {
+    const route = data['route'] as Data | undefined;
+    return route
+      ? { title: 'Queued on a fallback', detail: `${text(route['model']) ?? ''} on ${text(route['provider']) ?? ''}: the model's circuit breaker is open` }
+      : { title: 'Queued', detail: 'waiting for a provider slot' };
+  },
   ProviderJobSubmitted: (data) => ({
     title: `Submitted to ${text(data['provider']) ?? 'the provider'}${attempt(data)}`,
     detail: `job ${text(data['provider_job_id']) ?? ''}`,
@@ -41,8 +46,14 @@ const DESCRIPTIONS: Readonly<Record<string, (data: Data) => { title: string; det
   }),
   GenerationRetryScheduled: (data) => ({
     title: `Retry scheduled${attempt(data)}`,
-    detail: `${text(data['model']) ?? ''} on ${text(data['provider']) ?? ''}`,
+    detail: `${text(data['model']) ?? ''} on ${text(data['provider']) ?? ''}${data['circuitOpen'] ? ' · circuit breaker open' : ''}`,
   }),
+  ProviderCircuitFailureCounted: (data) => ({ title: 'Failure counted by the circuit breaker', detail: `${text(data['model']) ?? ''} on ${text(data['provider']) ?? ''}` }),
+  ProviderCircuitOpened: (data) => ({
+    title: 'Circuit breaker opened',
+    detail: `${text(data['model']) ?? ''} on ${text(data['provider']) ?? ''} · ${text(data['failures']) ?? ''} failures · until ${text(data['openUntil']) ?? ''}`,
+  }),
+  ProviderCircuitClosed: (data) => ({ title: 'Circuit breaker closed', detail: `${text(data['model']) ?? ''} on ${text(data['provider']) ?? ''}` }),
   ProviderJobCanceled: (data) => ({ title: `Provider job canceled${attempt(data)}`, detail: '' }),
   ProviderJobAbandoned: (data) => ({ title: `Provider job abandoned${attempt(data)}`, detail: text(data['reason']) ?? '' }),
   ProviderJobLateResult: (data) => ({ title: 'Late result ignored', detail: text(data['outcome']) ?? '' }),

@@ -26,6 +26,10 @@ export interface CreateGeneration extends Timed {
 /** Credits are reserved: schedule the provider work. */
 export interface QueueGeneration extends Timed {
   readonly type: 'QueueGeneration';
+  /** The attempt plan, given when a circuit breaker is open (decision 0025). */
+  readonly plan?: readonly AttemptStep[];
+  /** Open circuits, `provider~model` to the end of their cool-down: the first attempt skips to a closed fallback. */
+  readonly openCircuits?: Readonly<Record<string, string>>;
 }
 
 /** A provider accepted attempt `attempt` of the task. */
@@ -68,6 +72,12 @@ export interface HandleProviderFailure extends Timed {
   readonly plan: readonly AttemptStep[];
   /** Back-off before the next attempt, in seconds (grows with the attempt, from the caller's policy). */
   readonly backoffSeconds: number;
+  /**
+   * Open circuit breakers among the plan's steps, `provider~model` to the end of their
+   * cool-down (decision 0025): the next attempt skips to the first later step whose circuit
+   * is closed, or waits for the cool-down when every remaining one is open.
+   */
+  readonly openCircuits?: Readonly<Record<string, string>>;
 }
 
 export interface FailGeneration extends Timed {

@@ -65,6 +65,52 @@ describe('generation decider', () => {
       spec.given([created()]).when(queue()).then([queued()]);
     });
 
+    describe('with an open circuit breaker (decision 0025)', () => {
+      const plan = [
+        { model: 'nano-banana', provider: 'gemini', attempts: 3 },
+        { model: 'nano-banana-fal', provider: 'fal', attempts: 1 },
+      ];
+      const openUntil = '2025-11-24T10:00:30.000Z';
+
+      it('queues the first attempt on the first fallback whose circuit is closed, saying why', () => {
+        spec
+          .given([created()])
+          .when({ type: 'QueueGeneration', plan, openCircuits: { 'gemini~nano-banana': openUntil }, now })
+          .then([
+            {
+              type: 'GenerationQueued',
+              data: {
+                ...(queued().data as object),
+                route: { attempt: 4, model: 'nano-banana-fal', provider: 'fal', circuitOpen: { model: 'nano-banana', provider: 'gemini', openUntil } },
+              },
+            } as GenerationEvent,
+          ]);
+      });
+
+      it('queues on the model when every fallback is open too (its attempt waits out the back-off after failing)', () => {
+        const open = { 'gemini~nano-banana': openUntil, 'fal~nano-banana-fal': openUntil };
+        spec.given([created()]).when({ type: 'QueueGeneration', plan, openCircuits: open, now }).then([queued()]);
+      });
+
+      it('a failure of the routed attempt goes on from its step', () => {
+        const routed = {
+          type: 'GenerationQueued',
+          data: {
+            ...(queued().data as object),
+            route: { attempt: 4, model: 'nano-banana-fal', provider: 'fal', circuitOpen: { model: 'nano-banana', provider: 'gemini', openUntil } },
+          },
+        } as GenerationEvent;
+        spec
+          .given([created(), routed])
+          .when(providerFailure(1, { plan }))
+          .then([]);
+        spec
+          .given([created(), routed])
+          .when(providerFailure(4, { plan }))
+          .then([expect.objectContaining({ type: 'GenerationFailed' }) as unknown as GenerationEvent]);
+      });
+    });
+
     it('ignores processing before it is queued', () => {
       spec.given([created()]).when(start(1)).then([]);
     });
@@ -176,6 +222,56 @@ describe('generation decider', () => {
       { model: 'nano-banana-fal', provider: 'fal', attempts: 1 },
     ];
     const running = (): GenerationEvent[] => [created(), queued(), processing(1, 'gemini')];
+
+    describe('with an open circuit breaker (decision 0025)', () => {
+      const openUntil = '2025-11-24T10:00:30.000Z';
+      const geminiOpen = { 'gemini~nano-banana': openUntil };
+
+      it('skips the rest of the model’s attempts and goes to the fallback, saying why', () => {
+        spec
+          .given(running())
+          .when(providerFailure(1, { plan, backoffSeconds: 2, openCircuits: geminiOpen }))
+          .then([
+            {
+              ...retryScheduled(3, 'nano-banana-fal', 'fal', '2025-11-24T10:00:02.000Z'),
+              data: {
+                ...retryScheduled(3, 'nano-banana-fal', 'fal', '2025-11-24T10:00:02.000Z').data,
+                circuitOpen: { model: 'nano-banana', provider: 'gemini', openUntil },
+              },
+            } as GenerationEvent,
+          ]);
+      });
+
+      it('waits for the cool-down when the fallback’s circuit is open too', () => {
+        const both = { ...geminiOpen, 'fal~nano-banana-fal': '2025-11-24T10:00:20.000Z' };
+        spec
+          .given(running())
+          .when(providerFailure(1, { plan, backoffSeconds: 2, openCircuits: both }))
+          .then([
+            {
+              type: 'GenerationRetryScheduled',
+              data: {
+                ...retryScheduled(2, 'nano-banana', 'gemini', openUntil).data,
+                circuitOpen: { model: 'nano-banana', provider: 'gemini', openUntil },
+              },
+            } as GenerationEvent,
+          ]);
+      });
+
+      it('fails the task when the cool-down ends after its deadline', () => {
+        spec
+          .given(running())
+          .when(providerFailure(1, { plan: [plan[0]], backoffSeconds: 2, openCircuits: { 'gemini~nano-banana': '2025-11-24T10:06:00.000Z' } }))
+          .then([expect.objectContaining({ type: 'GenerationFailed' }) as unknown as GenerationEvent]);
+      });
+
+      it('ignores an open circuit of a step it is not going to', () => {
+        spec
+          .given(running())
+          .when(providerFailure(1, { plan, backoffSeconds: 2, openCircuits: { 'fal~nano-banana-fal': openUntil } }))
+          .then([retryScheduled(2, 'nano-banana', 'gemini', '2025-11-24T10:00:02.000Z')]);
+      });
+    });
 
     it('schedules the next attempt on the same model after a retryable failure, after the back-off', () => {
       spec

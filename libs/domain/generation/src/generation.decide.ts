@@ -7,6 +7,7 @@ import type {
   FailGeneration,
   GenerationCommand,
   HandleProviderFailure,
+  QueueGeneration,
   RecordOutputStored,
   StartProcessing,
 } from './generation.commands';
@@ -21,14 +22,7 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
     case 'CreateGeneration':
       return state.status === 'initial' ? create(command) : [];
     case 'QueueGeneration':
-      return state.status === 'created'
-        ? [
-            {
-              type: 'GenerationQueued',
-              data: { taskId: state.taskId, request: state.request, deadline: state.deadline, queuedAt: command.now },
-            },
-          ]
-        : [];
+      return state.status === 'created' ? queue(command, state) : [];
     case 'StartProcessing':
       return startProcessing(command, state);
     case 'RecordOutputStored':
@@ -42,6 +36,26 @@ export function decideGeneration(command: GenerationCommand, state: GenerationSt
     default:
       return assertNever(command);
   }
+}
+
+/** Queued on the model, or on its first fallback with a closed circuit while the model's is open. */
+function queue(command: QueueGeneration, state: RecordedGeneration): readonly GenerationEvent[] {
+  const { plan = [], openCircuits = {}, now } = command;
+  const first = plan[0];
+  const openUntil = first && openCircuits[circuitKey(first)];
+  const skipTo = first && openUntil !== undefined ? firstClosedStepAfter(plan, first, openCircuits) : undefined;
+  const route =
+    skipTo && openUntil !== undefined
+      ? {
+          route: {
+            attempt: skipTo.attempt,
+            model: skipTo.step.model,
+            provider: skipTo.step.provider,
+            circuitOpen: { model: first.model, provider: first.provider, openUntil },
+          },
+        }
+      : {};
+  return [{ type: 'GenerationQueued', data: { taskId: state.taskId, request: state.request, deadline: state.deadline, ...route, queuedAt: now } }];
 }
 
 function create(command: CreateGeneration): readonly GenerationEvent[] {
@@ -141,27 +155,55 @@ const failureMessages: Readonly<Record<FailureCode, string>> = {
 export const failureMessage = (code: FailureCode): string => failureMessages[code];
 
 function providerFailure(command: HandleProviderFailure, state: OpenGeneration): readonly GenerationEvent[] {
-  const { attempt, code, retryable, retryAfterSeconds, detail, plan, backoffSeconds, now } = command;
+  const { attempt, code, retryable, retryAfterSeconds, detail, plan, backoffSeconds, openCircuits = {}, now } = command;
   if (attempt < state.scheduledAttempt) return []; // an older attempt; a newer one is already on its way
-  const next = retryable ? stepOf(plan, attempt + 1) : undefined;
-  const notBefore = new Date(Date.parse(now) + Math.max(backoffSeconds, retryAfterSeconds ?? 0) * 1000).toISOString();
-  if (next && notBefore < state.deadline) {
+  const planned = retryable ? stepOf(plan, attempt + 1) : undefined;
+  const skipTo = planned && openCircuits[circuitKey(planned)] !== undefined ? firstClosedStepAfter(plan, planned, openCircuits) : undefined;
+  const next = skipTo ? { ...skipTo.step, attempt: skipTo.attempt } : planned && { ...planned, attempt: attempt + 1 };
+  const waitFor = next && openCircuits[circuitKey(next)];
+  const notBefore = new Date(
+    Math.max(Date.parse(now) + Math.max(backoffSeconds, retryAfterSeconds ?? 0) * 1000, waitFor ? Date.parse(waitFor) : 0),
+  ).toISOString();
+  if (next && planned && notBefore < state.deadline) {
+    const circuitOpen = openCircuits[circuitKey(planned)];
     return [
       {
         type: 'GenerationRetryScheduled',
         data: {
           taskId: state.taskId,
-          attempt: attempt + 1,
+          attempt: next.attempt,
           model: next.model,
           provider: next.provider,
           notBefore,
           reason: { code, ...(detail === undefined ? {} : { detail }) },
+          ...(circuitOpen === undefined
+            ? {}
+            : { circuitOpen: { model: planned.model, provider: planned.provider, openUntil: circuitOpen } }),
           scheduledAt: now,
         },
       },
     ];
   }
   return fail({ type: 'FailGeneration', code, message: failureMessage(code), providerDetail: detail, now }, state, attempt);
+}
+
+/** The breaker key of a plan step (`provider~model`, as in the circuit's stream id). */
+export const circuitKey = (step: Pick<AttemptStep, 'provider' | 'model'>): string => `${step.provider}~${step.model}`;
+
+/** The first step after `from` whose circuit is closed, with the number of its first attempt. */
+function firstClosedStepAfter(
+  plan: readonly AttemptStep[],
+  from: AttemptStep,
+  openCircuits: Readonly<Record<string, string>>,
+): { step: AttemptStep; attempt: number } | undefined {
+  let first = 1;
+  let after = false;
+  for (const step of plan) {
+    if (after && openCircuits[circuitKey(step)] === undefined) return { step, attempt: first };
+    if (step === from) after = true;
+    first += step.attempts;
+  }
+  return undefined;
 }
 
 /** The plan step attempt `attempt` (1-based, counted across steps) belongs to. */

@@ -61,7 +61,7 @@ export function evolveGeneration(state: GenerationState, event: GenerationEvent)
   if (state.status === 'initial') return state;
   switch (event.type) {
     case 'GenerationQueued':
-      return { ...state, status: 'queued', scheduledAttempt: 1 };
+      return { ...state, status: 'queued', scheduledAttempt: event.data.route?.attempt ?? 1 };
     case 'GenerationRetryScheduled':
       return { ...state, scheduledAttempt: event.data.attempt };
     case 'GenerationProcessing':

@@ -12,6 +12,7 @@ import { ProjectionRebuilds1763900000009 } from './migrations/1763900000009-proj
 import { StreamSubjectsAndSnapshots1763900000010 } from './migrations/1763900000010-stream-subjects-and-snapshots';
 import { FlatHistoryQueries1763900000011 } from './migrations/1763900000011-flat-history-queries';
 import { FairScheduling1763900000020 } from './migrations/1763900000020-fair-scheduling';
+import { ProviderCircuits1763900000025 } from './migrations/1763900000025-provider-circuits';
 import { RequestWebhooks1763900000030 } from './migrations/1763900000030-request-webhooks';
 import { SpendCaps1763900000040 } from './migrations/1763900000040-spend-caps';
 import { Batches1763900000041 } from './migrations/1763900000041-batches';
@@ -30,6 +31,7 @@ export const migrations = [
   StreamSubjectsAndSnapshots1763900000010,
   FlatHistoryQueries1763900000011,
   FairScheduling1763900000020,
+  ProviderCircuits1763900000025,
   RequestWebhooks1763900000030,
   SpendCaps1763900000040,
   Batches1763900000041,

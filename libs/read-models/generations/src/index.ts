@@ -5,3 +5,4 @@ export * from './generation.projection';
 export * from './generation-list';
 export * from './task-metrics';
 export * from './task.resource';
+export * from './provider-circuits';

@@ -6,22 +6,43 @@ import {
   eventKey,
   FailureCode,
   generationStream,
+  providerCircuitStream,
+  providerJobStream,
   type AssetRejected,
   type AssetStored,
   type CreditsReservationRejected,
   type CreditsReserved,
   type GenerationEvent,
+  type GenerationRequest,
   type ProviderJobCanceled,
+  type ProviderJobEvent,
   type ProviderJobFailed,
   type ProviderJobSubmitted,
 } from '@darkroom/contracts';
-import { generationDecider, type GenerationCommand, type HandleProviderFailure } from '@darkroom/domain-generation';
+import {
+  circuitKey,
+  generationDecider,
+  providerCircuitDecider,
+  type AttemptStep,
+  type CircuitCommand,
+  type CircuitPolicy,
+  type GenerationCommand,
+  type HandleProviderFailure,
+} from '@darkroom/domain-generation';
 import type { Clock, Untimed } from '@darkroom/kernel';
+import type { Sql } from '@darkroom/database';
 import { OnEvent, type EventContext, type EventMessage } from '@darkroom/messaging';
 import { ModelCatalog } from '@darkroom/providers';
 import { causedBy, CLOCK, type MessageOf } from '@darkroom/runtime';
 import { retryBackoffSeconds } from './retry-backoff';
-import { TaskMetrics } from '@darkroom/read-model-generations';
+import { loadCircuit, loadOpenCircuits, saveCircuit, TaskMetrics } from '@darkroom/read-model-generations';
+
+/** The open circuits among the plan's steps. */
+const onPlan = (open: Readonly<Record<string, string>>, plan: readonly AttemptStep[]) =>
+  Object.fromEntries(plan.flatMap((step) => (open[circuitKey(step)] === undefined ? [] : [[circuitKey(step), open[circuitKey(step)]]])));
+
+/** The circuit breakers' settings (decision 0025). */
+export const CIRCUIT_POLICY = Symbol('CIRCUIT_POLICY');
 
 export const GENERATION = Consumer.generation;
 
@@ -32,11 +53,18 @@ export class GenerationHandlers {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly catalog: ModelCatalog,
     private readonly taskMetrics: TaskMetrics,
+    @Inject(CIRCUIT_POLICY) private readonly circuitPolicy: CircuitPolicy,
   ) {}
 
   @OnEvent(GENERATION, eventKey(Category.creditAccount, 'CreditsReserved'))
   async queue(@Payload() message: MessageOf<CreditsReserved>, @Ctx() ctx: EventContext): Promise<void> {
-    await this.run(ctx, message, message.data.reservationId, { type: 'QueueGeneration' });
+    const taskId = message.data.reservationId;
+    // Usually no circuit is open: one query on a table of a row per circuit, and nothing else.
+    const open = await this.openCircuits(ctx.tx);
+    if (Object.keys(open).length === 0) return this.run(ctx, message, taskId, { type: 'QueueGeneration' });
+    const created = await this.created(ctx, taskId);
+    const plan = created ? this.planOf(created.request) : [];
+    await this.run(ctx, message, taskId, { type: 'QueueGeneration', plan, openCircuits: onPlan(open, plan) });
   }
 
   @OnEvent(GENERATION, eventKey(Category.creditAccount, 'CreditsReservationRejected'))
@@ -63,7 +91,16 @@ export class GenerationHandlers {
 
   @OnEvent(GENERATION, eventKey(Category.providerJob, 'ProviderJobSubmitted'))
   async markProcessing(@Payload() message: MessageOf<ProviderJobSubmitted>, @Ctx() ctx: EventContext) {
-    const { taskId, attempt, provider, providerJobId } = message.data;
+    const { taskId, attempt, provider, model, providerJobId } = message.data;
+    // The provider accepted an attempt: its circuit's failure count starts again (an open one closes).
+    // A refused submit is recorded as submitted and failed in one commit, so the job's stream tells them apart.
+    const circuit = await loadCircuit(ctx.tx, provider, model);
+    if (circuit && (circuit.status === 'open' || circuit.failures > 0)) {
+      const job = await ctx.store.readStream<ProviderJobEvent>(providerJobStream(taskId, attempt));
+      if (!job.some((event) => event.type === 'ProviderJobFailed')) {
+        await this.recordCircuit(ctx, message, { type: 'RecordCircuitSuccess', provider, model, taskId, attempt });
+      }
+    }
     await this.run(ctx, message, taskId, { type: 'StartProcessing', attempt, provider, providerJobId });
   }
 
@@ -116,14 +153,67 @@ export class GenerationHandlers {
     const state = await ctx.store.readStream<GenerationEvent>(generationStream(taskId));
     const created = state.find((event) => event.type === 'GenerationCreated')?.data;
     if (!created) return;
-    const request = created.request;
-    const hasInputs = (request.inputImages?.length ?? 0) + (request.referenceImages?.length ?? 0) > 0;
+    const plan = this.planOf(created.request);
+    if (failure.retryable) {
+      // The step the failed attempt ran on: where it was scheduled (a retry, or a queue routed past
+      // an open circuit), else the model's own.
+      const ran =
+        state.flatMap((event) =>
+          (event.type === 'GenerationRetryScheduled' && event.data.attempt === failure.attempt) ||
+          (event.type === 'GenerationQueued' && event.data.route?.attempt === failure.attempt)
+            ? [event.type === 'GenerationQueued' ? event.data.route! : event.data]
+            : [],
+        )[0] ?? plan[0];
+      await this.recordCircuit(ctx, message, {
+        type: 'RecordCircuitFailure',
+        provider: ran.provider,
+        model: ran.model,
+        taskId,
+        attempt: failure.attempt,
+        policy: this.circuitPolicy,
+      });
+    }
     await this.run(ctx, message, taskId, {
       type: 'HandleProviderFailure',
       ...failure,
-      plan: this.catalog.attemptPlan(request.model, hasInputs),
+      plan,
       backoffSeconds: retryBackoffSeconds(failure.attempt),
+      openCircuits: onPlan(await this.openCircuits(ctx.tx), plan),
     });
+  }
+
+  private async created(ctx: EventContext, taskId: string) {
+    const state = await ctx.store.readStream<GenerationEvent>(generationStream(taskId));
+    const created = state.find((event) => event.type === 'GenerationCreated');
+    return created?.type === 'GenerationCreated' ? created.data : undefined;
+  }
+
+  /** The model's attempt plan from the catalog: its own attempts, then its fallbacks'. */
+  private planOf(request: GenerationRequest): readonly AttemptStep[] {
+    const hasInputs = (request.inputImages?.length ?? 0) + (request.referenceImages?.length ?? 0) > 0;
+    return this.catalog.attemptPlan(request.model, hasInputs);
+  }
+
+  /** Runs the circuit's decider on its stream and keeps its row in step, in the message's transaction. */
+  private async recordCircuit(ctx: EventContext, message: EventMessage, body: Untimed<CircuitCommand>): Promise<void> {
+    const stream = providerCircuitStream(body.provider, body.model);
+    const now = this.clock.now().toISOString();
+    const command = { ...body, now } as CircuitCommand;
+    const { state, events } = await ctx.store.handle(stream, providerCircuitDecider, command, causedBy(GENERATION, message, stream));
+    if (events.length === 0) return;
+    await saveCircuit(
+      ctx.tx,
+      state.status === 'open'
+        ? { provider: body.provider, model: body.model, status: 'open', failures: 0, openUntil: state.openUntil }
+        : { provider: body.provider, model: body.model, status: 'closed', failures: state.failures.length },
+      now,
+    );
+  }
+
+  /** Every circuit open now (cool-down not over), `provider~model` to the end of its cool-down. */
+  private async openCircuits(tx: Sql): Promise<Record<string, string>> {
+    const rows = await loadOpenCircuits(tx, this.clock.now().toISOString());
+    return Object.fromEntries(rows.map((row) => [circuitKey(row), row.openUntil!]));
   }
 
   private async run(ctx: EventContext, message: EventMessage, taskId: string, body: Untimed<GenerationCommand>) {

@@ -5,8 +5,9 @@ import type { Clock } from '@darkroom/kernel';
 import { ModelCatalog } from '@darkroom/providers';
 import { CLOCK, EVENT_STORE, PLATFORM, ProjectionHost, SQL, type Platform } from '@darkroom/runtime';
 import { DeadlineSweeper } from './deadline-sweeper';
-import { GenerationHandlers } from './generation.handlers';
-import { generationProjection, TaskMetrics } from '@darkroom/read-model-generations';
+import { CIRCUIT_POLICY, GenerationHandlers } from './generation.handlers';
+import type { CircuitPolicy } from '@darkroom/domain-generation';
+import { CircuitMetrics, generationProjection, TaskMetrics } from '@darkroom/read-model-generations';
 
 @Injectable()
 class GenerationProjections extends ProjectionHost {
@@ -19,7 +20,11 @@ export interface GenerationOptions {
   readonly catalog: ModelCatalog;
   /** How often the deadline sweeper looks for overdue tasks (default 5 s). */
   readonly sweepIntervalMs?: number;
+  /** Circuit breakers per (provider, model) (decision 0025); defaults: 5 failures in 60 s open one for 30 s. */
+  readonly circuit?: CircuitPolicy;
 }
+
+const DEFAULT_CIRCUIT: CircuitPolicy = { threshold: 5, windowSeconds: 60, cooldownSeconds: 30 };
 
 @Module({})
 export class GenerationModule {
@@ -30,6 +35,8 @@ export class GenerationModule {
       providers: [
         GenerationProjections,
         TaskMetrics,
+        CircuitMetrics,
+        { provide: CIRCUIT_POLICY, useValue: options.circuit ?? DEFAULT_CIRCUIT },
         { provide: ModelCatalog, useValue: options.catalog },
         {
           provide: DeadlineSweeper,

@@ -39,13 +39,15 @@ export class ProviderAdapterHandlers {
 
   @OnEvent(PROVIDER_ADAPTER, eventKey(Category.generation, 'GenerationQueued'))
   async schedule(@Payload() message: MessageOf<GenerationQueued>, @Ctx() ctx: EventContext): Promise<void> {
-    const { taskId, request, deadline } = message.data;
+    const { taskId, request, deadline, route } = message.data;
     const model = this.catalog.get(request.model);
     await this.repo.schedule(ctx.tx, {
       taskId,
       accountId: request.accountId,
-      model: model.id,
-      provider: model.provider,
+      // A fallback when the model's circuit breaker was open (decision 0025).
+      attempt: route?.attempt ?? 1,
+      model: route?.model ?? model.id,
+      provider: route?.provider ?? model.provider,
       request,
       deadline,
       causeEventId: message.eventId,

@@ -13,6 +13,8 @@ export interface FakeGeminiOptions {
   readonly echoText: boolean;
   /** Also send `Retry-After: 1` on scripted 429s (Google is not known to; RetryInfo is always there). */
   readonly retryAfterHeader: boolean;
+  /** An outage: while set, every request gets this status (503 UNAVAILABLE, 500 INTERNAL …), whatever its prompt. */
+  readonly outageStatus?: number;
 }
 
 interface GeminiPart {
@@ -47,6 +49,7 @@ const scales: Readonly<Record<string, number>> = { '1K': 1, '2K': 2, '4K': 4 };
  * `[fake:no-image:<FINISH_REASON>]`, `[fake:blocked:<BLOCK_REASON>]`, `[fake:text-only]`,
  * `[fake:bad-base64]`, `[fake:malformed]` (200, truncated JSON), `[fake:invalid]`, `[fake:429x<N>]` / `[fake:500x<N>]` / `[fake:503x<N>]` /
  * `[fake:504x<N>]` (the first N requests with this exact prompt; `[fake:gemini:503x<N>]` is read by this fake only), `[fake:latency:<ms>]`.
+ * `configure({ outageStatus: 503 })` fails every request until it is set back to undefined.
  */
 export class FakeGemini {
   readonly server = new FakeServer();
@@ -93,6 +96,10 @@ export class FakeGemini {
       const model = decodeURIComponent(/^\/v1beta\/models\/([^/:]+):/.exec(request.path)![1]);
       if (this.options.apiKey !== undefined && request.headers['x-goog-api-key'] !== this.options.apiKey) {
         return googleError(res, 403, 'PERMISSION_DENIED', 'Permission denied: the API key is not valid for this project.');
+      }
+      const outage = this.options.outageStatus;
+      if (outage !== undefined) {
+        return googleError(res, outage, outage === 503 ? 'UNAVAILABLE' : 'INTERNAL', 'The model is overloaded. Please try again later.');
       }
       if (!this.options.models.includes(model)) {
         return googleError(res, 404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for generateContent.`);

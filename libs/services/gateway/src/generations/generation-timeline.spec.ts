@@ -43,9 +43,10 @@ describe('toTimeline', () => {
       recordedEvent('CreditsGranted', { grantId: 'g' }, { streamId: 'credit-account-a1', metadata: meta('a1') }),
       recordedEvent('AssetStored', { assetId: 'x', key: 'k' }, { streamId: 'asset-x', metadata: meta('a1') }),
       recordedEvent('SomethingElse', {}, { streamId: 'webhook-delivery-1', metadata: meta('a1') }),
+      recordedEvent('ProviderCircuitOpened', { taskId: TASK }, { streamId: 'provider-circuit-gemini~nano-banana', metadata: meta('a1') }),
     ];
     const timeline = toTimeline(events, TASK, 'a1');
-    expect(timeline.map((entry) => entry.type)).toEqual(['GenerationCreated', 'CreditsReserved', 'AssetStored']);
+    expect(timeline.map((entry) => entry.type)).toEqual(['GenerationCreated', 'CreditsReserved', 'AssetStored', 'ProviderCircuitOpened']);
     expect(timeline[0]!.data).toEqual({ task_id: TASK, request: { negative_prompt: 'n' }, metadata: { orderId: '7' } });
     expect(timeline[1]!.data).toEqual({ reservation_id: TASK });
     expect(timeline[2]).toEqual({

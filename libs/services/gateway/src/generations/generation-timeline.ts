@@ -62,8 +62,11 @@ export function publicEventData(type: string, data: unknown): unknown {
   }
 }
 
-/** Streams a task's timeline is drawn from; the ledger's only through the task's own reservation. */
-const TASK_CATEGORIES: readonly Category[] = [Category.generation, Category.providerJob, Category.asset];
+/**
+ * Streams a task's timeline is drawn from; the ledger's only through the task's own reservation.
+ * A circuit breaker's events show in the timeline of the task whose attempt caused them.
+ */
+const TASK_CATEGORIES: readonly Category[] = [Category.generation, Category.providerJob, Category.asset, Category.providerCircuit];
 
 function belongsToTask(event: RecordedEvent, taskId: string, accountId: string): boolean {
   if (event.metadata.accountId !== undefined && event.metadata.accountId !== accountId) return false;

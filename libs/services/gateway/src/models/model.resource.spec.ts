@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ModelCatalog } from '@darkroom/providers';
+import { healthOf } from '@darkroom/read-model-generations';
 import { toModelList, toModelResource } from './model.resource';
 
 const catalog = ModelCatalog.load();
@@ -12,6 +13,7 @@ describe('toModelResource', () => {
       provider: 'openai',
       description: expect.any(String),
       available: true,
+      health: 'healthy',
       capabilities: {
         text_to_image: true,
         edit: true,
@@ -78,5 +80,22 @@ describe('toModelList', () => {
       'flux-schnell': false,
       'nano-banana-fal': false,
     });
+  });
+
+  it('shows each model’s circuit breaker as its health', () => {
+    const list = toModelList(catalog.list(), ['gemini', 'fal'], (model) => (model.id === 'nano-banana' ? 'circuit_open' : 'healthy'));
+    expect(list.data.find((model) => model.id === 'nano-banana')?.health).toBe('circuit_open');
+    expect(list.data.find((model) => model.id === 'nano-banana-fal')?.health).toBe('healthy');
+  });
+});
+
+describe('healthOf', () => {
+  const row = { provider: 'gemini', model: 'nano-banana', failures: 0 };
+  it('is healthy without a row or while closed, open during the cool-down, half-open after it', () => {
+    expect(healthOf(undefined, '2025-11-24T10:00:00.000Z')).toBe('healthy');
+    expect(healthOf({ ...row, status: 'closed', failures: 2 }, '2025-11-24T10:00:00.000Z')).toBe('healthy');
+    const open = { ...row, status: 'open' as const, openUntil: '2025-11-24T10:00:30.000Z' };
+    expect(healthOf(open, '2025-11-24T10:00:29.000Z')).toBe('circuit_open');
+    expect(healthOf(open, '2025-11-24T10:00:30.000Z')).toBe('half_open');
   });
 });

@@ -1,4 +1,5 @@
 import { pricePerImage, type ModelEntry } from '@darkroom/providers';
+import type { ModelHealth } from '@darkroom/read-model-generations';
 
 /** Drops the keys whose value is undefined, so optional capabilities are absent rather than null. */
 const defined = <T extends Record<string, unknown>>(value: T): Partial<T> =>
@@ -18,8 +19,11 @@ function priceTable(model: ModelEntry): { size?: string; quality?: string; per_i
   );
 }
 
-/** A catalog model as `GET /v1/models` lists it (snake_case); `available` says whether its provider is configured. */
-export function toModelResource(model: ModelEntry, available: boolean) {
+/**
+ * A catalog model as `GET /v1/models` lists it (snake_case); `available` says whether its
+ * provider is configured, `health` how its circuit breaker stands (decision 0025).
+ */
+export function toModelResource(model: ModelEntry, available: boolean, health: ModelHealth = 'healthy') {
   const { capabilities: caps, defaults } = model;
   return {
     id: model.id,
@@ -27,6 +31,7 @@ export function toModelResource(model: ModelEntry, available: boolean) {
     provider: model.provider,
     description: model.description,
     available,
+    health,
     capabilities: {
       text_to_image: caps.textToImage,
       edit: caps.edit,
@@ -50,6 +55,13 @@ export function toModelResource(model: ModelEntry, available: boolean) {
   };
 }
 
-export function toModelList(models: readonly ModelEntry[], availableProviders: readonly string[]) {
-  return { object: 'list', data: models.map((model) => toModelResource(model, availableProviders.includes(model.provider))) };
+export function toModelList(
+  models: readonly ModelEntry[],
+  availableProviders: readonly string[],
+  health: (model: ModelEntry) => ModelHealth = () => 'healthy',
+) {
+  return {
+    object: 'list',
+    data: models.map((model) => toModelResource(model, availableProviders.includes(model.provider), health(model))),
+  };
 }

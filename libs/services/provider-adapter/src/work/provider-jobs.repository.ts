@@ -21,7 +21,17 @@ export class ProviderJobsRepository {
    */
   async schedule(
     tx: Sql,
-    job: { taskId: string; accountId: string; model: string; provider: string; request: GenerationRequest; deadline: string; causeEventId: string },
+    job: {
+      taskId: string;
+      accountId: string;
+      /** 1, or the first attempt of a fallback step when the model's circuit breaker was open. */
+      attempt?: number;
+      model: string;
+      provider: string;
+      request: GenerationRequest;
+      deadline: string;
+      causeEventId: string;
+    },
   ): Promise<void> {
     await tx.query(
       `WITH clock AS (SELECT coalesce((SELECT vtime FROM provider_queues WHERE provider = $4), 0) AS vtime),
@@ -34,11 +44,11 @@ export class ProviderJobsRepository {
               RETURNING finish)
        INSERT INTO provider_jobs (task_id, account_id, attempt, model, provider, phase, request, deadline, cause_event_id, next_run_at,
                                   priority, queue_start, queue_key)
-       SELECT $1, $2, 1, $3, $4, 'submit', $5, $6, $7, now(),
+       SELECT $1, $2, $9::int, $3, $4, 'submit', $5, $6, $7, now(),
               $8, flow.finish - 1 / share.weight, flow.finish - 1 / share.weight + ${laneOffsetSql('$8::text')}
          FROM flow, share
        ON CONFLICT (task_id) DO NOTHING`,
-      [job.taskId, job.accountId, job.model, job.provider, JSON.stringify(job.request), job.deadline, job.causeEventId, priorityOf(job.request)],
+      [job.taskId, job.accountId, job.model, job.provider, JSON.stringify(job.request), job.deadline, job.causeEventId, priorityOf(job.request), job.attempt ?? 1],
     );
   }
 
