@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { Controller, Logger, Module, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
@@ -22,6 +23,7 @@ const STORAGE = uniqueName('storage');
 const QUEUED = 'generation.GenerationQueued';
 const FAILED = 'generation.GenerationFailed';
 const CREATED = 'generation.GenerationCreated';
+const CANCELED = 'generation.GenerationCanceled';
 
 let db: TestDatabase;
 let rabbit: RabbitMqBus;
@@ -48,6 +50,13 @@ class LedgerHandlers {
   @OnEvent(LEDGER, FAILED)
   async failed(@Payload() message: EventMessage): Promise<void> {
     throw new Error(`no credit account for ${message.eventId}`);
+  }
+
+  /** Something other than the database refuses the connection (a bucket, a provider): a real ECONNREFUSED. */
+  @OnEvent(LEDGER, CANCELED)
+  async canceled(): Promise<void> {
+    const elsewhere = new Client({ connectionString: 'postgres://darkroom@127.0.0.1:1/none', connectionTimeoutMillis: 2000 });
+    await elsewhere.connect();
   }
 }
 
@@ -140,6 +149,16 @@ describe('on RabbitMQ', () => {
       attempts: 3,
       error: `no credit account for ${message.eventId}`,
     });
+  });
+
+  it('counts a refused connection as an attempt while the database answers (only a database outage is not counted)', async () => {
+    const message = eventMessage({ type: 'GenerationCanceled' });
+    await rabbit.publish([message]);
+    const letters = await waitFor(async () => {
+      const listed = await rabbit.listDeadLetters(LEDGER);
+      return listed.some((letter) => letter.message.eventId === message.eventId) && listed;
+    }, 20_000, 'the dead letter');
+    expect(letters.find((letter) => letter.message.eventId === message.eventId)).toMatchObject({ attempts: 3, error: expect.stringContaining('ECONNREFUSED') });
   });
 
   it('gives each consumer its own queue bound to exactly its keys', async () => {

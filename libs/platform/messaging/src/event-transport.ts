@@ -1,7 +1,8 @@
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import type { Sql } from '@darkroom/database';
+import { isDatabaseUnreachable, type Sql } from '@darkroom/database';
 import { withLogContext, type LogContext } from '@darkroom/logging';
+import { DependencyOutage } from './dependency-outage';
 import { EventContext } from './event-context';
 import { GroupCommit } from './group-commit';
 import { handleOnce, type InboxWork } from './inbox-handler';
@@ -122,9 +123,26 @@ export class EventTransport extends Server implements CustomTransportStrategy {
     const group = this.groups.get(consumer);
     const key = this.options.consumerOptions?.[consumer]?.groupBy?.(message);
     const started = performance.now();
-    if (group && key !== undefined) await group.submit(key, message, work);
-    else await handleOnce(this.options.sql, consumer, message, work);
+    try {
+      if (group && key !== undefined) await group.submit(key, message, work);
+      else await handleOnce(this.options.sql, consumer, message, work);
+    } catch (error) {
+      throw isDatabaseUnreachable(error) && !(await this.databaseAnswers()) ? new DependencyOutage('database', { cause: error }) : error;
+    }
     this.logger.debug?.(`${consumer} took ${message.type} ${message.eventId} (delivery ${attempt}) in ${Math.round(performance.now() - started)} ms`);
+  }
+
+  /** Whether the database answers a trivial query within 2 s: an error that looks like an outage is one only then. */
+  private async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 2000)));
+    try {
+      return await Promise.race([this.options.sql.query('SELECT 1').then(() => true), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -11,3 +11,4 @@ export * from './group-commit';
 export * from './event-context';
 export * from './on-event.decorator';
 export * from './event-transport';
+export * from './dependency-outage';

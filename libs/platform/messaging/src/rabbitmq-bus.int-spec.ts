@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { createTestDatabase, openRabbitMqProbe, rabbitMqTestUrl, uniqueName, type RabbitMqProbe, type TestDatabase } from '@darkroom/testing';
+import { DependencyOutage } from './dependency-outage';
 import { handleOnce } from './inbox-handler';
 import type { ConsumerSpec, Delivery, EventMessage } from './message-bus';
 import { eventMessage, sleep, waitFor } from './messaging.fixtures';
@@ -218,10 +219,12 @@ describe('consuming', () => {
     const attempts: number[] = [];
     await bus.subscribe(consumer(name, { maxAttempts: 3 }), async (delivery) => {
       attempts.push(delivery.attempt);
-      // More failures than maxAttempts, each a real connection refused by a closed port.
+      // More failures than maxAttempts, each the transport's verdict on a real connection refused.
       if (attempts.length <= 5) {
         const unreachable = new Client({ connectionString: 'postgres://darkroom@127.0.0.1:1/none', connectionTimeoutMillis: 2000 });
-        await unreachable.connect();
+        await unreachable.connect().catch((error: unknown) => {
+          throw new DependencyOutage('database', { cause: error });
+        });
       }
       await recordOnce(name, delivery.message);
     });

@@ -1,9 +1,9 @@
 import type { Logger } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import { isDatabaseUnreachable } from '@darkroom/database';
 import type { Clock } from '@darkroom/kernel';
 import { retryDelayMs, type ResolvedConsumerSpec } from './consumer-defaults';
+import { DependencyOutage } from './dependency-outage';
 import type { Delivery, EventMessage, Subscription } from './message-bus';
 import { openChannel, trySettle } from './rabbitmq-channel';
 import { attemptOf, decodeMessage, firstFailedAtOf, Header } from './rabbitmq-codec';
@@ -132,7 +132,7 @@ export class RabbitMqConsumer implements Subscription {
     };
     const delay = retryDelayMs(spec.retryDelaysMs, attempt);
     try {
-      if (isDatabaseUnreachable(error)) {
+      if (error instanceof DependencyOutage) {
         // The database is out, not the message at fault: retried for as long as the outage
         // lasts, without spending an attempt (else an outage dead-letters healthy messages).
         await sendCopy(queues.retry, delivered, { ...failure, [Header.attempt]: attempt }, delay);
