@@ -111,7 +111,7 @@ describe('circuit breaker', () => {
     // Routed to the fallback when queued, or (when the circuit was half-open by then and the probe failed) on retry.
     const queued = events.find((event) => event.type === 'GenerationQueued')!.data;
     const retry = events.find((event) => event.type === 'GenerationRetryScheduled')?.data;
-    expect(queued['route'] ?? retry).toMatchObject({ model: 'nano-banana-fal', circuitOpen: circuit });
+    expect(queued['route'] ?? retry).toMatchObject({ model: 'nano-banana-fal', circuit_open: circuit });
     expect(geminiCalls(prompt)).toBe(queued['route'] ? 0 : 1);
   });
 
