@@ -158,6 +158,6 @@ function freeSize(input: { readonly width: number; readonly height: number }, mi
   const scale = Math.max(Math.min(1, max / Math.max(input.width, input.height)), min / Math.min(input.width, input.height));
   const low = Math.ceil(min / multiple) * multiple;
   const high = Math.floor(max / multiple) * multiple;
-  const fit = (side: number) => Math.min(high, Math.max(low, Math.round((side * scale) / multiple) * multiple));
-  return { width: fit(input.width), height: fit(input.height) };
+  const snap = (side: number) => Math.min(high, Math.max(low, Math.round((side * scale) / multiple) * multiple));
+  return { width: snap(input.width), height: snap(input.height) };
 }

@@ -22,7 +22,8 @@ export interface AccountBalance {
   readonly granted: number;
 }
 
-export function toAccountResource(account: AccountDetails, credits: AccountBalance) {
+/** What an account is and what admins set on it: the `PATCH /admin/accounts/{id}` answer, and the start of the full resource. */
+export function toAccountSettings(account: Pick<AccountDetails, 'id' | 'name' | 'retentionDays' | 'scheduling'>) {
   return {
     id: account.id,
     object: 'account',
@@ -30,6 +31,12 @@ export function toAccountResource(account: AccountDetails, credits: AccountBalan
     retention_days: account.retentionDays,
     scheduling_weight: account.scheduling.weight,
     max_priority: account.scheduling.maxPriority,
+  };
+}
+
+export function toAccountResource(account: AccountDetails, credits: AccountBalance) {
+  return {
+    ...toAccountSettings(account),
     created_at: account.createdAt.toISOString(),
     /** Keys not revoked. */
     api_key_count: account.activeKeys,

@@ -5,7 +5,7 @@ import type { Sql } from '@darkroom/database';
 import { deriveId, DomainError, newId } from '@darkroom/kernel';
 import { SQL } from '@darkroom/runtime';
 import { creditBalanceProjection } from '@darkroom/read-model-credit-balances';
-import { toAccountResource, toApiKeyResource } from '../accounts/account.resource';
+import { toAccountResource, toAccountSettings, toApiKeyResource } from '../accounts/account.resource';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AdminGuard } from '../http/auth.guards';
 import { isUuid } from '../http/ids';
@@ -81,14 +81,7 @@ export class AdminController {
     }
     const account = isUuid(accountId) ? await this.accounts.update(accountId, changes) : undefined;
     if (!account) throw accountNotFound(accountId);
-    return {
-      id: account.id,
-      object: 'account',
-      name: account.name,
-      retention_days: account.retentionDays,
-      scheduling_weight: account.scheduling.weight,
-      max_priority: account.scheduling.maxPriority,
-    };
+    return toAccountSettings(account);
   }
 
   /** Issues another key; the key itself is in this response only. */
